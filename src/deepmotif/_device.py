@@ -1,0 +1,63 @@
+"""Devices, dtypes and autocast, decided in one place.
+
+Every function that runs a model takes ``device=None`` (CUDA when available, else CPU) and
+``dtype=None`` (float32, or ``"bf16"`` for bfloat16 autocast). :func:`model_on` moves a model
+to the device and into eval/train mode and restores both afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+from deepmotif.errors import DeepMotifError
+
+
+def resolve_device(device: str | torch.device | None = None) -> torch.device:
+    """``None`` -> CUDA when present, else CPU; a string is validated."""
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise DeepMotifError(f"--device: {device!r} is not a device (expected cpu, cuda or cuda:N)") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise DeepMotifError(f"--device {device}: CUDA was asked for but no GPU is available")
+    return dev
+
+
+def resolve_autocast(dtype: str | torch.dtype | None) -> torch.dtype | None:
+    """Map a user dtype to the autocast dtype (``None`` means full float32)."""
+    if dtype in (None, "fp32", "float32", torch.float32):
+        return None
+    if dtype in ("bf16", "bfloat16", torch.bfloat16):
+        return torch.bfloat16
+    if dtype in ("fp16", "float16", torch.float16):
+        return torch.float16
+    raise DeepMotifError(f"dtype must be one of fp32, bf16, fp16, got {dtype!r}")
+
+
+def autocast(device: torch.device, dtype: torch.dtype | None):
+    """An autocast context for ``device`` in ``dtype``, or a no-op for float32."""
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)
+
+
+@contextlib.contextmanager
+def model_on(model: torch.nn.Module, device: torch.device, *, train: bool = False) -> Iterator[torch.nn.Module]:
+    """Temporarily move ``model`` to ``device`` in eval (or train) mode, restoring both."""
+    try:
+        old_device = next(model.parameters()).device
+    except StopIteration:
+        old_device = device
+    was_training = model.training
+    try:
+        model.to(device)
+        model.train(train)
+        yield model
+    finally:
+        model.to(old_device)
+        model.train(was_training)

@@ -1,0 +1,78 @@
+"""The ``deepmotif`` command line.
+
+Each subcommand lives in its own module of this package and defines ``ORDER`` (its place in
+``--help``), ``register(subparsers)`` and ``run(args) -> int``. The CLI stays thin: it parses,
+then calls one library function. Torch is imported only inside ``run`` so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+import warnings
+
+from deepmotif import __version__
+from deepmotif.errors import DeepMotifError, DeepMotifWarning
+
+
+def _commands():
+    mods = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        mods.append(importlib.import_module(f"{__name__}.{info.name}"))
+    return sorted(mods, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deepmotif",
+        description="Train CNN / RNN / CNN-RNN models on TF binding sites, explain them, "
+        "match their motifs to JASPAR, and browse it all in a dashboard.",
+    )
+    parser.add_argument("--version", action="version", version=f"deepmotif {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for mod in _commands():
+        mod.register(sub)
+    return parser
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    stream = file or sys.stderr
+    if issubclass(category, DeepMotifWarning):
+        print(f"deepmotif: warning: {message}", file=stream)
+    else:
+        print(warnings.formatwarning(message, category, filename, lineno, line), end="", file=stream)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: parse ``argv`` and run one subcommand; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    warnings.showwarning = _show_warning
+    try:
+        return int(args.run(args) or 0)
+    except DeepMotifError as exc:
+        print(f"deepmotif {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"deepmotif {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (PermissionError, IsADirectoryError, NotADirectoryError, FileNotFoundError) as exc:
+        name = exc.filename or ""
+        print(f"deepmotif {args.command}: error: {name}: {exc.strerror}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if exc.errno == 28:  # ENOSPC
+            print(f"deepmotif {args.command}: error: no space left on device", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
