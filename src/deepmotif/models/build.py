@@ -1,0 +1,59 @@
+"""Building models from an architecture name and hyperparameters (one source of defaults)."""
+
+from __future__ import annotations
+
+from deepmotif.errors import DeepMotifError
+from deepmotif.models.heads import ClassificationHead
+from deepmotif.models.network import DeepMotifModel
+from deepmotif.models.trunks import BiLSTMTrunk, CNNTrunk, ConvBiLSTMTrunk
+
+ARCHS = ("cnn", "rnn", "cnn-rnn")
+
+#: Defaults from Lanchantin et al. (PSB 2017). ``dropout`` is the head's; ``conv_dropout`` the trunk's.
+MODEL_DEFAULTS: dict[str, dict] = {
+    "cnn": {"widths": [9, 5, 3], "filters": 128, "pool": 2, "conv_dropout": 0.5, "dropout": 0.5},
+    "rnn": {"hidden": 32, "dropout": 0.5},
+    "cnn-rnn": {"width": 9, "filters": 128, "hidden": 32, "conv_dropout": 0.0, "dropout": 0.5},
+}
+
+
+def resolve_model_config(arch: str, overrides: dict | None = None) -> dict:
+    """Merge ``overrides`` into the defaults of ``arch``; unknown keys are an error."""
+    if arch not in MODEL_DEFAULTS:
+        raise DeepMotifError(f"unknown architecture {arch!r} (expected one of {', '.join(ARCHS)})")
+    config = dict(MODEL_DEFAULTS[arch])
+    for key, value in (overrides or {}).items():
+        if key not in config:
+            raise DeepMotifError(
+                f"unknown model setting {key!r} for {arch} (expected one of {', '.join(sorted(config))})"
+            )
+        config[key] = value
+    return config
+
+
+def build_model(arch: str = "cnn", **hparams) -> DeepMotifModel:
+    """Build an untrained model.
+
+    Parameters
+    ----------
+    arch : {"cnn", "rnn", "cnn-rnn"}
+    **hparams
+        Overrides of :data:`MODEL_DEFAULTS` for that architecture.
+
+    Returns
+    -------
+    DeepMotifModel
+        Maps ``X`` of shape (n, 4, length) to logits of shape (n,).
+    """
+    c = resolve_model_config(arch, hparams)
+    try:
+        if arch == "cnn":
+            trunk = CNNTrunk(c["widths"], c["filters"], c["pool"], c["conv_dropout"])
+        elif arch == "rnn":
+            trunk = BiLSTMTrunk(4, c["hidden"])
+        else:
+            trunk = ConvBiLSTMTrunk(c["width"], c["filters"], c["hidden"], c["conv_dropout"])
+    except (TypeError, ValueError) as exc:
+        raise DeepMotifError(f"invalid model settings for {arch}: {exc}") from exc
+    head = ClassificationHead(trunk.out_features, c["dropout"])
+    return DeepMotifModel(arch, trunk, head, c)

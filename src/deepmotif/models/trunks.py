@@ -1,0 +1,105 @@
+"""Trunks: one-hot DNA ``(n, 4, length)`` -> a feature vector ``(n, out_features)``.
+
+* :class:`CNNTrunk` — convolutions (default widths 9, 5, 3; 128 filters; ReLU; max-pool 2 between
+  them; dropout), then a global max-pool over positions.
+* :class:`BiLSTMTrunk` — one bidirectional LSTM layer (default 32 units); the outputs of each
+  direction are averaged over time and the two averages concatenated.
+* :class:`ConvBiLSTMTrunk` — one convolution (width 9, 128 filters, same padding, ReLU) whose
+  feature sequence feeds the BiLSTM above.
+
+The recurrent trunks are split into :meth:`features` (the per-position input of the LSTM) and
+:meth:`pool_recurrent` (LSTM + mean over time), so explanation methods can run the recurrent
+part on prefixes and suffixes of the feature sequence. All trunks accept any length >= 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+
+class CNNTrunk(nn.Module):
+    """Stacked convolutions with max-pooling and a global max-pool."""
+
+    def __init__(
+        self,
+        widths: Sequence[int] = (9, 5, 3),
+        filters: int | Sequence[int] = 128,
+        pool: int = 2,
+        dropout: float = 0.5,
+    ):
+        super().__init__()
+        widths = list(widths)
+        filters = [filters] * len(widths) if isinstance(filters, int) else list(filters)
+        if len(filters) != len(widths):
+            raise ValueError("filters and widths must have the same length")
+        layers: list[nn.Module] = []
+        c_in = 4
+        for i, (w, f) in enumerate(zip(widths, filters)):
+            layers += [nn.Conv1d(c_in, f, w, padding=w // 2), nn.ReLU()]
+            if i < len(widths) - 1:
+                # ceil_mode keeps odd and very short inputs (prefixes of length 1) valid
+                layers += [nn.MaxPool1d(pool, ceil_mode=True), nn.Dropout(dropout)]
+            c_in = f
+        self.convs = nn.Sequential(*layers)
+        self.out_features = c_in
+
+    @property
+    def first_conv(self) -> nn.Conv1d:
+        return self.convs[0]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.convs(X).amax(dim=-1)
+
+
+class BiLSTMTrunk(nn.Module):
+    """A bidirectional LSTM whose outputs are averaged over time per direction."""
+
+    def __init__(self, in_channels: int = 4, hidden: int = 32):
+        super().__init__()
+        self.lstm = nn.LSTM(in_channels, hidden, batch_first=True, bidirectional=True)
+        self.hidden = hidden
+        self.out_features = 2 * hidden
+
+    def features(self, X: torch.Tensor) -> torch.Tensor:
+        """The per-position input of the LSTM, ``(n, channels, length)``."""
+        return X
+
+    def pool_recurrent(self, F: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Run the BiLSTM over ``F`` ``(n, channels, length)`` and average over time.
+
+        With ``lengths`` (one per row, CPU int64), row i is read as ``F[i, :, :lengths[i]]``:
+        the backward direction starts at its own last position, exactly as if the row had been
+        given alone at that length.
+        """
+        seq = F.transpose(1, 2)
+        if lengths is None:
+            out, _ = self.lstm(seq)
+            return out.mean(dim=1)
+        packed = pack_padded_sequence(seq, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=seq.shape[1])
+        return out.sum(dim=1) / lengths.to(out.device, out.dtype).unsqueeze(1)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.pool_recurrent(self.features(X))
+
+
+class ConvBiLSTMTrunk(BiLSTMTrunk):
+    """One convolution (same padding, ReLU) feeding a BiLSTM."""
+
+    def __init__(self, width: int = 9, filters: int = 128, hidden: int = 32, dropout: float = 0.0):
+        super().__init__(in_channels=filters, hidden=hidden)
+        self.conv = nn.Conv1d(4, filters, width, padding=width // 2)
+        self.act = nn.ReLU()
+        self.dropout = nn.Dropout(dropout)
+
+    @property
+    def first_conv(self) -> nn.Conv1d:
+        return self.conv
+
+    def features(self, X: torch.Tensor) -> torch.Tensor:
+        return self.dropout(self.act(self.conv(X)))
