@@ -61,3 +61,22 @@ def model_on(model: torch.nn.Module, device: torch.device, *, train: bool = Fals
     finally:
         model.to(old_device)
         model.train(was_training)
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True when the CPU computes bfloat16 natively (AVX512-BF16 or AMX), so autocast pays off."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            flags = fh.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def training_autocast(dtype: str, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for training: ``"auto"`` is bf16 where the hardware runs it fast."""
+    if dtype != "auto":
+        return resolve_autocast(dtype)
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
+    return torch.bfloat16 if cpu_has_fast_bf16() else None

@@ -1,0 +1,77 @@
+"""Prediction and binary-classification metrics (AUROC, AUPRC, accuracy) and their curves."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from deepmotif._device import autocast, model_on, resolve_autocast, resolve_device
+
+
+def _batches(n: int, batch_size: int, verbose: bool, desc: str):
+    starts = range(0, n, batch_size)
+    if verbose:
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc=desc, unit="batch", leave=False)
+    return starts
+
+
+@torch.no_grad()
+def predict(model, X, *, batch_size: int = 1024, device=None, dtype=None, verbose: bool = False):
+    """Positive-class probabilities of ``model`` on one-hot sequences.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps (n, 4, length) to logits (n,).
+    X : numpy.ndarray or torch.Tensor, shape (n, 4, length)
+        One-hot sequences (any dtype; cast to float32 batch by batch).
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (n,)
+    """
+    dev = resolve_device(device)
+    cast = resolve_autocast(dtype)
+    X = torch.as_tensor(X)
+    out = np.empty(len(X), dtype=np.float32)
+    with model_on(model, dev):
+        for start in _batches(len(X), batch_size, verbose, "predict"):
+            xb = X[start : start + batch_size].to(dev, torch.float32)
+            with autocast(dev, cast):
+                logits = model(xb)
+            out[start : start + len(xb)] = torch.sigmoid(logits.float()).cpu().numpy()
+    return out
+
+
+def binary_metrics(labels, scores, threshold: float = 0.5) -> dict:
+    """AUROC, AUPRC (average precision), accuracy at ``threshold`` and n.
+
+    AUROC and AUPRC are ``NaN`` when only one class is present.
+    """
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    y = np.asarray(labels).astype(int)
+    s = np.asarray(scores, dtype=float)
+    two_classes = len(np.unique(y)) == 2
+    return {
+        "auroc": float(roc_auc_score(y, s)) if two_classes else float("nan"),
+        "auprc": float(average_precision_score(y, s)) if two_classes else float("nan"),
+        "accuracy": float(((s >= threshold).astype(int) == y).mean()) if len(y) else float("nan"),
+        "n": int(len(y)),
+        "n_positive": int((y == 1).sum()),
+        "n_negative": int((y == 0).sum()),
+    }
+
+
+def curves(labels, scores) -> dict:
+    """ROC and precision-recall curves as dicts of arrays."""
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    fpr, tpr, roc_thr = roc_curve(labels, scores)
+    precision, recall, pr_thr = precision_recall_curve(labels, scores)
+    return {
+        "roc": {"fpr": fpr, "tpr": tpr, "threshold": roc_thr},
+        "pr": {"precision": precision[:-1], "recall": recall[:-1], "threshold": pr_thr},
+    }

@@ -1,0 +1,1 @@
+"""Figures (matplotlib). Every function returns a Figure; the CLI writes PNG and SVG."""

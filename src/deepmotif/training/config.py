@@ -1,0 +1,84 @@
+"""Training settings: one source of defaults, a config-file merge, and validation."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from deepmotif.errors import DeepMotifError, check_positive_int
+
+#: Every training setting and its default. ``dtype="auto"`` trains under bfloat16 autocast on
+#: CPU (evaluation is always float32) and float32 elsewhere.
+TRAIN_DEFAULTS: dict = {
+    "epochs": 30,
+    "batch_size": 256,
+    "lr": 1e-3,
+    "weight_decay": 0.0,
+    "lr_decay": 0.95,
+    "grad_clip": 5.0,
+    "patience": 5,
+    "rc_augment": True,
+    "valid_fraction": 0.1,
+    "test_fraction": 0.1,
+    "seed": 0,
+    "dtype": "auto",
+}
+
+
+def load_config_file(path: str | os.PathLike) -> dict:
+    """Read a JSON or TOML config file: training keys, ``arch`` and a ``model`` table."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise DeepMotifError(f"{path}: config file not found")
+    try:
+        if path.endswith(".toml"):
+            import tomllib
+
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        else:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise DeepMotifError(f"line {exc.lineno} of {path}: not valid JSON ({exc.msg})") from exc
+    except (ValueError, UnicodeDecodeError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+        raise DeepMotifError(f"{path}: not a valid config file ({exc})") from exc
+    if not isinstance(data, dict):
+        raise DeepMotifError(f"{path}: expected a JSON object / TOML table at the top")
+    allowed = set(TRAIN_DEFAULTS) | {"arch", "model"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise DeepMotifError(
+            f"{path}: unknown config key {unknown[0]!r} (expected one of {', '.join(sorted(allowed))})"
+        )
+    if "model" in data and not isinstance(data["model"], dict):
+        raise DeepMotifError(f"{path}: 'model' must be a table of model settings")
+    return data
+
+
+def resolve_train_config(overrides: dict | None = None) -> dict:
+    """Merge ``overrides`` into :data:`TRAIN_DEFAULTS` and validate every value."""
+    config = dict(TRAIN_DEFAULTS)
+    for key, value in (overrides or {}).items():
+        if key not in config:
+            raise DeepMotifError(f"unknown training setting {key!r}")
+        if value is not None:
+            config[key] = value
+    config["epochs"] = check_positive_int("epochs", config["epochs"])
+    config["batch_size"] = check_positive_int("batch_size", config["batch_size"])
+    config["patience"] = check_positive_int("patience", config["patience"])
+    config["seed"] = check_positive_int("seed", config["seed"], allow_zero=True)
+    for key in ("lr", "grad_clip"):
+        if not isinstance(config[key], int | float) or not config[key] > 0:
+            raise DeepMotifError(f"{key} must be a number above 0, got {config[key]!r}")
+    if not 0 < float(config["lr_decay"]) <= 1:
+        raise DeepMotifError(f"lr_decay must be in (0, 1], got {config['lr_decay']!r}")
+    if float(config["weight_decay"]) < 0:
+        raise DeepMotifError(f"weight_decay must be at least 0, got {config['weight_decay']!r}")
+    for key in ("valid_fraction", "test_fraction"):
+        if not 0 <= float(config[key]) < 1:
+            raise DeepMotifError(f"{key} must be in [0, 1), got {config[key]!r}")
+    if config["dtype"] not in ("auto", "fp32", "bf16", "fp16"):
+        raise DeepMotifError(f"dtype must be auto, fp32, bf16 or fp16, got {config['dtype']!r}")
+    config["rc_augment"] = bool(config["rc_augment"])
+    return config

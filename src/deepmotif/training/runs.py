@@ -1,0 +1,201 @@
+"""The run directory: the unit that explanations, motifs and the dashboard read.
+
+Layout (``RUN/``)::
+
+    config.json          resolved config: arch, model and training settings, data files with
+                         sha256, seed, package versions, JASPAR release where used
+    model.safetensors    the best weights (safetensors: loading never unpickles)
+    metrics.json         {"test": {...}, "valid": {...}} -- written last: a run is finished iff
+                         this file exists
+    history.csv          one row per epoch
+    test.tsv             the test sequences with label and predicted probability
+    roc.csv, pr.csv      curves (split column: valid / test), and roc.png, pr.png
+    checkpoint.pt        only while training (tensors and numbers only; weights_only loading)
+
+Every file is written to a temporary name and renamed into place, so a crash never leaves a
+file half-written, and never a run that looks finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from deepmotif.errors import DeepMotifError
+
+CONFIG = "config.json"
+WEIGHTS = "model.safetensors"
+METRICS = "metrics.json"
+HISTORY = "history.csv"
+TEST_TABLE = "test.tsv"
+CHECKPOINT = "checkpoint.pt"
+
+
+class LoadedRun(NamedTuple):
+    """What :func:`load_run` returns: the model (eval mode, CPU) and its resolved config."""
+
+    model: object
+    config: dict
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike):
+    """Yield a temporary path beside ``path``; on success it is renamed to ``path``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path, data) -> None:
+    """Write ``data`` as indented JSON, atomically (NaN becomes null)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(_jsonable(data), indent=2, allow_nan=False) + "\n")
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def sha256_file(path, chunk: int = 1 << 20) -> str:
+    """The sha256 hex digest of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def package_versions() -> dict:
+    """Versions of Python and the packages a run's results depend on."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for name in ("deepmotif", "torch", "numpy", "scikit-learn", "tangermeme", "pyjaspar", "memelite"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def run_is_finished(path) -> bool:
+    """True when ``path`` holds a finished run (config, weights and metrics)."""
+    p = Path(path)
+    return all((p / f).is_file() for f in (CONFIG, WEIGHTS, METRICS))
+
+
+def read_config(path) -> dict:
+    """The resolved config of the run at ``path``, with a clear error when missing or broken."""
+    p = Path(path)
+    if not p.exists():
+        raise DeepMotifError(f"{p}: no such run directory")
+    if not p.is_dir():
+        raise DeepMotifError(f"{p}: not a run directory (it is a file)")
+    cfg = p / CONFIG
+    if not cfg.is_file():
+        raise DeepMotifError(f"{p}: not a run directory (no {CONFIG})")
+    try:
+        config = json.loads(cfg.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DeepMotifError(f"{cfg}: not valid JSON ({exc})") from exc
+    if not isinstance(config, dict) or "arch" not in config or "model" not in config:
+        raise DeepMotifError(f"{cfg}: expected the keys 'arch' and 'model'")
+    return config
+
+
+def read_metrics(path) -> dict:
+    """The metrics of a finished run."""
+    p = Path(path) / METRICS
+    if not p.is_file():
+        raise DeepMotifError(f"{Path(path)}: the run is unfinished (no {METRICS}); resume it with "
+                             f"'deepmotif train ... --out {path} --resume'")
+    return json.loads(p.read_text())
+
+
+def load_run(path, *, device=None):
+    """Load a finished run: the model in eval mode and its resolved config.
+
+    Parameters
+    ----------
+    path : str or Path
+        A run directory written by :func:`deepmotif.training.train`.
+    device : str or None
+        Where to put the model (default CPU).
+
+    Returns
+    -------
+    LoadedRun
+        ``(model, config)``.
+    """
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    from deepmotif.models import build_model
+
+    config = read_config(path)
+    read_metrics(path)  # refuses unfinished runs
+    weights = Path(path) / WEIGHTS
+    if not weights.is_file():
+        raise DeepMotifError(f"{Path(path)}: no {WEIGHTS} in the run directory")
+    model = build_model(config["arch"], **config["model"])
+    try:
+        state = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise DeepMotifError(f"{weights}: not a readable safetensors file ({exc})") from exc
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
+        raise DeepMotifError(f"{weights}: the weights do not fit the run's config ({first})") from exc
+    model.eval()
+    if device is not None:
+        from deepmotif._device import resolve_device
+
+        model.to(resolve_device(device))
+    return LoadedRun(model, config)
+
+
+def read_run_data(path):
+    """The run's own test set (with predicted probabilities in ``meta['scores']``)."""
+    import pandas as pd
+
+    from deepmotif.data.dataset import SequenceDataset
+
+    table = Path(path) / TEST_TABLE
+    if not table.is_file():
+        raise DeepMotifError(f"{Path(path)}: no {TEST_TABLE} (the run holds no test data)")
+    df = pd.read_csv(table, sep="\t", dtype={"id": str, "sequence": str})
+    ds = SequenceDataset(
+        ids=df["id"].tolist(),
+        sequences=df["sequence"].tolist(),
+        labels=df["label"].to_numpy(),
+        format="run-test",
+        path=str(table),
+    )
+    ds.meta["scores"] = df["score"].to_numpy(dtype=np.float32)
+    return ds

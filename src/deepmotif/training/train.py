@@ -1,0 +1,352 @@
+"""Training a classifier into a run directory.
+
+Adam, gradient clipping, exponential learning-rate decay, dropout, optional reverse-complement
+augmentation, early stopping on validation AUROC (keeping the best weights), bfloat16 autocast on
+CPUs that run it natively, a checkpoint after every epoch so an interrupted run can be resumed
+and ends exactly where an uninterrupted one would.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from deepmotif._device import autocast, resolve_device, training_autocast
+from deepmotif.data.dataset import SequenceDataset
+from deepmotif.errors import DeepMotifError
+from deepmotif.evaluation import binary_metrics, curves, predict
+from deepmotif.models import build_model, resolve_model_config
+from deepmotif.training import runs
+from deepmotif.training.config import resolve_train_config
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns."""
+
+    path: Path
+    model: torch.nn.Module
+    config: dict
+    metrics: dict
+    history: list[dict]
+    seconds: float
+
+
+def _prepare_out(out: Path, *, force: bool, resume: bool) -> None:
+    """Validate ``out`` before anything is written; clear it only when ``force`` is given."""
+    if out.exists() and not out.is_dir():
+        raise DeepMotifError(f"--out {out}: exists and is a file, not a run directory")
+    if out.is_dir() and any(out.iterdir()):
+        if resume:
+            if not (out / runs.CONFIG).is_file():
+                raise DeepMotifError(f"--out {out}: --resume given, but it is not a run directory")
+            return
+        if not force:
+            state = "a finished run" if runs.run_is_finished(out) else "not empty"
+            raise DeepMotifError(
+                f"--out {out}: {state}; pass --force to overwrite it"
+                + ("" if runs.run_is_finished(out) else " or --resume to continue it")
+            )
+    elif resume:
+        raise DeepMotifError(f"--out {out}: --resume given, but there is no run to resume")
+    parent = out.parent if not out.exists() else out
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not _writable(probe):
+        raise DeepMotifError(f"--out {out}: cannot write to {probe}")
+
+
+def _writable(path: Path) -> bool:
+    import os
+
+    return os.access(path, os.W_OK | os.X_OK)
+
+
+def _data_summary(ds: SequenceDataset | None) -> dict | None:
+    if ds is None:
+        return None
+    info = {
+        "path": ds.path,
+        "format": ds.format,
+        "n": len(ds),
+        "n_positive": ds.n_positive,
+        "n_negative": ds.n_negative,
+        "n_generated": ds.n_generated,
+        "length": ds.length,
+        "meta": {k: v for k, v in ds.meta.items() if isinstance(v, str | int | float | bool | list | dict)},
+    }
+    if ds.path and Path(ds.path).is_file():
+        info["sha256"] = runs.sha256_file(ds.path)
+    return info
+
+
+def _to_tensor(ds: SequenceDataset) -> tuple[torch.Tensor, torch.Tensor]:
+    X = torch.from_numpy(ds.one_hot(dtype=np.int8))
+    y = torch.from_numpy(ds.labels.astype(np.float32))
+    return X, y
+
+
+def _rng_state(gen: torch.Generator) -> dict:
+    return {"torch": torch.get_rng_state(), "shuffle": gen.get_state()}
+
+
+def train(
+    train_data: SequenceDataset,
+    test_data: SequenceDataset | None = None,
+    *,
+    arch: str = "cnn",
+    out,
+    model_config: dict | None = None,
+    config: dict | None = None,
+    device=None,
+    force: bool = False,
+    resume: bool = False,
+    verbose: bool = True,
+    extra_config: dict | None = None,
+) -> TrainResult:
+    """Train ``arch`` on ``train_data`` and write a run directory at ``out``.
+
+    Parameters
+    ----------
+    train_data : SequenceDataset
+        Labelled training sequences (validation, and test when ``test_data`` is None, are
+        carved from it with :func:`deepmotif.data.splits.make_splits`).
+    test_data : SequenceDataset, optional
+        A held-out test set, used as is.
+    arch : {"cnn", "rnn", "cnn-rnn"}
+    out : path
+        The run directory. Refused when it holds anything, unless ``force`` (overwrite) or
+        ``resume`` (continue from its checkpoint).
+    model_config, config : dict, optional
+        Overrides of the model defaults and of :data:`~deepmotif.training.TRAIN_DEFAULTS`.
+    device : str, optional
+        ``None``: CUDA when available, else CPU.
+    extra_config : dict, optional
+        Recorded in config.json as is (e.g. the command line).
+
+    Returns
+    -------
+    TrainResult
+    """
+    from deepmotif.data.splits import make_splits
+
+    t0 = time.perf_counter()
+    cfg = resolve_train_config(config)
+    mcfg = resolve_model_config(arch, model_config)
+    dev = resolve_device(device)
+    cast = training_autocast(cfg["dtype"], dev)
+    out = Path(out)
+    _prepare_out(out, force=force, resume=resume)
+
+    splits = make_splits(
+        train_data,
+        test_data,
+        valid_fraction=cfg["valid_fraction"],
+        test_fraction=cfg["test_fraction"],
+        seed=cfg["seed"],
+    )
+    for name in ("train", "valid", "test"):
+        part = getattr(splits, name)
+        if part.n_positive == 0 or part.n_negative == 0:
+            raise DeepMotifError(
+                f"the {name} split has {part.n_positive} positives and {part.n_negative} negatives; "
+                "both classes are needed (give more data or a --test file)"
+            )
+
+    resolved = {
+        "deepmotif_version": runs.package_versions()["deepmotif"],
+        "arch": arch,
+        "model": mcfg,
+        "training": cfg,
+        "seed": cfg["seed"],
+        "device": str(dev),
+        "autocast": str(cast).replace("torch.", "") if cast else "fp32",
+        "data": {
+            "train": _data_summary(train_data),
+            "test": _data_summary(test_data),
+            "splits": {**splits.meta, "n_train": len(splits.train), "n_valid": len(splits.valid), "n_test": len(splits.test)},
+            "length": train_data.length,
+        },
+        "versions": runs.package_versions(),
+        **(extra_config or {}),
+    }
+    jaspar = (train_data.meta or {}).get("jaspar_release")
+    if jaspar:
+        resolved["jaspar_release"] = jaspar
+
+    if resume:
+        saved = runs.read_config(out)
+        for key in ("arch", "model", "training"):
+            if saved.get(key) != resolved[key]:
+                raise DeepMotifError(
+                    f"--resume: the {key} settings differ from the run in {out}; "
+                    "resume with the same command that started it"
+                )
+        resolved["created"] = saved.get("created")
+    else:
+        if force and out.exists():
+            shutil.rmtree(out)
+        resolved["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    out.mkdir(parents=True, exist_ok=True)
+    runs.write_json(out / runs.CONFIG, resolved)
+
+    torch.manual_seed(cfg["seed"])
+    model = build_model(arch, **mcfg).to(dev)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg["lr_decay"])
+    gen = torch.Generator().manual_seed(cfg["seed"])
+
+    Xtr, ytr = _to_tensor(splits.train)
+    Xva = splits.valid.one_hot(dtype=np.int8)
+    history: list[dict] = []
+    best = {"auroc": -math.inf, "epoch": 0, "state": None}
+    bad_epochs = 0
+    start_epoch = 1
+
+    ckpt_path = out / runs.CHECKPOINT
+    if resume and ckpt_path.is_file():
+        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+        model.load_state_dict(ckpt["model"])
+        opt.load_state_dict(ckpt["optimizer"])
+        sched.load_state_dict(ckpt["scheduler"])
+        torch.set_rng_state(ckpt["rng"]["torch"])
+        gen.set_state(ckpt["rng"]["shuffle"])
+        history = ckpt["history"]
+        best = {"auroc": ckpt["best_auroc"], "epoch": ckpt["best_epoch"], "state": ckpt["best_state"]}
+        bad_epochs = ckpt["bad_epochs"]
+        start_epoch = ckpt["epoch"] + 1
+
+    n = len(Xtr)
+    bs = cfg["batch_size"]
+    n_batches = math.ceil(n / bs)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    stopped = bad_epochs >= cfg["patience"]
+    bar = None
+    if verbose:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(
+            total=cfg["epochs"] * n_batches,
+            initial=(start_epoch - 1) * n_batches,
+            desc=f"train {arch}",
+            unit="batch",
+            dynamic_ncols=True,
+        )
+    try:
+        for epoch in range(start_epoch, cfg["epochs"] + 1):
+            if stopped:
+                break
+            model.train()
+            perm = torch.randperm(n, generator=gen)
+            flips = torch.rand(n, generator=gen) < 0.5 if cfg["rc_augment"] else None
+            total, seen = 0.0, 0
+            for b in range(n_batches):
+                idx = perm[b * bs : (b + 1) * bs]
+                xb = Xtr[idx].to(torch.float32)
+                if flips is not None:
+                    f = flips[idx]
+                    xb[f] = xb[f].flip(dims=(1, 2))
+                xb, yb = xb.to(dev, non_blocking=True), ytr[idx].to(dev)
+                with autocast(dev, cast):
+                    logits = model(xb)
+                loss = loss_fn(logits.float(), yb)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["grad_clip"])
+                opt.step()
+                total += loss.item() * len(idx)
+                seen += len(idx)
+                if bar is not None:
+                    bar.update(1)
+                    if b % 10 == 0:
+                        bar.set_postfix(epoch=epoch, loss=f"{total / seen:.4f}", refresh=False)
+            sched.step()
+            p_valid = predict(model, Xva, batch_size=1024, device=dev)
+            vm = binary_metrics(splits.valid.labels, p_valid)
+            history.append(
+                {
+                    "epoch": epoch,
+                    "train_loss": total / max(seen, 1),
+                    "valid_auroc": vm["auroc"],
+                    "valid_auprc": vm["auprc"],
+                    "valid_accuracy": vm["accuracy"],
+                    "lr": opt.param_groups[0]["lr"],
+                    "seconds": time.perf_counter() - t0,
+                }
+            )
+            if vm["auroc"] > best["auroc"]:
+                best = {
+                    "auroc": vm["auroc"],
+                    "epoch": epoch,
+                    "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+                }
+                bad_epochs = 0
+            else:
+                bad_epochs += 1
+            stopped = bad_epochs >= cfg["patience"]
+            if bar is not None:
+                bar.set_postfix(epoch=epoch, loss=f"{total / seen:.4f}", valid_auroc=f"{vm['auroc']:.4f}")
+            ckpt = {
+                "epoch": epoch,
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "scheduler": sched.state_dict(),
+                "rng": _rng_state(gen),
+                "history": history,
+                "best_auroc": best["auroc"],
+                "best_epoch": best["epoch"],
+                "best_state": best["state"],
+                "bad_epochs": bad_epochs,
+            }
+            with runs.atomic_path(ckpt_path) as tmp:
+                torch.save(ckpt, tmp)
+    finally:
+        if bar is not None:
+            bar.close()
+
+    if best["state"] is not None:
+        model.load_state_dict(best["state"])
+    model = model.cpu().eval()
+    metrics = _finish_run(out, model, splits, history, best["epoch"])
+    return TrainResult(out, model, resolved, metrics, history, time.perf_counter() - t0)
+
+
+def _finish_run(out: Path, model, splits, history: list[dict], best_epoch: int) -> dict:
+    """Evaluate the best model and write weights, tables, curves and, last, metrics.json."""
+    import pandas as pd
+    from safetensors.torch import save_file
+
+    from deepmotif.plots.curves import curve_figure, save_figure
+
+    with runs.atomic_path(out / runs.WEIGHTS) as tmp:
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
+    with runs.atomic_path(out / runs.HISTORY) as tmp:
+        pd.DataFrame(history).to_csv(tmp, index=False)
+
+    results, metrics = {}, {}
+    for name in ("valid", "test"):
+        part = getattr(splits, name)
+        p = predict(model, part.one_hot(dtype=np.int8), device="cpu")
+        metrics[name] = binary_metrics(part.labels, p)
+        results[name] = {**curves(part.labels, p), "metrics": metrics[name]}
+        if name == "test":
+            table = pd.DataFrame({"id": part.ids, "sequence": part.sequences, "label": part.labels, "score": p})
+            with runs.atomic_path(out / runs.TEST_TABLE) as tmp:
+                table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    for kind, cols in (("roc", ("fpr", "tpr", "threshold")), ("pr", ("recall", "precision", "threshold"))):
+        frames = [pd.DataFrame({"split": s, **{c: r[kind][c] for c in cols}}) for s, r in results.items()]
+        with runs.atomic_path(out / f"{kind}.csv") as tmp:
+            pd.concat(frames).to_csv(tmp, index=False, float_format="%.6g")
+        save_figure(curve_figure(results, kind, title=f"{model.arch} {kind.upper()}"), out / kind)
+    metrics["best_epoch"] = best_epoch
+    metrics["epochs_run"] = len(history)
+    runs.write_json(out / runs.METRICS, metrics)
+    (out / runs.CHECKPOINT).unlink(missing_ok=True)
+    return metrics
