@@ -135,6 +135,9 @@ def apply_length_policy(
         "original_length_min": int(lengths.min()) if n_file else 0,
         "original_length_max": int(lengths.max()) if n_file else 0,
         "original_length_mean": float(lengths.mean()) if n_file else 0.0,
+        "original_length_counts": {
+            str(n): int(c) for n, c in Counter(lengths.tolist()).most_common(5)
+        },
         "n_cropped": n_cropped,
         "n_padded": n_padded,
     }
