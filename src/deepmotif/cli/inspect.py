@@ -50,7 +50,7 @@ def format_summary(s: dict) -> str:
     lines += [
         f"length      {s['length']} bp (in the file: min {s['length_min']}, max "
         f"{s['length_max']}, mean {s['length_mean']:.1f})",
-        "most common  " + ", ".join(f"{n} bp x {c}" for n, c in s["length_counts"].items()),
+        "lengths     " + ", ".join(f"{n} bp x {c}" for n, c in s["length_counts"].items()),
         f"resized     {s['n_resized']} (cropped {s['n_cropped']}, N-padded {s['n_padded']})",
         f"GC          positives {_pct(s['gc_positive'])}, negatives {_pct(s['gc_negative'])}",
         f"N letters   {s['n_N_bases']} in {s['n_with_N']} sequences",
