@@ -9,7 +9,7 @@ import pytest
 
 from deepmotif.data.dataset import SequenceDataset
 from deepmotif.data.splits import group_key, make_splits
-from deepmotif.errors import DeepMotifError
+from deepmotif.errors import DeepMotifError, DeepMotifWarning
 
 
 def _paired(n_pairs=100, with_coords=False):
@@ -69,10 +69,20 @@ def test_stratified_with_unpaired_rows():
 
 def test_given_test_set_used_as_is():
     ds, test = _paired(50), _paired(10)
+    test.ids = [f"t{i}" for i in test.ids]  # distinct sources from training
     s = make_splits(ds, test, valid_fraction=0.2)
     assert s.test is test
     assert (len(s.train), len(s.valid)) == (80, 20)
     assert s.meta["method"] == "given test set"
+    assert s.meta["groups_shared_with_test"] == 0
+
+
+def test_given_test_set_sharing_sources_warns():
+    train = SequenceDataset(["a", "b_shuf", "c", "c_shuf"], ["ACGTACGTAC"] * 4, [1, 0, 1, 0])
+    test = SequenceDataset(["a_shuf", "b"], ["ACGTACGTAC"] * 2, [0, 1])
+    with pytest.warns(DeepMotifWarning, match="2 groups of .* share their source"):
+        s = make_splits(train, test, valid_fraction=0)
+    assert s.meta["groups_shared_with_test"] == 2
 
 
 def test_holdout_chroms():

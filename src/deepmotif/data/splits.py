@@ -9,6 +9,7 @@ seeded generator, so the split is reproducible and the class balance is the same
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ import numpy as np
 
 from deepmotif.data.dataset import SequenceDataset
 from deepmotif.data.readers._io import parse_coords
-from deepmotif.errors import DeepMotifError
+from deepmotif.errors import DeepMotifError, DeepMotifWarning
 
 __all__ = ["Splits", "group_key", "make_splits"]
 
@@ -159,7 +160,16 @@ def make_splits(
     }
 
     if test is not None:
-        meta.update(method="given test set", test_path=test.path)
+        shared = len(set(keys) & {group_key(i) for i in test.ids})
+        meta.update(method="given test set", test_path=test.path, groups_shared_with_test=shared)
+        if shared:
+            warnings.warn(
+                f"{shared} groups of {test.path or 'the test set'} share their source with "
+                f"{train.path or 'the training set'} (a positive on one side, the negative "
+                "shuffled from it on the other): the files were split that way",
+                DeepMotifWarning,
+                stacklevel=2,
+            )
         test_ds = test
     elif holdout_chroms:
         held = {str(c) for c in holdout_chroms}
