@@ -394,6 +394,11 @@ def _by_name(catalog, query: str) -> _Entry | None:
 
 
 @functools.lru_cache(maxsize=256)
+def _motif(release: str, entry: _Entry) -> Motif:
+    """One matrix, cached so every lookup of it returns the same object."""
+    return _make_motif(entry, _fetch_counts(release, [entry.int_id])[entry.int_id], release)
+
+
 def _get(query: str, release: str) -> Motif:
     catalog = _catalog(release)
     entry = None
@@ -408,8 +413,7 @@ def _get(query: str, release: str) -> Motif:
         close = difflib.get_close_matches(query.strip().upper(), list(upper), n=5, cutoff=0.6)
         hint = f"; close names: {', '.join(upper[c] for c in close)}" if close else ""
         raise DeepMotifError(f"no JASPAR motif named or numbered {query!r} in {release}{hint}")
-    counts = _fetch_counts(release, [entry.int_id])[entry.int_id]
-    return _make_motif(entry, counts, release)
+    return _motif(release, entry)
 
 
 def get_motif(name_or_id: str, release: str | None = None) -> Motif:
