@@ -55,3 +55,12 @@ def test_dataset_from_args_overrides(write_file):
     ds = dataset_from_args(args, path)
     assert ds.n_generated == 1 and ds.meta["shuffle_seed"] == 9
     assert dataset_from_args(args, path, negatives="none").n_generated == 0
+
+
+def test_cli_choices_match_the_library():
+    from deepmotif.cli import _data
+    from deepmotif.data import readers
+
+    assert _data.FORMATS == readers.FORMATS
+    assert _data.NEGATIVES == readers.NEGATIVE_CHOICES
+    assert _data.BACKGROUNDS == readers.BACKGROUND_CHOICES
