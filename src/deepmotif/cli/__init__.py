@@ -26,8 +26,15 @@ def _commands():
     return sorted(mods, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr (no usage block)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="deepmotif",
         description="Train CNN / RNN / CNN-RNN models on TF binding sites, explain them, "
         "match their motifs to JASPAR, and browse it all in a dashboard.",
@@ -44,7 +51,9 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
     if issubclass(category, DeepMotifWarning):
         print(f"deepmotif: warning: {message}", file=stream)
     else:
-        print(warnings.formatwarning(message, category, filename, lineno, line), end="", file=stream)
+        print(
+            warnings.formatwarning(message, category, filename, lineno, line), end="", file=stream
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -95,7 +95,15 @@ def package_versions() -> dict:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for name in ("deepmotif", "torch", "numpy", "scikit-learn", "tangermeme", "pyjaspar", "memelite"):
+    for name in (
+        "deepmotif",
+        "torch",
+        "numpy",
+        "scikit-learn",
+        "tangermeme",
+        "pyjaspar",
+        "memelite",
+    ):
         try:
             out[name] = version(name)
         except PackageNotFoundError:
@@ -132,8 +140,10 @@ def read_metrics(path) -> dict:
     """The metrics of a finished run."""
     p = Path(path) / METRICS
     if not p.is_file():
-        raise DeepMotifError(f"{Path(path)}: the run is unfinished (no {METRICS}); resume it with "
-                             f"'deepmotif train ... --out {path} --resume'")
+        raise DeepMotifError(
+            f"{Path(path)}: the run is unfinished (no {METRICS}); resume it with "
+            f"'deepmotif train ... --out {path} --resume'"
+        )
     return json.loads(p.read_text())
 
 
@@ -171,7 +181,9 @@ def load_run(path, *, device=None):
         model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
-        raise DeepMotifError(f"{weights}: the weights do not fit the run's config ({first})") from exc
+        raise DeepMotifError(
+            f"{weights}: the weights do not fit the run's config ({first})"
+        ) from exc
     model.eval()
     if device is not None:
         from deepmotif._device import resolve_device

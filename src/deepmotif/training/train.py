@@ -47,6 +47,10 @@ def _prepare_out(out: Path, *, force: bool, resume: bool) -> None:
             if not (out / runs.CONFIG).is_file():
                 raise DeepMotifError(f"--out {out}: --resume given, but it is not a run directory")
             return
+        if force and not (out / runs.CONFIG).is_file():
+            raise DeepMotifError(
+                f"--out {out}: not empty and not a run directory; refusing to delete it even with --force"
+            )
         if not force:
             state = "a finished run" if runs.run_is_finished(out) else "not empty"
             raise DeepMotifError(
@@ -80,7 +84,11 @@ def _data_summary(ds: SequenceDataset | None) -> dict | None:
         "n_negative": ds.n_negative,
         "n_generated": ds.n_generated,
         "length": ds.length,
-        "meta": {k: v for k, v in ds.meta.items() if isinstance(v, str | int | float | bool | list | dict)},
+        "meta": {
+            k: v
+            for k, v in ds.meta.items()
+            if isinstance(v, str | int | float | bool | list | dict)
+        },
     }
     if ds.path and Path(ds.path).is_file():
         info["sha256"] = runs.sha256_file(ds.path)
@@ -95,6 +103,56 @@ def _to_tensor(ds: SequenceDataset) -> tuple[torch.Tensor, torch.Tensor]:
 
 def _rng_state(gen: torch.Generator) -> dict:
     return {"torch": torch.get_rng_state(), "shuffle": gen.get_state()}
+
+
+def train_epoch(
+    model,
+    opt,
+    X,
+    y,
+    *,
+    batch_size,
+    generator,
+    rc_augment=True,
+    grad_clip=5.0,
+    device=None,
+    cast=None,
+    bar=None,
+    epoch=0,
+) -> tuple[float, int]:
+    """One pass over ``X`` (int8 one-hot, (n, 4, L)) and ``y`` (float, (n,)) in a seeded order.
+
+    Returns the summed loss and the number of sequences seen. Half of the sequences (drawn from
+    ``generator``) are reverse-complemented when ``rc_augment``.
+    """
+    dev = device or torch.device("cpu")
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    n = len(X)
+    model.train()
+    perm = torch.randperm(n, generator=generator)
+    flips = torch.rand(n, generator=generator) < 0.5 if rc_augment else None
+    total, seen = 0.0, 0
+    for b, start in enumerate(range(0, n, batch_size)):
+        idx = perm[start : start + batch_size]
+        xb = X[idx].to(torch.float32)
+        if flips is not None:
+            f = flips[idx]
+            xb[f] = xb[f].flip(dims=(1, 2))
+        xb, yb = xb.to(dev, non_blocking=True), y[idx].to(dev)
+        with autocast(dev, cast):
+            logits = model(xb)
+        loss = loss_fn(logits.float(), yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        opt.step()
+        total += loss.item() * len(idx)
+        seen += len(idx)
+        if bar is not None:
+            bar.update(1)
+            if b % 10 == 0:
+                bar.set_postfix(epoch=epoch, loss=f"{total / seen:.4f}", refresh=False)
+    return total, seen
 
 
 def train(
@@ -171,7 +229,12 @@ def train(
         "data": {
             "train": _data_summary(train_data),
             "test": _data_summary(test_data),
-            "splits": {**splits.meta, "n_train": len(splits.train), "n_valid": len(splits.valid), "n_test": len(splits.test)},
+            "splits": {
+                **splits.meta,
+                "n_train": len(splits.train),
+                "n_valid": len(splits.valid),
+                "n_test": len(splits.test),
+            },
             "length": train_data.length,
         },
         "versions": runs.package_versions(),
@@ -194,8 +257,11 @@ def train(
         if force and out.exists():
             shutil.rmtree(out)
         resolved["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    out.mkdir(parents=True, exist_ok=True)
-    runs.write_json(out / runs.CONFIG, resolved)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        runs.write_json(out / runs.CONFIG, resolved)
+    except OSError as exc:
+        raise DeepMotifError(f"--out {out}: cannot write there ({exc.strerror or exc})") from exc
 
     torch.manual_seed(cfg["seed"])
     model = build_model(arch, **mcfg).to(dev)
@@ -219,14 +285,16 @@ def train(
         torch.set_rng_state(ckpt["rng"]["torch"])
         gen.set_state(ckpt["rng"]["shuffle"])
         history = ckpt["history"]
-        best = {"auroc": ckpt["best_auroc"], "epoch": ckpt["best_epoch"], "state": ckpt["best_state"]}
+        best = {
+            "auroc": ckpt["best_auroc"],
+            "epoch": ckpt["best_epoch"],
+            "state": ckpt["best_state"],
+        }
         bad_epochs = ckpt["bad_epochs"]
         start_epoch = ckpt["epoch"] + 1
 
-    n = len(Xtr)
     bs = cfg["batch_size"]
-    n_batches = math.ceil(n / bs)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
+    n_batches = math.ceil(len(Xtr) / bs)
     stopped = bad_epochs >= cfg["patience"]
     bar = None
     if verbose:
@@ -243,30 +311,20 @@ def train(
         for epoch in range(start_epoch, cfg["epochs"] + 1):
             if stopped:
                 break
-            model.train()
-            perm = torch.randperm(n, generator=gen)
-            flips = torch.rand(n, generator=gen) < 0.5 if cfg["rc_augment"] else None
-            total, seen = 0.0, 0
-            for b in range(n_batches):
-                idx = perm[b * bs : (b + 1) * bs]
-                xb = Xtr[idx].to(torch.float32)
-                if flips is not None:
-                    f = flips[idx]
-                    xb[f] = xb[f].flip(dims=(1, 2))
-                xb, yb = xb.to(dev, non_blocking=True), ytr[idx].to(dev)
-                with autocast(dev, cast):
-                    logits = model(xb)
-                loss = loss_fn(logits.float(), yb)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg["grad_clip"])
-                opt.step()
-                total += loss.item() * len(idx)
-                seen += len(idx)
-                if bar is not None:
-                    bar.update(1)
-                    if b % 10 == 0:
-                        bar.set_postfix(epoch=epoch, loss=f"{total / seen:.4f}", refresh=False)
+            total, seen = train_epoch(
+                model,
+                opt,
+                Xtr,
+                ytr,
+                batch_size=bs,
+                generator=gen,
+                rc_augment=cfg["rc_augment"],
+                grad_clip=cfg["grad_clip"],
+                device=dev,
+                cast=cast,
+                bar=bar,
+                epoch=epoch,
+            )
             sched.step()
             p_valid = predict(model, Xva, batch_size=1024, device=dev)
             vm = binary_metrics(splits.valid.labels, p_valid)
@@ -292,7 +350,9 @@ def train(
                 bad_epochs += 1
             stopped = bad_epochs >= cfg["patience"]
             if bar is not None:
-                bar.set_postfix(epoch=epoch, loss=f"{total / seen:.4f}", valid_auroc=f"{vm['auroc']:.4f}")
+                bar.set_postfix(
+                    epoch=epoch, loss=f"{total / seen:.4f}", valid_auroc=f"{vm['auroc']:.4f}"
+                )
             ckpt = {
                 "epoch": epoch,
                 "model": model.state_dict(),
@@ -337,11 +397,18 @@ def _finish_run(out: Path, model, splits, history: list[dict], best_epoch: int) 
         metrics[name] = binary_metrics(part.labels, p)
         results[name] = {**curves(part.labels, p), "metrics": metrics[name]}
         if name == "test":
-            table = pd.DataFrame({"id": part.ids, "sequence": part.sequences, "label": part.labels, "score": p})
+            table = pd.DataFrame(
+                {"id": part.ids, "sequence": part.sequences, "label": part.labels, "score": p}
+            )
             with runs.atomic_path(out / runs.TEST_TABLE) as tmp:
                 table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
-    for kind, cols in (("roc", ("fpr", "tpr", "threshold")), ("pr", ("recall", "precision", "threshold"))):
-        frames = [pd.DataFrame({"split": s, **{c: r[kind][c] for c in cols}}) for s, r in results.items()]
+    for kind, cols in (
+        ("roc", ("fpr", "tpr", "threshold")),
+        ("pr", ("recall", "precision", "threshold")),
+    ):
+        frames = [
+            pd.DataFrame({"split": s, **{c: r[kind][c] for c in cols}}) for s, r in results.items()
+        ]
         with runs.atomic_path(out / f"{kind}.csv") as tmp:
             pd.concat(frames).to_csv(tmp, index=False, float_format="%.6g")
         save_figure(curve_figure(results, kind, title=f"{model.arch} {kind.upper()}"), out / kind)
