@@ -1,0 +1,452 @@
+"""The Dash application: :func:`create_app` builds it, :func:`serve` runs it on 127.0.0.1.
+
+Nothing is read or built at import time. The app serves Dash's own JavaScript from the installed
+package (no CDN), no assets folder, and one extra route, ``/download?run=KEY&file=NAME``, which
+hands out only the files listed in :data:`deepmotif.dashboard.data.DOWNLOADABLE` from inside a
+run directory.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import threading
+from dataclasses import dataclass
+
+from deepmotif.dashboard import ids
+from deepmotif.errors import DeepMotifError
+
+log = logging.getLogger(__name__)
+
+_CSS = """
+:root { --ink:#1f2933; --muted:#616e7c; --line:#e4e7eb; --bg:#f5f7fa; --accent:#3b5bdb; --bad:#c92a2a; }
+* { box-sizing: border-box; }
+body { margin:0; background:var(--bg); color:var(--ink);
+       font-family: Inter, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; font-size:14px; }
+.dm-header { background:#1b2a41; color:#fff; padding:14px 28px 12px; display:flex; flex-wrap:wrap;
+             align-items:flex-end; gap:18px 28px; }
+.dm-brand h1 { margin:0; font-size:20px; font-weight:650; letter-spacing:.2px; }
+.dm-brand .dm-sub { color:#b6c2d1; font-size:12.5px; margin-top:3px; }
+.dm-select { min-width:220px; }
+.dm-select label { display:block; font-size:11px; text-transform:uppercase; letter-spacing:.6px;
+                   color:#b6c2d1; margin-bottom:4px; }
+.dm-header .dm-select .dash-dropdown, .dm-header .dm-select .Select-control { color:var(--ink); }
+.dm-main { padding:16px 28px 40px; max-width:1500px; margin:0 auto; }
+.dm-card { background:#fff; border:1px solid var(--line); border-radius:8px; padding:14px 16px;
+           margin-bottom:16px; box-shadow:0 1px 2px rgba(16,24,40,.04); }
+.dm-card h3 { margin:0 0 10px; font-size:15px; font-weight:600; }
+.dm-card h4 { margin:0 0 6px; font-size:13.5px; font-weight:600; }
+.dm-note { color:var(--muted); font-size:12.5px; margin:4px 0 8px; }
+.dm-grid3 { display:grid; grid-template-columns:repeat(auto-fit, minmax(340px, 1fr)); gap:16px; }
+.dm-explorer { display:grid; grid-template-columns:320px minmax(0, 1fr); gap:16px; align-items:start; }
+@media (max-width: 900px) { .dm-explorer { grid-template-columns:1fr; } }
+.dm-field { margin-bottom:12px; }
+.dm-field > label { display:block; font-weight:600; font-size:12.5px; margin-bottom:4px; }
+.dm-row { display:flex; gap:8px; align-items:center; flex-wrap:wrap; }
+.dm-button { background:var(--accent); color:#fff; border:none; border-radius:6px; padding:7px 14px;
+             font-size:13px; cursor:pointer; font-weight:550; }
+.dm-button:hover { filter:brightness(1.08); }
+.dm-button.dm-secondary { background:#fff; color:var(--ink); border:1px solid #cbd2d9; }
+.dm-textarea { width:100%; height:130px; font-family: "JetBrains Mono", Menlo, Consolas, monospace;
+               font-size:12px; border:1px solid #cbd2d9; border-radius:6px; padding:8px; resize:vertical; }
+.dm-alert { border-radius:6px; padding:9px 12px; margin-bottom:10px; font-size:13px; }
+.dm-alert.dm-error { background:#fff5f5; border:1px solid #ffc9c9; color:var(--bad); }
+.dm-alert.dm-warn { background:#fff9db; border:1px solid #ffe066; color:#7c5e10; }
+.dm-alert.dm-info { background:#edf2ff; border:1px solid #bac8ff; color:#364fc7; }
+.dm-alert ul { margin:4px 0 0 18px; padding:0; }
+table.dm-table { border-collapse:collapse; width:100%; font-size:13px; }
+table.dm-table th { text-align:left; color:var(--muted); font-weight:600; font-size:12px;
+                    border-bottom:1px solid var(--line); padding:6px 8px; }
+table.dm-table td { border-bottom:1px solid #f0f2f5; padding:6px 8px; }
+.dm-chip { display:inline-block; min-width:52px; text-align:center; border-radius:10px; padding:1px 8px;
+           font-weight:600; font-variant-numeric:tabular-nums; }
+.dm-seq { font-family: "JetBrains Mono", Menlo, Consolas, monospace; font-size:11.5px; word-break:break-all;
+          color:#3e4c59; background:#f8f9fa; border-radius:6px; padding:6px 8px; }
+.dm-logos { display:flex; flex-wrap:wrap; gap:14px; align-items:flex-start; }
+.dm-logo { border:1px solid var(--line); border-radius:6px; padding:6px 8px; background:#fff; }
+.dm-logo img { display:block; max-width:100%; }
+.dm-logo .dm-caption { font-size:12px; color:var(--muted); margin-top:4px; }
+.dm-links a { margin-right:14px; color:var(--accent); font-weight:550; text-decoration:none; }
+.dm-tabs { margin-bottom:14px; }
+.dash-table-container .dash-spreadsheet-container .dash-spreadsheet-inner th { font-weight:600; }
+"""
+
+_INDEX = (
+    """<!DOCTYPE html>
+<html lang="en">
+<head>
+{%metas%}
+<title>{%title%}</title>
+{%favicon%}
+{%css%}
+<style>"""
+    + _CSS
+    + """</style>
+</head>
+<body>
+{%app_entry%}
+<footer>
+{%config%}
+{%scripts%}
+{%renderer%}
+</footer>
+</body>
+</html>"""
+)
+
+
+def create_app(
+    paths,
+    *,
+    compute: bool = True,
+    max_length: int = 1000,
+    title: str = "deepmotif dashboard",
+    store=None,
+):
+    """Build the dashboard for the runs under ``paths``.
+
+    Parameters
+    ----------
+    paths : path or sequence of paths
+        Run directories, or folders holding them (e.g. a ``deepmotif benchmark`` output).
+    compute : bool
+        Compute explanations and class optimizations that were not precomputed (needs the
+        runs' weights; results are cached in memory).
+    max_length : int
+        The longest sequence accepted in the paste box.
+    title : str
+        The browser tab's title.
+    store : RunStore, optional
+        Use this store instead of building one from ``paths``.
+
+    Returns
+    -------
+    dash.Dash
+        ``app.server`` is the Flask WSGI application; ``app.store`` the :class:`RunStore`.
+
+    Raises
+    ------
+    DeepMotifError
+        A path that does not exist or is not a directory.
+    """
+    import os
+
+    import dash
+    import flask
+    from dash import dcc, html
+
+    from deepmotif.dashboard import explorer, motifs, optimization, overview
+    from deepmotif.dashboard.data import DOWNLOADABLE, RunStore
+
+    if store is None:
+        store = RunStore(paths, compute=compute, max_length=max_length)
+    no_assets = os.path.join(
+        os.path.dirname(__file__), "_no_assets_"
+    )  # never created: nothing served
+    app = dash.Dash(
+        __name__,
+        title=title,
+        update_title=None,
+        assets_folder=no_assets,
+        assets_ignore=".*",
+        include_assets_files=False,
+        serve_locally=True,
+        index_string=_INDEX,
+        suppress_callback_exceptions=True,
+        enable_mcp=False,
+    )
+    app.store = store
+    server = app.server
+    server.config["MAX_CONTENT_LENGTH"] = 1 << 20  # no request body above 1 MB
+
+    @server.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    @server.route("/download")
+    def _download():
+        run = flask.request.args.get("run", "")
+        name = flask.request.args.get("file", "")
+        try:
+            path = store.file_path(run, name)
+        except DeepMotifError:
+            flask.abort(404)
+        return flask.send_file(
+            path,
+            mimetype=DOWNLOADABLE[name],
+            as_attachment=True,
+            download_name=f"{run.replace('/', '_').replace(' ', '')}_{os.path.basename(name)}",
+        )
+
+    def layout():
+        store.refresh()
+        datasets = store.datasets()
+        first = datasets[0] if datasets else None
+        return html.Div(
+            [
+                _header(store, datasets, first),
+                html.Div(
+                    [
+                        html.Div(id=ids.PROBLEMS, children=_problems(store)),
+                        dcc.Tabs(
+                            id=ids.TABS,
+                            value=ids.TAB_OVERVIEW,
+                            className="dm-tabs",
+                            children=[
+                                dcc.Tab(
+                                    label="Overview",
+                                    value=ids.TAB_OVERVIEW,
+                                    children=overview.layout(store),
+                                ),
+                                dcc.Tab(
+                                    label="Sequence explorer",
+                                    value=ids.TAB_EXPLORER,
+                                    children=explorer.layout(store),
+                                ),
+                                dcc.Tab(
+                                    label="Class optimization",
+                                    value=ids.TAB_OPTIMIZATION,
+                                    children=optimization.layout(store),
+                                ),
+                                dcc.Tab(
+                                    label="Motifs",
+                                    value=ids.TAB_MOTIFS,
+                                    children=motifs.layout(store),
+                                ),
+                            ],
+                        ),
+                    ],
+                    className="dm-main",
+                ),
+            ]
+        )
+
+    app.layout = layout
+    _register_selection(app, store)
+    overview.register(app, store)
+    explorer.register(app, store)
+    optimization.register(app, store)
+    motifs.register(app, store)
+    return app
+
+
+def _header(store, datasets, first):
+    from dash import dcc, html
+
+    n_runs = len([r for r in store.runs if r.status != "broken"])
+    sub = f"{n_runs} run{'s' if n_runs != 1 else ''} · {len(datasets)} dataset{'s' if len(datasets) != 1 else ''}"
+    archs = [r.arch for r in store.runs_for(first)] if first else []
+    return html.Div(
+        [
+            html.Div(
+                [html.H1("deepmotif dashboard"), html.Div(sub, id=ids.SUMMARY, className="dm-sub")],
+                className="dm-brand",
+            ),
+            html.Div(
+                [
+                    html.Label("Dataset", htmlFor=ids.DATASET),
+                    dcc.Dropdown(
+                        id=ids.DATASET,
+                        options=[{"label": d, "value": d} for d in datasets],
+                        value=first,
+                        clearable=False,
+                        searchable=True,
+                    ),
+                ],
+                className="dm-select",
+                style={"minWidth": "300px"},
+            ),
+            html.Div(
+                [
+                    html.Label("Architecture (motifs view)", htmlFor=ids.ARCH),
+                    dcc.Dropdown(
+                        id=ids.ARCH,
+                        options=_arch_options(store, first),
+                        value=archs[0] if archs else None,
+                        clearable=False,
+                        searchable=False,
+                    ),
+                ],
+                className="dm-select",
+            ),
+        ],
+        className="dm-header",
+    )
+
+
+def _arch_options(store, dataset):
+    if not dataset:
+        return []
+    return [
+        {"label": r.arch if r.finished else f"{r.arch} ({r.status})", "value": r.arch}
+        for r in store.runs_for(dataset)
+    ]
+
+
+def _problems(store):
+    from dash import html
+
+    problems = store.problems
+    if not problems:
+        return []
+    return html.Details(
+        [
+            html.Summary(
+                f"{len(problems)} problem{'s' if len(problems) != 1 else ''} reading the run "
+                "directories (click for details); the rest of the dashboard works without them"
+            ),
+            html.Ul([html.Li(p) for p in problems]),
+        ],
+        className="dm-alert dm-warn",
+    )
+
+
+def _register_selection(app, store) -> None:
+    from dash import Input, Output, State, callback_context, no_update
+
+    @app.callback(
+        Output(ids.ARCH, "options"),
+        Output(ids.ARCH, "value"),
+        Input(ids.DATASET, "value"),
+        State(ids.ARCH, "value"),
+    )
+    def _archs(dataset, current):
+        options = _arch_options(store, dataset)
+        values = [o["value"] for o in options]
+        return options, (current if current in values else (values[0] if values else None))
+
+    @app.callback(
+        Output(ids.DATASET, "value", allow_duplicate=True),
+        Output(ids.ARCH, "value", allow_duplicate=True),
+        Input(ids.OV_AUROC, "clickData"),
+        Input(ids.OV_TABLE, "active_cell"),
+        State(ids.DATASET, "value"),
+        prevent_initial_call=True,
+    )
+    def _select(click, cell, dataset):
+        trigger = callback_context.triggered[0]["prop_id"] if callback_context.triggered else ""
+        if trigger.startswith(ids.OV_AUROC) and click:
+            point = click["points"][0]
+            data = point.get("customdata")
+            if isinstance(data, list) and len(data) == 2:
+                return data[0], data[1]
+            return point.get("x", no_update), no_update
+        if trigger.startswith(ids.OV_TABLE) and cell:
+            chosen = cell.get("row_id") or no_update
+            column = str(cell.get("column_id", ""))
+            arch = column.split(":", 1)[0] if ":" in column else no_update
+            return chosen, arch
+        return no_update, no_update
+
+
+# ------------------------------------------------------------------------------ serving
+
+
+@dataclass
+class BackgroundServer:
+    """A dashboard served from a thread (tests, benchmarks): ``url`` and ``stop()``."""
+
+    url: str
+    host: str
+    port: int
+    _server: object
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _make_server(app, host: str, port: int):
+    from werkzeug.serving import make_server
+
+    try:
+        return make_server(host, port, app.server, threaded=True)
+    except OSError as exc:
+        if port and exc.errno in (98, 48, 10048):  # address in use (Linux, macOS, Windows)
+            raise DeepMotifError(
+                f"port {port} on {host} is in use; choose another with --port"
+            ) from exc
+        if isinstance(exc, socket.gaierror) or exc.errno in (99, -2, -3, 49):
+            raise DeepMotifError(f"cannot listen on {host!r} ({exc.strerror or exc})") from exc
+        raise
+
+
+def start_background(app, host: str = "127.0.0.1", port: int = 0) -> BackgroundServer:
+    """Serve ``app`` from a daemon thread (``port=0``: a free port); returns its URL."""
+    server = _make_server(app, host, port)
+    thread = threading.Thread(target=server.serve_forever, name="deepmotif-dashboard", daemon=True)
+    thread.start()
+    url = f"http://{host}:{server.server_port}/"
+    return BackgroundServer(url, host, server.server_port, server, thread)
+
+
+def serve(
+    paths,
+    host: str = "127.0.0.1",
+    port: int = 8050,
+    *,
+    compute: bool = True,
+    max_length: int = 1000,
+    quiet: bool = False,
+    ready=None,
+) -> None:
+    """Serve the dashboard for ``paths`` until interrupted (Ctrl+C).
+
+    Parameters
+    ----------
+    paths : path or sequence of paths
+        Run directories or folders of runs.
+    host : str
+        Interface to listen on. The default, ``127.0.0.1``, is reachable only from this
+        machine; any other address is announced with a warning (the dashboard has no login).
+    port : int
+        TCP port (0: any free port).
+    compute, max_length
+        See :func:`create_app`.
+    quiet : bool
+        No request log (the URL is still printed).
+    ready : callable, optional
+        Called with the URL once the server listens (used by ``deepmotif quickstart``).
+    """
+    import sys
+
+    app = create_app(paths, compute=compute, max_length=max_length)
+    server = _make_server(app, host, port)
+    url_host = f"[{host}]" if ":" in host else host
+    url = f"http://{url_host}:{server.server_port}/"
+    logging.getLogger("werkzeug").setLevel(logging.ERROR if quiet else logging.WARNING)
+    store = app.store
+    n = len([r for r in store.runs if r.status != "broken"])
+    print(f"deepmotif dashboard: {n} run(s), {len(store.datasets())} dataset(s)", flush=True)
+    for problem in store.problems:
+        print(f"deepmotif dashboard: warning: {problem}", file=sys.stderr, flush=True)
+    if not _is_loopback(host):
+        print(
+            f"deepmotif dashboard: warning: listening on {host}, so other machines can reach it; "
+            "it has no login. Use --host 127.0.0.1 to keep it on this machine.",
+            file=sys.stderr,
+            flush=True,
+        )
+    print(f"deepmotif dashboard: open {url}  (Ctrl+C to stop)", flush=True)
+    if ready is not None:
+        ready(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

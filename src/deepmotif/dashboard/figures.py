@@ -1,0 +1,484 @@
+"""The dashboard's Plotly figures: one function per figure, data in, ``go.Figure`` out.
+
+Nothing here reads files or knows about Dash; the pages pass in what :class:`RunStore` returns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+#: One colour per architecture, used by every figure and the static report.
+ARCH_COLORS = {"cnn": "#4C78A8", "rnn": "#F58518", "cnn-rnn": "#54A24B"}
+_EXTRA_COLORS = ["#B279A2", "#E45756", "#72B7B2", "#9D755D", "#BAB0AC"]
+FONT = "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+#: Above this length the sequence letters are not written into the heatmap cells.
+MAX_LETTERS = 200
+
+
+def arch_color(arch: str, i: int = 0) -> str:
+    """The colour of an architecture (a stable fallback for unknown names)."""
+    return ARCH_COLORS.get(arch, _EXTRA_COLORS[i % len(_EXTRA_COLORS)])
+
+
+def _base_layout(fig: go.Figure, *, height: int, title: str | None = None) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 60, "r": 20, "t": 40 if title else 24, "b": 44},
+        font={"family": FONT, "size": 12, "color": "#1f2933"},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        title={"text": title, "x": 0.01, "font": {"size": 14}} if title else None,
+        hoverlabel={"font": {"family": FONT}},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+    fig.update_xaxes(showline=True, linecolor="#9aa5b1", gridcolor="#eef1f4", zeroline=False)
+    fig.update_yaxes(showline=True, linecolor="#9aa5b1", gridcolor="#eef1f4", zeroline=False)
+    return fig
+
+
+def empty_figure(message: str, height: int = 260) -> go.Figure:
+    """A blank figure that shows ``message`` (used when there is nothing to plot)."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": 13, "color": "#52606d"},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    _base_layout(fig, height=height)
+    return fig
+
+
+# ------------------------------------------------------------------------------------ overview
+
+
+def auroc_figure(summary: pd.DataFrame, metric: str = "auroc") -> go.Figure:
+    """Grouped bars: test AUROC (or AUPRC) per dataset and architecture, DeepBind as markers.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :meth:`RunStore.summary`: columns ``dataset, arch, status, auroc, auprc, deepbind_star,
+        deepbind``.
+    metric : {"auroc", "auprc"}
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One bar trace per architecture (``customdata`` = ``[dataset, arch]`` for click
+        selection) and, where known, one marker trace per DeepBind variant.
+    """
+    done = summary[summary["status"] == "finished"]
+    if done.empty:
+        return empty_figure("no finished runs yet")
+    datasets = sorted(done["dataset"].unique())
+    fig = go.Figure()
+    archs = list(dict.fromkeys(done["arch"]))
+    for i, arch in enumerate(archs):
+        part = done[done["arch"] == arch].set_index("dataset")
+        y = [float(part[metric].get(d, np.nan)) for d in datasets]
+        fig.add_trace(
+            go.Bar(
+                name=arch,
+                x=datasets,
+                y=y,
+                marker_color=arch_color(arch, i),
+                customdata=[[d, arch] for d in datasets],
+                hovertemplate=f"%{{x}}<br>{arch}: {metric.upper()} %{{y:.3f}}<extra></extra>",
+            )
+        )
+    if metric == "auroc":
+        for col, label, symbol in (
+            ("deepbind_star", "DeepBind*", "diamond"),
+            ("deepbind", "DeepBind", "diamond-open"),
+        ):
+            ref = done.groupby("dataset")[col].first().reindex(datasets)
+            if ref.notna().any():
+                fig.add_trace(
+                    go.Scatter(
+                        name=f"{label} (published)",
+                        x=datasets,
+                        y=ref.to_numpy(dtype=float),
+                        mode="markers",
+                        marker={
+                            "symbol": symbol,
+                            "size": 11,
+                            "color": "#1f2933",
+                            "line": {"width": 1.5, "color": "#1f2933"},
+                        },
+                        hovertemplate=f"%{{x}}<br>{label}: AUROC %{{y:.3f}}<extra></extra>",
+                    )
+                )
+    low = np.nanmin(done[metric].to_numpy(dtype=float)) if done[metric].notna().any() else 0.5
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_yaxes(title=f"test {metric.upper()}", range=[min(0.5, max(0.0, low - 0.05)), 1.0])
+    return _base_layout(fig, height=340)
+
+
+def curve_figure(curves: dict, kind: str = "roc", metrics: dict | None = None) -> go.Figure:
+    """ROC or precision-recall curves of several architectures on one dataset's test set.
+
+    Parameters
+    ----------
+    curves : dict
+        ``arch -> DataFrame`` with ``fpr, tpr`` (``kind="roc"``) or ``recall, precision``.
+    kind : {"roc", "pr"}
+    metrics : dict, optional
+        ``arch -> AUROC / AUPRC`` for the legend.
+    """
+    if not curves:
+        return empty_figure("no curves")
+    fig = go.Figure()
+    xcol, ycol = ("fpr", "tpr") if kind == "roc" else ("recall", "precision")
+    for i, (arch, table) in enumerate(curves.items()):
+        value = (metrics or {}).get(arch)
+        label = arch if value is None or not np.isfinite(value) else f"{arch} ({value:.3f})"
+        fig.add_trace(
+            go.Scatter(
+                name=label,
+                x=table[xcol].to_numpy(dtype=float),
+                y=table[ycol].to_numpy(dtype=float),
+                mode="lines",
+                line={
+                    "color": arch_color(arch, i),
+                    "width": 2,
+                    "shape": "hv" if kind == "pr" else "linear",
+                },
+                hovertemplate=f"{arch}<br>{xcol} %{{x:.3f}}<br>{ycol} %{{y:.3f}}<extra></extra>",
+            )
+        )
+    if kind == "roc":
+        fig.add_trace(
+            go.Scatter(
+                x=[0, 1],
+                y=[0, 1],
+                mode="lines",
+                showlegend=False,
+                hoverinfo="skip",
+                line={"color": "#bcccdc", "dash": "dash", "width": 1},
+            )
+        )
+        fig.update_xaxes(title="false positive rate", range=[0, 1])
+        fig.update_yaxes(title="true positive rate", range=[0, 1.02])
+    else:
+        fig.update_xaxes(title="recall", range=[0, 1])
+        fig.update_yaxes(title="precision", range=[0, 1.02])
+    fig = _base_layout(
+        fig, height=330, title="ROC (test)" if kind == "roc" else "Precision-recall (test)"
+    )
+    fig.update_layout(
+        legend={
+            "orientation": "v",
+            "x": 0.98,
+            "xanchor": "right",
+            "y": 0.02 if kind == "roc" else 0.02,
+            "yanchor": "bottom",
+            "bgcolor": "rgba(255,255,255,0.8)",
+        }
+    )
+    return fig
+
+
+def history_figure(histories: dict) -> go.Figure:
+    """Training curves: training loss (left) and validation AUROC (right) per epoch.
+
+    Parameters
+    ----------
+    histories : dict
+        ``arch -> DataFrame`` of ``history.csv`` (``epoch, train_loss, valid_auroc, ...``).
+    """
+    if not histories:
+        return empty_figure("no training history")
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=("training loss", "validation AUROC"),
+        horizontal_spacing=0.14,
+    )
+    for i, (arch, h) in enumerate(histories.items()):
+        color = arch_color(arch, i)
+        for col, c in (("train_loss", 1), ("valid_auroc", 2)):
+            if col not in h.columns:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    name=arch,
+                    legendgroup=arch,
+                    showlegend=c == 1,
+                    x=h["epoch"].to_numpy(),
+                    y=h[col].to_numpy(dtype=float),
+                    mode="lines+markers",
+                    line={"color": color, "width": 2},
+                    marker={"size": 5},
+                    hovertemplate=f"{arch}<br>epoch %{{x}}<br>{col} %{{y:.4f}}<extra></extra>",
+                ),
+                row=1,
+                col=c,
+            )
+    fig.update_xaxes(
+        title="epoch", dtick=max(1, int(np.ceil(max(len(h) for h in histories.values()) / 10)))
+    )
+    fig = _base_layout(fig, height=330)
+    fig.update_annotations(font={"size": 13})
+    return fig
+
+
+# ------------------------------------------------------------------------------------ explorer
+
+
+def _position_values(ex) -> np.ndarray:
+    """The saliency at each position (the value at the base present; 0 at N)."""
+    return np.asarray(ex.saliency, dtype=float).sum(axis=0)
+
+
+def explanation_figure(
+    explanations: dict, *, mode: str = "saliency", normalise: bool = True
+) -> go.Figure:
+    """Saliency and temporal output scores of every architecture, aligned base by base.
+
+    Parameters
+    ----------
+    explanations : dict
+        ``arch -> Explanation`` (:meth:`RunStore.explain_test` / ``explain_sequence``), all of
+        the same sequence of length ``L``.
+    mode : {"saliency", "gradient"}
+        ``"saliency"``: one row per architecture, ``|gradient| x input`` at the base present
+        (the sequence written in the cells). ``"gradient"``: four rows (A, C, G, T) per
+        architecture, the signed gradient.
+    normalise : bool
+        Divide each architecture's values by its largest absolute value, so the colours compare
+        positions within a model; the hover text always gives the raw values.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Heatmaps sharing one x axis (positions 1..L). Saliency heatmap: ``z`` (n_arch, L),
+        ``customdata`` the raw values. Temporal heatmap: rows ``arch →`` (forward) and
+        ``arch ←`` (backward), ``z`` the probabilities.
+    """
+    if not explanations:
+        return empty_figure("nothing to show")
+    archs = list(explanations)
+    seq = next(iter(explanations.values())).sequence
+    L = len(seq)
+    x = np.arange(1, L + 1)
+    letters = np.array(list(seq))
+    show_letters = L <= MAX_LETTERS
+    sal = [
+        a
+        for a in archs
+        if explanations[a].saliency is not None and explanations[a].gradient is not None
+    ]
+    tmp = [
+        a
+        for a in archs
+        if explanations[a].forward is not None and explanations[a].backward is not None
+    ]
+    panels: list[tuple[str, str | None, int]] = []  # (kind, arch, n_rows)
+    if sal:
+        if mode == "gradient":
+            panels += [("gradient", a, 4) for a in sal]
+        else:
+            panels.append(("saliency", None, len(sal)))
+    if tmp:
+        panels.append(("temporal", None, 2 * len(tmp)))
+    if not panels:
+        problems = [p for a in archs for p in explanations[a].problems]
+        return empty_figure(problems[0] if problems else "no explanations for this sequence")
+
+    row_px = {"saliency": 30, "gradient": 16, "temporal": 22}
+    heights = [max(row_px[k] * n, 44) for k, _, n in panels]
+    titles = []
+    for kind, arch, _ in panels:
+        if kind == "saliency":
+            titles.append(
+                "Saliency  |gradient| × input"
+                + ("  (each row scaled to its maximum)" if normalise else "")
+            )
+        elif kind == "gradient":
+            titles.append(
+                f"{arch}: gradient of the logit for each base"
+                + ("  (scaled to its largest |value|)" if normalise else "")
+            )
+        else:
+            titles.append(
+                "Temporal output scores  P(bound) after reading forward (→) or backward (←) to each position"
+            )
+    gap_px = 46
+    total = sum(heights) + gap_px * len(panels) + 70
+    fig = make_subplots(
+        rows=len(panels),
+        cols=1,
+        shared_xaxes=True,
+        row_heights=heights,
+        vertical_spacing=gap_px / total,
+        subplot_titles=titles,
+    )
+    for r, (kind, arch, _) in enumerate(panels, start=1):
+        if kind == "saliency":
+            raw = np.vstack([_position_values(explanations[a]) for a in sal])
+            z = _scale_rows(raw) if normalise else raw
+            labels = [_arch_label(explanations[a]) for a in sal]
+            fig.add_trace(
+                go.Heatmap(
+                    z=z,
+                    x=x,
+                    y=labels,
+                    customdata=raw,
+                    coloraxis="coloraxis",
+                    text=np.tile(letters, (len(sal), 1)),
+                    texttemplate="%{text}" if show_letters else None,
+                    textfont={"size": 10, "color": "#1f2933"},
+                    hovertemplate="%{y}<br>position %{x}, base %{text}<br>saliency %{customdata:.4g}"
+                    + ("<br>scaled %{z:.2f}" if normalise else "")
+                    + "<extra></extra>",
+                    xgap=0.5,
+                    ygap=2,
+                    name="saliency",
+                ),
+                row=r,
+                col=1,
+            )
+            fig.update_yaxes(autorange="reversed", row=r, col=1)
+        elif kind == "gradient":
+            ex = explanations[arch]
+            raw = np.asarray(ex.gradient, dtype=float)
+            scale = np.abs(raw).max() if normalise and np.abs(raw).max() > 0 else 1.0
+            onehot = np.asarray([[b == c for b in seq] for c in "ACGT"])
+            text = np.where(onehot, np.tile(letters, (4, 1)), "")
+            fig.add_trace(
+                go.Heatmap(
+                    z=raw / scale,
+                    x=x,
+                    y=list("ACGT"),
+                    customdata=raw,
+                    text=text,
+                    texttemplate="%{text}" if show_letters else None,
+                    textfont={"size": 9, "color": "#1f2933"},
+                    coloraxis="coloraxis",
+                    xgap=0.5,
+                    ygap=0.5,
+                    name=f"{arch} gradient",
+                    hovertemplate=f"{arch}<br>position %{{x}}, base %{{y}}<br>gradient %{{customdata:.4g}}<extra></extra>",
+                ),
+                row=r,
+                col=1,
+            )
+            fig.update_yaxes(autorange="reversed", row=r, col=1)
+        else:
+            z, labels, text = [], [], []
+            for a in tmp:
+                ex = explanations[a]
+                z += [np.asarray(ex.forward, dtype=float), np.asarray(ex.backward, dtype=float)]
+                labels += [f"{a} →", f"{a} ←"]
+                text += [[f"bases 1–{i}" for i in x], [f"bases {i}–{L}" for i in x]]
+            fig.add_trace(
+                go.Heatmap(
+                    z=np.vstack(z),
+                    x=x,
+                    y=labels,
+                    text=text,
+                    coloraxis="coloraxis2",
+                    xgap=0.5,
+                    ygap=1,
+                    name="temporal",
+                    hovertemplate="%{y}<br>position %{x}: reading %{text}<br>P(bound) %{z:.3f}<extra></extra>",
+                ),
+                row=r,
+                col=1,
+            )
+            fig.update_yaxes(autorange="reversed", row=r, col=1)
+
+    fig.update_xaxes(showgrid=False, range=[0.5, L + 0.5], constrain="domain")
+    fig.update_xaxes(title="position", row=len(panels), col=1)
+    fig.update_yaxes(showgrid=False, tickfont={"size": 11})
+    fig = _base_layout(fig, height=int(total))
+    # Colour bars beside their panels.
+    sal_rows = [i for i, p in enumerate(panels) if p[0] in ("saliency", "gradient")]
+    tmp_rows = [i for i, p in enumerate(panels) if p[0] == "temporal"]
+    layout = {}
+    if sal_rows:
+        lo, hi = _domain(fig, sal_rows[-1])[0], _domain(fig, sal_rows[0])[1]
+        if mode == "gradient":
+            layout["coloraxis"] = {
+                "colorscale": "RdBu_r",
+                "cmid": 0,
+                **({"cmin": -1, "cmax": 1} if normalise else {}),
+                "colorbar": _colorbar("gradient" + (" (scaled)" if normalise else ""), lo, hi),
+            }
+        else:
+            layout["coloraxis"] = {
+                "colorscale": [[0, "#ffffff"], [0.15, "#fde0c5"], [0.5, "#f59e5b"], [1, "#b42318"]],
+                "cmin": 0,
+                **({"cmax": 1} if normalise else {}),
+                "colorbar": _colorbar("saliency" + (" (scaled)" if normalise else ""), lo, hi),
+            }
+    if tmp_rows:
+        lo, hi = _domain(fig, tmp_rows[0])
+        layout["coloraxis2"] = {
+            "colorscale": "RdBu_r",
+            "cmin": 0,
+            "cmax": 1,
+            "colorbar": _colorbar("P(bound)", lo, hi),
+        }
+    fig.update_layout(**layout, margin={"l": 90, "r": 20, "t": 36, "b": 44})
+    fig.update_annotations(font={"size": 12, "color": "#3e4c59"}, xanchor="left", x=0)
+    return fig
+
+
+def _arch_label(ex) -> str:
+    return ex.arch if ex.score is None else f"{ex.arch} ({ex.score:.2f})"
+
+
+def _scale_rows(raw: np.ndarray) -> np.ndarray:
+    peak = np.abs(raw).max(axis=1, keepdims=True)
+    return np.divide(raw, peak, out=np.zeros_like(raw), where=peak > 0)
+
+
+def _domain(fig: go.Figure, panel: int) -> tuple[float, float]:
+    name = "yaxis" if panel == 0 else f"yaxis{panel + 1}"
+    return tuple(fig.layout[name].domain)
+
+
+def _colorbar(title: str, lo: float, hi: float) -> dict:
+    return {
+        "title": {"text": title, "side": "right", "font": {"size": 11}},
+        "y": (lo + hi) / 2,
+        "len": max(hi - lo, 0.12),
+        "yanchor": "middle",
+        "thickness": 12,
+        "x": 1.01,
+        "tickfont": {"size": 10},
+    }
+
+
+def explanation_table(explanations: dict) -> pd.DataFrame:
+    """The values behind :func:`explanation_figure`, one row per position (for the CSV download).
+
+    Columns: ``position`` (1-based), ``base``, then for every architecture ``<arch>_saliency``,
+    ``<arch>_gradient_A`` .. ``_T``, ``<arch>_forward``, ``<arch>_backward`` where available, and
+    ``<arch>_score`` (the sequence's predicted probability, repeated).
+    """
+    seq = next(iter(explanations.values())).sequence
+    table = {"position": np.arange(1, len(seq) + 1), "base": list(seq)}
+    for arch, ex in explanations.items():
+        if ex.score is not None:
+            table[f"{arch}_score"] = np.full(len(seq), ex.score)
+        if ex.saliency is not None:
+            table[f"{arch}_saliency"] = _position_values(ex)
+        if ex.gradient is not None:
+            for i, b in enumerate("ACGT"):
+                table[f"{arch}_gradient_{b}"] = np.asarray(ex.gradient[i], dtype=float)
+        if ex.forward is not None:
+            table[f"{arch}_forward"] = np.asarray(ex.forward, dtype=float)
+        if ex.backward is not None:
+            table[f"{arch}_backward"] = np.asarray(ex.backward, dtype=float)
+    return pd.DataFrame(table)

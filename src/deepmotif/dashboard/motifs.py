@@ -1,0 +1,209 @@
+"""Motifs page: a run's extracted motifs and their Tomtom matches, filterable, sortable, with logos."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+
+from deepmotif.dashboard import figures, ids
+from deepmotif.dashboard.optimization import _logo_box, logo_uri, oriented
+from deepmotif.errors import DeepMotifError
+
+COLUMNS = [
+    "query",
+    "target_id",
+    "target_name",
+    "p_value",
+    "e_value",
+    "q_value",
+    "offset",
+    "orientation",
+]
+_NUMERIC = {"p_value", "e_value", "q_value", "offset"}
+
+
+def table_data(store, key: str) -> tuple[list[dict], list[dict]]:
+    """Rows and columns of the matches table of run ``key`` (row ``id`` = row number)."""
+    from dash.dash_table.Format import Format, Scheme
+
+    matches = store.motif_matches(key)
+    cols = [c for c in COLUMNS if c in matches.columns] + [
+        c for c in matches.columns if c not in COLUMNS
+    ]
+    rows = []
+    for i, rec in enumerate(matches[cols].to_dict("records")):
+        row = {"id": str(i)}
+        for c, v in rec.items():
+            row[c] = (
+                None
+                if isinstance(v, float) and not np.isfinite(v)
+                else (v.item() if hasattr(v, "item") else v)
+            )
+        rows.append(row)
+    columns = []
+    for c in cols:
+        col = {"name": c.replace("_", " "), "id": c}
+        if c in _NUMERIC or pd.api.types.is_numeric_dtype(matches[c]):
+            col["type"] = "numeric"
+            if c in ("p_value", "e_value", "q_value"):
+                col["format"] = Format(precision=2, scheme=Scheme.exponent)
+        columns.append(col)
+    return rows, columns
+
+
+def download_links(key: str):
+    """Links to the run's ``motifs.meme`` and ``matches.tsv`` (served by the ``/download`` route)."""
+    from dash import html
+
+    def href(name):
+        return "/download?" + urlencode({"run": key, "file": name})
+
+    return html.Div(
+        [
+            html.A("⬇ motifs.meme", href=href("motifs/motifs.meme")),
+            html.A("⬇ matches.tsv", href=href("motifs/matches.tsv")),
+        ],
+        className="dm-links",
+    )
+
+
+def detail(store, key: str, row: dict | None):
+    """Logos of one match: the extracted motif beside the JASPAR motif (in the matched orientation)."""
+    from dash import html
+
+    if not row:
+        return html.P(
+            "Click a row to see the extracted motif beside its JASPAR match.", className="dm-note"
+        )
+    boxes = []
+    query = str(row.get("query", ""))
+    try:
+        pwms = store.motif_pwms(key)
+        if query in pwms:
+            boxes.append(_logo_box(logo_uri(store, pwms[query]), f"extracted: {query}"))
+        else:
+            boxes.append(
+                html.Div(f"motif {query!r} is not in motifs.meme", className="dm-alert dm-warn")
+            )
+    except DeepMotifError as exc:
+        boxes.append(html.Div(str(exc), className="dm-alert dm-warn"))
+    target = row.get("target_id")
+    if target:
+        try:
+            name, pwm = store.jaspar_pwm(str(target))
+            strand = row.get("orientation") or "+"
+            boxes.append(
+                _logo_box(
+                    logo_uri(store, oriented(pwm, strand)),
+                    f"JASPAR {target} {name} (strand {strand}, offset {row.get('offset', '?')})",
+                )
+            )
+        except DeepMotifError as exc:
+            boxes.append(html.Div(str(exc), className="dm-alert dm-warn"))
+    return html.Div(boxes, className="dm-logos")
+
+
+def layout(store):
+    from dash import dash_table, html
+
+    return html.Div(
+        [
+            html.Div(id=ids.MO_MESSAGE),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.H3(
+                                "Extracted motifs and their JASPAR matches",
+                                style={"flex": 1, "margin": 0},
+                            ),
+                            html.Div(id=ids.MO_LINKS),
+                        ],
+                        className="dm-row",
+                        style={"marginBottom": "8px"},
+                    ),
+                    html.P(
+                        "Filter with the boxes under the headers (e.g. \u201c< 0.05\u201d under q value, "
+                        "\u201cCTCF\u201d under target name); click a header to sort.",
+                        className="dm-note",
+                    ),
+                    dash_table.DataTable(
+                        id=ids.MO_TABLE,
+                        data=[],
+                        columns=[],
+                        filter_action="native",
+                        sort_action="native",
+                        sort_mode="multi",
+                        page_size=12,
+                        style_cell={
+                            "fontFamily": figures.FONT,
+                            "fontSize": 13,
+                            "padding": "5px 10px",
+                            "textAlign": "left",
+                            "border": "none",
+                            "borderBottom": "1px solid #eef1f4",
+                        },
+                        style_header={
+                            "fontWeight": 600,
+                            "backgroundColor": "#f8f9fa",
+                            "color": "#52606d",
+                            "borderBottom": "1px solid #d9dee4",
+                        },
+                        style_filter={"backgroundColor": "#fff"},
+                        style_table={"overflowX": "auto"},
+                    ),
+                ],
+                className="dm-card",
+            ),
+            html.Div(html.Div(id=ids.MO_DETAIL), className="dm-card"),
+        ]
+    )
+
+
+def register(app, store) -> None:
+    from dash import Input, Output, State, html
+
+    @app.callback(
+        Output(ids.MO_TABLE, "data"),
+        Output(ids.MO_TABLE, "columns"),
+        Output(ids.MO_TABLE, "active_cell"),
+        Output(ids.MO_LINKS, "children"),
+        Output(ids.MO_MESSAGE, "children"),
+        Input(ids.DATASET, "value"),
+        Input(ids.ARCH, "value"),
+    )
+    def _table(dataset, arch):
+        runs = [r for r in store.runs_for(dataset) if r.arch == arch] if dataset else []
+        if not runs:
+            return (
+                [],
+                [],
+                None,
+                None,
+                html.Div("choose a dataset and an architecture", className="dm-alert dm-info"),
+            )
+        key = runs[0].key
+        try:
+            rows, columns = table_data(store, key)
+        except DeepMotifError as exc:
+            return [], [], None, None, html.Div(str(exc), className="dm-alert dm-warn")
+        return rows, columns, None, download_links(key), None
+
+    @app.callback(
+        Output(ids.MO_DETAIL, "children"),
+        Input(ids.MO_TABLE, "active_cell"),
+        State(ids.MO_TABLE, "data"),
+        State(ids.DATASET, "value"),
+        State(ids.ARCH, "value"),
+    )
+    def _detail(cell, data, dataset, arch):
+        runs = [r for r in store.runs_for(dataset) if r.arch == arch] if dataset else []
+        if not runs:
+            return None
+        row = None
+        if cell and data:
+            rid = cell.get("row_id")
+            row = next((r for r in data if r.get("id") == rid), None)
+        return detail(store, runs[0].key, row)

@@ -1,0 +1,141 @@
+"""Class optimization page: each architecture's optimised input as a logo beside its best JASPAR matches."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from deepmotif.dashboard import ids
+from deepmotif.errors import DeepMotifError
+
+
+def logo_uri(store, pwm: np.ndarray, *, col_width: float = 0.24, height: float = 1.5) -> str:
+    """A PNG data URI of the logo of ``pwm`` (4, L), rendered once and cached in the store."""
+    from deepmotif.dashboard.static import data_uri, logo_png
+
+    pwm = np.ascontiguousarray(pwm, dtype=np.float32)
+    key = ("logo", hashlib.sha1(pwm.tobytes()).hexdigest(), pwm.shape, col_width, height)
+    return store.cached(key, lambda: data_uri(logo_png(pwm, col_width=col_width, height=height)))
+
+
+def oriented(pwm: np.ndarray, orientation: str) -> np.ndarray:
+    """``pwm`` reverse-complemented when ``orientation`` is ``"-"`` (rows A, C, G, T)."""
+    pwm = np.asarray(pwm)
+    return pwm[::-1, ::-1] if str(orientation).strip() == "-" else pwm
+
+
+def _logo_box(src, caption, **style):
+    from dash import html
+
+    return html.Div(
+        [html.Img(src=src, alt=caption), html.Div(caption, className="dm-caption")],
+        className="dm-logo",
+        style=style,
+    )
+
+
+def arch_card(store, run):
+    """One architecture's card: optimised logo (informative window and whole input) and matches."""
+    from dash import html
+
+    try:
+        opt = store.optimization(run.key)
+    except DeepMotifError as exc:
+        return html.Div(
+            [html.H4(run.arch), html.Div(str(exc), className="dm-alert dm-error")],
+            className="dm-card",
+        )
+    L = opt.pwm.shape[1]
+    score = "" if opt.score is None else f" · best score {opt.score:.3f}"
+    children = [
+        html.H4(f"{run.arch}{score}"),
+        html.P(f"optimised input of {L} bp ({opt.source})", className="dm-note"),
+    ]
+    try:
+        matches = store.optimization_matches(run.key)
+        start, end = matches.attrs.get("window", (0, L))
+    except DeepMotifError as exc:
+        matches, (start, end) = None, (0, L)
+        children.append(html.Div(f"no JASPAR matches: {exc}", className="dm-alert dm-warn"))
+    logos = [
+        _logo_box(
+            logo_uri(store, opt.pwm[:, start:end]),
+            f"optimised, positions {start + 1}–{end} (most informative)",
+        )
+    ]
+    if matches is not None:
+        for _, m in matches.iterrows():
+            try:
+                name, pwm = store.jaspar_pwm(m["target_id"])
+            except DeepMotifError as exc:
+                logos.append(html.Div(str(exc), className="dm-alert dm-warn"))
+                continue
+            logos.append(
+                _logo_box(
+                    logo_uri(store, oriented(pwm, m.get("orientation", "+"))),
+                    f"{m['target_id']} {name} · p = {float(m['p_value']):.2g} · strand {m.get('orientation', '+')}",
+                )
+            )
+    children.append(html.Div(logos, className="dm-logos"))
+    if L > end - start:
+        children.append(
+            html.Details(
+                [
+                    html.Summary(
+                        "the whole optimised input", style={"cursor": "pointer", "marginTop": "8px"}
+                    ),
+                    html.Img(
+                        src=logo_uri(store, opt.pwm, col_width=0.1, height=1.2),
+                        style={"maxWidth": "100%"},
+                    ),
+                ]
+            )
+        )
+    return html.Div(children, className="dm-card")
+
+
+def layout(store):
+    from dash import dcc, html
+
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H3("Class optimization"),
+                    html.P(
+                        "The input each model scores highest as \u201cbound\u201d, found by gradient ascent "
+                        "from random starts, shown as a logo beside the JASPAR motifs it resembles most "
+                        "(Tomtom). Missing results are computed when this tab opens; that can take a while.",
+                        className="dm-note",
+                    ),
+                ],
+                className="dm-card",
+            ),
+            dcc.Loading(
+                html.Div(id=ids.OPT_CONTENT),
+                type="circle",
+                color="#3b5bdb",
+                overlay_style={"visibility": "visible", "opacity": 0.5},
+            ),
+        ]
+    )
+
+
+def register(app, store) -> None:
+    from dash import Input, Output, html, no_update
+
+    @app.callback(
+        Output(ids.OPT_CONTENT, "children"),
+        Input(ids.TABS, "value"),
+        Input(ids.DATASET, "value"),
+    )
+    def _content(tab, dataset):
+        if tab != ids.TAB_OPTIMIZATION:
+            return no_update
+        if not dataset:
+            return html.Div("choose a dataset", className="dm-alert dm-info")
+        runs = store.runs_for(dataset, finished=True)
+        if not runs:
+            return html.Div(f"{dataset}: no finished run", className="dm-alert dm-warn")
+        return [arch_card(store, run) for run in runs]

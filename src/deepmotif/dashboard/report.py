@@ -1,0 +1,371 @@
+"""A static, self-contained HTML report of one or many runs (``deepmotif report``).
+
+One file: the overview table and AUROC chart, each dataset's ROC / PR / training curves, the
+chosen sequences' explanation panels, the class-optimization logos with their JASPAR matches,
+and the motif tables. Every figure is a PNG embedded as a ``data:`` URI and the style sheet is
+inline, so the file opens without a server or a network connection; it contains no
+``http://`` or ``https://`` text at all (checked before writing).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from deepmotif.errors import DeepMotifError
+
+_CSS = """
+body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color:#1f2933;
+       background:#f5f7fa; margin:0; font-size:14px; line-height:1.45; }
+header { background:#1b2a41; color:#fff; padding:18px 32px; }
+header h1 { margin:0; font-size:22px; }
+header p { margin:4px 0 0; color:#b6c2d1; font-size:13px; }
+main { max-width:1200px; margin:0 auto; padding:18px 32px 48px; }
+section { background:#fff; border:1px solid #e4e7eb; border-radius:8px; padding:16px 20px; margin-bottom:18px; }
+h2 { margin:0 0 10px; font-size:18px; } h3 { margin:18px 0 8px; font-size:15px; } h4 { margin:10px 0 6px; font-size:13.5px; }
+table { border-collapse:collapse; font-size:12.5px; margin:6px 0 10px; }
+th { text-align:left; color:#52606d; font-weight:600; border-bottom:1px solid #d9dee4; padding:5px 10px; }
+td { border-bottom:1px solid #f0f2f5; padding:5px 10px; font-variant-numeric:tabular-nums; }
+td.num { text-align:right; }
+img { max-width:100%; }
+.note { color:#616e7c; font-size:12.5px; }
+.warn { background:#fff9db; border:1px solid #ffe066; color:#7c5e10; border-radius:6px; padding:8px 12px; }
+.seq { font-family: Menlo, Consolas, monospace; font-size:11px; word-break:break-all; background:#f8f9fa;
+       padding:6px 8px; border-radius:6px; color:#3e4c59; }
+.logos { display:flex; flex-wrap:wrap; gap:12px; align-items:flex-start; }
+.logo { border:1px solid #e4e7eb; border-radius:6px; padding:6px 8px; }
+.logo div { font-size:11.5px; color:#616e7c; }
+nav a { color:#3b5bdb; margin-right:12px; text-decoration:none; }
+"""
+
+
+def _esc(text) -> str:
+    """HTML-escape ``text`` and break any ``scheme://`` so the report names no web address."""
+    return html.escape(str(text)).replace("://", ":&#47;&#47;")
+
+
+def _fmt(x, digits: int = 3) -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "—"
+    if isinstance(x, float | np.floating):
+        return f"{x:.{digits}g}" if abs(x) < 1e-3 and x != 0 else f"{x:.{digits}f}"
+    return _esc(x)
+
+
+def _table(df: pd.DataFrame, numeric: set | None = None) -> str:
+    numeric = numeric or set()
+    head = "".join(f"<th>{_esc(c)}</th>" for c in df.columns)
+    body = []
+    for _, row in df.iterrows():
+        cells = []
+        for c in df.columns:
+            v = row[c]
+            cls = ' class="num"' if c in numeric else ""
+            cells.append(
+                f"<td{cls}>{_fmt(v) if c in numeric else _esc('—' if pd.isna(v) else v)}</td>"
+            )
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _img(png: bytes, alt: str) -> str:
+    from deepmotif.dashboard.static import data_uri
+
+    return f'<img src="{data_uri(png)}" alt="{_esc(alt)}">'
+
+
+def _anchor(name: str) -> str:
+    return "ds-" + re.sub(r"[^A-Za-z0-9_-]+", "-", name)
+
+
+def choose_sequences(store, dataset: str, sequences=None, n: int = 2) -> list[str]:
+    """The test sequences shown for ``dataset``.
+
+    ``sequences`` (ids) when given (those present in the dataset); otherwise ``n`` of: the
+    highest-scoring bound sequence, the most wrong sequence, then the next highest-scoring ones.
+    """
+    ref = store.reference_run(dataset)
+    table = store.test_table(ref.key)
+    have = set(table["id"].astype(str))
+    if sequences:
+        return [s for s in sequences if str(s) in have]
+    chosen: list[str] = []
+    bound = store.sequence_order(ref.key, "score-desc", "1")
+    wrong = store.sequence_order(ref.key, "wrong")
+    for sid in list(bound["id"][:1]) + list(wrong["id"][:1]) + list(bound["id"][1:n]):
+        if str(sid) not in chosen and len(chosen) < n:
+            chosen.append(str(sid))
+    return chosen
+
+
+def _overview(store) -> str:
+    from deepmotif.dashboard.static import auroc_png
+
+    summary = store.summary()
+    ok = summary[summary["status"] != "broken"]
+    parts = ["<section id='overview'><h2>Overview</h2>"]
+    if ok.empty:
+        parts.append("<p class='note'>No runs.</p></section>")
+        return "".join(parts)
+    wide = ok.pivot_table(
+        index="dataset", columns="arch", values=["auroc", "auprc"], aggfunc="first"
+    )
+    rows = []
+    archs = list(dict.fromkeys(ok["arch"]))
+    for dataset in sorted(ok["dataset"].unique()):
+        row = {"dataset": dataset}
+        for arch in archs:
+            for m in ("auroc", "auprc"):
+                try:
+                    row[f"{arch} {m.upper()}"] = float(wide.loc[dataset, (m, arch)])
+                except (KeyError, TypeError, ValueError):
+                    row[f"{arch} {m.upper()}"] = np.nan
+        ref = store.reference(dataset)
+        if ref:
+            row["DeepBind* AUROC (published)"] = ref.get("deepbind_star", np.nan)
+            row["DeepBind AUROC (published)"] = ref.get("deepbind", np.nan)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    parts.append(_table(table, numeric=set(table.columns) - {"dataset"}))
+    if (ok["status"] == "finished").any():
+        parts.append(_img(auroc_png(summary), "test AUROC per dataset and architecture"))
+    rec = store.recovery()
+    if rec["recovered"].notna().any():
+        rec = rec.assign(
+            recovered=rec["recovered"].map(lambda v: "—" if pd.isna(v) else ("yes" if v else "no"))
+        )
+        parts.append(
+            "<h3>Motif recovery</h3><p class='note'>Is the dataset's TF among the JASPAR matches "
+            "(q &lt; 0.05) of the motifs extracted from each model?</p>"
+        )
+        parts.append(_table(rec, numeric={"n_motifs", "n_matched", "best_q"}))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _dataset_section(store, dataset: str, sequences, n_sequences: int, motif_rows: int) -> str:
+    from deepmotif.dashboard.static import curves_png, explanation_png
+
+    runs = store.runs_for(dataset, finished=True)
+    parts = [f"<section id='{_anchor(dataset)}'><h2>{_esc(dataset)}</h2>"]
+    problems = [f"{r.arch}: {r.problem}" for r in store.runs_for(dataset) if r.problem]
+    curves, metrics, histories = {}, {}, {}
+    for run in runs:
+        try:
+            curves[run.arch] = store.curves(run.key, "test")
+            metrics[run.arch] = run.metrics.get("test") or {}
+        except DeepMotifError as exc:
+            problems.append(str(exc))
+        try:
+            histories[run.arch] = store.history(run.key)
+        except DeepMotifError as exc:
+            problems.append(str(exc))
+    if problems:
+        parts.append(
+            "<div class='warn'><b>Missing:</b><ul>"
+            + "".join(f"<li>{_esc(p)}</li>" for p in problems)
+            + "</ul></div>"
+        )
+    if curves or histories:
+        parts.append(_img(curves_png(curves, metrics, histories), f"{dataset} curves"))
+
+    # Sequences
+    try:
+        chosen = choose_sequences(store, dataset, sequences, n_sequences)
+    except DeepMotifError as exc:
+        chosen = []
+        parts.append(f"<p class='note'>{_esc(exc)}</p>")
+    if chosen:
+        parts.append("<h3>Sequences</h3>")
+    for sid in chosen:
+        try:
+            exps = store.explain_test(dataset, sid)
+        except DeepMotifError as exc:
+            parts.append(f"<p class='warn'>{_esc(exc)}</p>")
+            continue
+        ref = store.test_table(store.reference_run(dataset).key)
+        label = int(ref.loc[ref["id"].astype(str) == sid, "label"].iloc[0])
+        preds = ", ".join(f"{a} {e.score:.3f}" for a, e in exps.items() if e.score is not None)
+        seq = next(iter(exps.values())).sequence
+        parts.append(
+            f"<h4>{_esc(sid)} · {'bound' if label == 1 else 'unbound'} · P(bound): {_esc(preds)}</h4>"
+        )
+        parts.append(f"<div class='seq'>{_esc(seq)}</div>")
+        missing = [p for e in exps.values() for p in e.problems]
+        if missing:
+            parts.append("<p class='note'>" + "; ".join(_esc(p) for p in missing) + "</p>")
+        if any(e.saliency is not None or e.forward is not None for e in exps.values()):
+            parts.append(_img(explanation_png(exps), f"{sid} explanations"))
+
+    # Class optimization
+    parts.append("<h3>Class optimization</h3>")
+    for run in runs:
+        parts.append(_optimization_block(store, run))
+
+    # Motifs
+    parts.append("<h3>Motifs</h3>")
+    for run in runs:
+        parts.append(_motif_block(store, run, motif_rows))
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _logo(pwm, caption: str) -> str:
+    from deepmotif.dashboard.static import logo_png
+
+    return f"<div class='logo'>{_img(logo_png(pwm), caption)}<div>{_esc(caption)}</div></div>"
+
+
+def _optimization_block(store, run) -> str:
+    from deepmotif.dashboard.optimization import oriented
+
+    try:
+        opt = store.optimization(run.key)
+    except DeepMotifError as exc:
+        return f"<h4>{_esc(run.arch)}</h4><p class='note'>{_esc(exc)}</p>"
+    score = "" if opt.score is None else f" (best score {opt.score:.3f})"
+    out = [f"<h4>{_esc(run.arch)}{_esc(score)}</h4>"]
+    try:
+        matches = store.optimization_matches(run.key)
+        start, end = matches.attrs.get("window", (0, opt.pwm.shape[1]))
+    except DeepMotifError as exc:
+        matches, (start, end) = None, (0, opt.pwm.shape[1])
+        out.append(f"<p class='note'>no JASPAR matches: {_esc(exc)}</p>")
+    logos = [_logo(opt.pwm[:, start:end], f"optimised input, positions {start + 1}–{end}")]
+    if matches is not None:
+        for _, m in matches.iterrows():
+            try:
+                name, pwm = store.jaspar_pwm(m["target_id"])
+            except DeepMotifError:
+                continue
+            strand = m.get("orientation", "+")
+            logos.append(
+                _logo(
+                    oriented(pwm, strand),
+                    f"{m['target_id']} {name} · p = {float(m['p_value']):.2g} · strand {strand}",
+                )
+            )
+    out.append("<div class='logos'>" + "".join(logos) + "</div>")
+    return "".join(out)
+
+
+def _motif_block(store, run, n_rows: int) -> str:
+    try:
+        matches = store.motif_matches(run.key)
+    except DeepMotifError as exc:
+        return f"<h4>{_esc(run.arch)}</h4><p class='note'>{_esc(exc)}</p>"
+    cols = [
+        c
+        for c in (
+            "query",
+            "target_id",
+            "target_name",
+            "p_value",
+            "q_value",
+            "offset",
+            "orientation",
+        )
+        if c in matches.columns
+    ]
+    order = "q_value" if "q_value" in matches.columns else "p_value"
+    top = matches.sort_values(order, kind="stable").head(n_rows)[cols]
+    note = f"<p class='note'>{min(n_rows, len(matches))} of {len(matches)} matches, best first</p>"
+    return f"<h4>{_esc(run.arch)}</h4>{note}" + _table(
+        top, numeric={"p_value", "q_value", "offset"}
+    )
+
+
+def render_report(
+    store,
+    *,
+    sequences=None,
+    n_sequences: int = 2,
+    motif_rows: int = 15,
+    title: str = "deepmotif report",
+) -> str:
+    """The report's HTML text for the runs in ``store`` (see :func:`write_report`)."""
+    from deepmotif import __version__
+
+    datasets = store.datasets()
+    when = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    n_runs = len([r for r in store.runs if r.status != "broken"])
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
+        f"<header><h1>{_esc(title)}</h1><p>{n_runs} run(s) · {len(datasets)} dataset(s) · "
+        f"deepmotif {_esc(__version__)} · {when}</p></header><main>",
+    ]
+    if len(datasets) > 1:
+        parts.append(
+            "<nav>" + "".join(f"<a href='#{_anchor(d)}'>{_esc(d)}</a>" for d in datasets) + "</nav>"
+        )
+    if store.problems:
+        parts.append(
+            "<div class='warn'><b>Problems reading the run directories:</b><ul>"
+            + "".join(f"<li>{_esc(p)}</li>" for p in store.problems)
+            + "</ul></div>"
+        )
+    parts.append(_overview(store))
+    for dataset in datasets:
+        parts.append(_dataset_section(store, dataset, sequences, n_sequences, motif_rows))
+    parts.append("</main></body></html>")
+    text = "\n".join(parts)
+    if re.search(r"https?://", text, flags=re.I):  # pragma: no cover - guarded by _esc
+        raise DeepMotifError("internal error: the report would contain a web address")
+    return text
+
+
+def write_report(
+    paths,
+    out,
+    *,
+    sequences=None,
+    n_sequences: int = 2,
+    compute: bool = True,
+    motif_rows: int = 15,
+    title: str = "deepmotif report",
+) -> Path:
+    """Write a self-contained HTML report of the runs under ``paths``.
+
+    Parameters
+    ----------
+    paths : path or sequence of paths
+        Run directories or folders of runs (a ``deepmotif benchmark`` output).
+    out : path
+        The HTML file to write (replaced atomically).
+    sequences : sequence of str, optional
+        Test-sequence ids to show (in every dataset that has them); default: per dataset the
+        highest-scoring bound sequence and the most wrong one (``n_sequences`` in all).
+    n_sequences : int
+        How many sequences per dataset when ``sequences`` is not given.
+    compute : bool
+        Compute missing explanations and class optimizations (else show only precomputed ones).
+    motif_rows : int
+        Rows of each run's motif-match table.
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    from deepmotif.dashboard.data import RunStore
+    from deepmotif.training.runs import atomic_path
+
+    out = Path(out)
+    if out.is_dir():
+        raise DeepMotifError(f"--out {out}: is a directory; give a file name such as report.html")
+    if not out.parent.exists():
+        raise DeepMotifError(f"--out {out}: the folder {out.parent} does not exist")
+    store = RunStore(paths, compute=compute)
+    text = render_report(
+        store, sequences=sequences, n_sequences=n_sequences, motif_rows=motif_rows, title=title
+    )
+    with atomic_path(out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return out
