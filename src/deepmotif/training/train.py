@@ -92,7 +92,32 @@ def _data_summary(ds: SequenceDataset | None) -> dict | None:
     }
     if ds.path and Path(ds.path).is_file():
         info["sha256"] = runs.sha256_file(ds.path)
+        truth = _ground_truth(ds.path)
+        if truth:
+            info["ground_truth"] = truth
     return info
+
+
+def _ground_truth(path) -> dict | None:
+    """The planted sites file written beside a simulated FASTA (``sim.fa`` -> ``sim.sites.tsv``)."""
+    from deepmotif.data.simulate import sites_path
+
+    try:
+        truth = sites_path(path)
+    except DeepMotifError:
+        return None
+    if not truth.is_file():
+        return None
+    import pandas as pd
+
+    sites = pd.read_csv(truth, sep="\t")
+    targets = sites[sites["role"] == "target"] if "role" in sites else sites
+    return {
+        "sites": str(truth),
+        "sha256": runs.sha256_file(truth),
+        "tfs": sorted(targets["tf"].unique().tolist()),
+        "jaspar_ids": sorted(targets["jaspar_id"].unique().tolist()),
+    }
 
 
 def _to_tensor(ds: SequenceDataset) -> tuple[torch.Tensor, torch.Tensor]:
@@ -240,7 +265,8 @@ def train(
         "versions": runs.package_versions(),
         **(extra_config or {}),
     }
-    jaspar = (train_data.meta or {}).get("jaspar_release")
+    meta = train_data.meta or {}
+    jaspar = meta.get("jaspar_release") or (meta.get("simulation") or {}).get("release")
     if jaspar:
         resolved["jaspar_release"] = jaspar
 

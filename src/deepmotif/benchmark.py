@@ -1,0 +1,341 @@
+"""Many datasets x architectures: train each, then one table beside DeepBind's published AUROC.
+
+``DATA_DIR`` is scanned for datasets:
+
+* DeepBind pairs ``NAME_AC.seq[.gz]`` (training, positives only) + ``NAME_B.seq[.gz]`` (test);
+* Zeng et al. folders holding ``train.data`` and ``test.data`` (the folder name is the dataset);
+* any other single supported file (a seeded test split is carved from it).
+
+Each dataset x architecture gets its own run directory ``OUT/<dataset>/<arch>``. A finished run
+is skipped on rerun and an interrupted one resumed, so a long benchmark can be stopped and
+continued. The table is ``OUT/benchmark.csv`` (one row per run) and ``OUT/benchmark.md``
+(datasets x architectures, with DeepBind* and DeepBind AUROCs and the mean per column).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from deepmotif.errors import DeepMotifError
+from deepmotif.training import runs
+
+_SUPPORTED = re.compile(r"\.(fa|fasta|fna|seq|data|csv|tsv)(\.gz)?$", re.IGNORECASE)
+_DEEPBIND_TRAIN = re.compile(r"^(?P<name>.+)_AC\.seq(\.gz)?$")
+
+
+@dataclass(frozen=True)
+class BenchmarkDataset:
+    """One dataset of a benchmark folder: a name, a training file and an optional test file."""
+
+    name: str
+    train: Path
+    test: Path | None
+
+
+def discover_datasets(data_dir) -> list[BenchmarkDataset]:
+    """Find the datasets in ``data_dir`` (see the module docstring), sorted by name."""
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise DeepMotifError(f"{root}: not a directory of datasets")
+    found: dict[str, BenchmarkDataset] = {}
+    used: set[Path] = set()
+    for path in sorted(root.iterdir()):
+        m = _DEEPBIND_TRAIN.match(path.name)
+        if m and path.is_file():
+            name = m.group("name")
+            test = next(
+                (p for p in (root / f"{name}_B.seq.gz", root / f"{name}_B.seq") if p.is_file()),
+                None,
+            )
+            found[name] = BenchmarkDataset(name, path, test)
+            used.update({path, test})
+    for path in sorted(root.iterdir()):
+        if path.is_dir() and (path / "train.data").is_file():
+            test = path / "test.data"
+            found[path.name] = BenchmarkDataset(
+                path.name, path / "train.data", test if test.is_file() else None
+            )
+        elif (
+            path.is_file()
+            and path not in used
+            and _SUPPORTED.search(path.name)
+            and "_B.seq" not in path.name
+        ):
+            name = _SUPPORTED.sub("", path.name)
+            found.setdefault(name, BenchmarkDataset(name, path, None))
+    if not found:
+        raise DeepMotifError(
+            f"{root}: no datasets found (expected DeepBind _AC/_B pairs, Zeng folders or sequence files)"
+        )
+    return [found[k] for k in sorted(found)]
+
+
+def default_reference(data_dir) -> Path | None:
+    """DeepBind's published AUCs, looked for beside the data folder (``../reference``)."""
+    for cand in (Path(data_dir) / "reference", Path(data_dir).parent / "reference"):
+        p = cand / "deepbind_encode_aucs.csv"
+        if p.is_file():
+            return p
+    return None
+
+
+def read_reference(path) -> pd.DataFrame:
+    """The published AUROC table, indexed by experiment name."""
+    try:
+        ref = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DeepMotifError(f"{path}: not a readable CSV ({exc})") from exc
+    missing = {"experiment", "deepbind_star", "deepbind"} - set(ref.columns)
+    if missing:
+        raise DeepMotifError(f"line 1 of {path}: missing column(s) {', '.join(sorted(missing))}")
+    return ref.set_index("experiment")
+
+
+def _train_one(job: dict) -> dict:
+    """Train (or resume, or skip) one dataset x architecture; runs in a worker process."""
+    import torch
+
+    from deepmotif.data import read_dataset
+    from deepmotif.training import train
+
+    if job.get("threads"):
+        torch.set_num_threads(job["threads"])
+    out = Path(job["out"])
+    if runs.run_is_finished(out):
+        return {"dataset": job["dataset"], "arch": job["arch"], "status": "skipped"}
+    resume = (out / runs.CHECKPOINT).is_file()
+    if out.exists() and not resume and any(out.iterdir()):
+        if not (out / runs.CONFIG).is_file():
+            raise DeepMotifError(
+                f"{out}: not empty and not a run directory; move it away to benchmark here"
+            )
+        import shutil
+
+        shutil.rmtree(out)  # a run that died before its first checkpoint: start it again
+    train_ds = read_dataset(job["train"], seed=job["seed"])
+    test_ds = (
+        read_dataset(job["test"], seed=job["seed"], length=train_ds.length) if job["test"] else None
+    )
+    res = train(
+        train_ds,
+        test_ds,
+        arch=job["arch"],
+        out=out,
+        config=job["config"],
+        device=job["device"],
+        resume=resume,
+        verbose=job["verbose"],
+        extra_config={"benchmark_dataset": job["dataset"]},
+    )
+    return {
+        "dataset": job["dataset"],
+        "arch": job["arch"],
+        "status": "resumed" if resume else "trained",
+        "seconds": res.seconds,
+    }
+
+
+def run_benchmark(
+    data_dir,
+    out,
+    *,
+    archs=("cnn", "rnn", "cnn-rnn"),
+    datasets: list[str] | None = None,
+    config: dict | None = None,
+    jobs: int = 1,
+    device=None,
+    reference=None,
+    verbose: bool = True,
+) -> pd.DataFrame:
+    """Train every dataset of ``data_dir`` under every architecture and write the table.
+
+    Parameters
+    ----------
+    data_dir : path
+        Folder of datasets (see :func:`discover_datasets`).
+    out : path
+        Output folder; ``OUT/<dataset>/<arch>`` per run, ``benchmark.csv`` and ``benchmark.md``.
+    archs : sequence of str
+    datasets : list of str, optional
+        Keep only datasets whose name contains one of these strings.
+    config : dict, optional
+        Training overrides for every run (e.g. ``{"epochs": 10}``).
+    jobs : int
+        Runs trained at once (each with ``cpu_count // jobs`` threads).
+    reference : path, optional
+        DeepBind's published AUCs (default: ``reference/deepbind_encode_aucs.csv`` beside ``data_dir``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per dataset x architecture (the content of ``benchmark.csv``).
+    """
+    from deepmotif.models import ARCHS
+    from deepmotif.training.config import resolve_train_config
+
+    for a in archs:
+        if a not in ARCHS:
+            raise DeepMotifError(
+                f"--archs: unknown architecture {a!r} (expected {', '.join(ARCHS)})"
+            )
+    cfg = resolve_train_config(config)
+    found = discover_datasets(data_dir)
+    if datasets:
+        found = [d for d in found if any(s in d.name for s in datasets)]
+        if not found:
+            raise DeepMotifError(
+                f"--datasets {','.join(datasets)}: matches no dataset in {data_dir}"
+            )
+    ref_path = reference or default_reference(data_dir)
+    ref = read_reference(ref_path) if ref_path else None
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DeepMotifError(f"--out {out}: exists and is a file")
+    out.mkdir(parents=True, exist_ok=True)
+
+    threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
+    job_list = [
+        {
+            "dataset": d.name,
+            "arch": a,
+            "train": str(d.train),
+            "test": str(d.test) if d.test else None,
+            "out": str(out / d.name / a),
+            "config": cfg,
+            "seed": cfg["seed"],
+            "device": device,
+            "verbose": verbose and jobs == 1,
+            "threads": threads if jobs > 1 else None,
+        }
+        for d in found
+        for a in archs
+    ]
+    _run_jobs(job_list, jobs, verbose)
+    table = collect_results(out, [d.name for d in found], archs, ref)
+    write_tables(table, out, archs)
+    return table
+
+
+def _run_jobs(job_list: list[dict], jobs: int, verbose: bool) -> None:
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=len(job_list), desc="benchmark runs", unit="run", disable=not verbose, position=0
+    )
+    try:
+        if jobs <= 1:
+            for job in job_list:
+                bar.set_postfix_str(f"{job['dataset'][:30]} {job['arch']}")
+                _train_one(job)
+                bar.update(1)
+        else:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
+                futures = [pool.submit(_train_one, job) for job in job_list]
+                for fut in as_completed(futures):
+                    r = fut.result()
+                    bar.set_postfix_str(f"{r['dataset'][:30]} {r['arch']} {r['status']}")
+                    bar.update(1)
+    finally:
+        bar.close()
+
+
+def collect_results(out, dataset_names, archs, ref: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per finished run under ``out`` with its test metrics and the published AUROCs."""
+    rows = []
+    for name in dataset_names:
+        for arch in archs:
+            run = Path(out) / name / arch
+            if not runs.run_is_finished(run):
+                continue
+            m = runs.read_metrics(run)
+            rows.append(
+                {
+                    "dataset": name,
+                    "arch": arch,
+                    "auroc": m["test"]["auroc"],
+                    "auprc": m["test"]["auprc"],
+                    "accuracy": m["test"]["accuracy"],
+                    "n_test": m["test"]["n"],
+                    "epochs_run": m.get("epochs_run"),
+                    "deepbind_star": _ref(ref, name, "deepbind_star"),
+                    "deepbind": _ref(ref, name, "deepbind"),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "dataset",
+            "arch",
+            "auroc",
+            "auprc",
+            "accuracy",
+            "n_test",
+            "epochs_run",
+            "deepbind_star",
+            "deepbind",
+        ],
+    )
+
+
+def _ref(ref, name, col):
+    if ref is None or name not in ref.index:
+        return np.nan
+    return float(ref.loc[name, col])
+
+
+def wide_table(table: pd.DataFrame, archs) -> pd.DataFrame:
+    """Datasets x (AUROC per arch, DeepBind*, DeepBind, AUPRC per arch) with a mean row."""
+    if table.empty:
+        return pd.DataFrame()
+    auroc = table.pivot(index="dataset", columns="arch", values="auroc").reindex(
+        columns=list(archs)
+    )
+    auprc = table.pivot(index="dataset", columns="arch", values="auprc").reindex(
+        columns=list(archs)
+    )
+    refs = table.groupby("dataset")[["deepbind_star", "deepbind"]].first()
+    wide = pd.concat(
+        [
+            auroc.add_suffix(" AUROC"),
+            refs.rename(columns={"deepbind_star": "DeepBind* AUROC", "deepbind": "DeepBind AUROC"}),
+            auprc.add_suffix(" AUPRC"),
+        ],
+        axis=1,
+    )
+    wide.loc["mean"] = wide.mean(numeric_only=True)
+    return wide
+
+
+def write_tables(table: pd.DataFrame, out, archs) -> None:
+    """``benchmark.csv`` (long) and ``benchmark.md`` (wide, with means), atomically."""
+    out = Path(out)
+    with runs.atomic_path(out / "benchmark.csv") as tmp:
+        table.to_csv(tmp, index=False, float_format="%.4f")
+    wide = wide_table(table, archs)
+    lines = ["# Test AUROC / AUPRC per dataset and architecture", ""]
+    if wide.empty:
+        lines.append("No finished runs.")
+    else:
+        cols = list(wide.columns)
+        lines.append("| dataset | " + " | ".join(cols) + " |")
+        lines.append("|---|" + "---:|" * len(cols))
+        for name, row in wide.iterrows():
+            cells = ["" if pd.isna(v) else f"{v:.3f}" for v in row]
+            label = f"**{name}**" if name == "mean" else name
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines += [
+            "",
+            "DeepBind* and DeepBind: published test AUROC (Alipanahi et al. 2015, supplementary table),",
+            "matched by experiment name; the mean row averages each column over the datasets it has.",
+        ]
+    with runs.atomic_path(out / "benchmark.md") as tmp:
+        tmp.write_text("\n".join(lines) + "\n")

@@ -1,0 +1,67 @@
+"""``deepmotif benchmark``: every dataset of a folder x every architecture, one table."""
+
+from __future__ import annotations
+
+from deepmotif.cli._common import positive_int
+
+ORDER = 40
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "benchmark",
+        help="train every dataset in a folder under every architecture; one AUROC/AUPRC table",
+        description="Train each dataset of DATA_DIR (DeepBind _AC/_B pairs, Zeng folders, other files) "
+        "under each architecture into OUT/<dataset>/<arch>, then write OUT/benchmark.csv and "
+        "OUT/benchmark.md beside DeepBind's published AUROC. Finished runs are skipped on rerun.",
+    )
+    p.add_argument("data_dir", metavar="DATA_DIR", help="folder of datasets")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument(
+        "--archs",
+        default="cnn,rnn,cnn-rnn",
+        help="comma-separated architectures (default: all three)",
+    )
+    p.add_argument("--datasets", help="comma-separated name fragments: keep only matching datasets")
+    p.add_argument("--epochs", type=positive_int, help="maximum epochs per run (default 30)")
+    p.add_argument("--batch-size", type=positive_int, help="batch size (default 256)")
+    p.add_argument("--patience", type=positive_int, help="early-stopping patience (default 5)")
+    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--jobs", type=positive_int, default=1, help="runs trained at once (default 1)")
+    p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
+    p.add_argument(
+        "--reference",
+        metavar="CSV",
+        help="published AUCs (default: reference/deepbind_encode_aucs.csv beside DATA_DIR)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from deepmotif.benchmark import run_benchmark, wide_table
+
+    config = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "patience": args.patience,
+        "seed": args.seed,
+    }
+    archs = [a.strip() for a in args.archs.split(",") if a.strip()]
+    table = run_benchmark(
+        args.data_dir,
+        args.out,
+        archs=archs,
+        datasets=[s for s in (args.datasets or "").split(",") if s] or None,
+        config={k: v for k, v in config.items() if v is not None},
+        jobs=args.jobs,
+        device=args.device,
+        reference=args.reference,
+        verbose=not args.quiet,
+    )
+    wide = wide_table(table, archs)
+    if not wide.empty:
+        cols = [c for c in wide.columns if c.endswith("AUROC")]
+        print(wide[cols].to_string(float_format=lambda v: f"{v:.3f}"))
+    print(f"tables: {args.out}/benchmark.csv, {args.out}/benchmark.md")
+    return 0
