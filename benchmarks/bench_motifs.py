@@ -1,0 +1,209 @@
+"""Motif recovery on the ten shared DeepBind ENCODE TFs, and the time of ``deepmotif motifs``.
+
+Three steps, each resumable (finished runs and motif results are kept and skipped)::
+
+    # 1. train one run per TF x architecture from the _AC (train) and _B (test) files
+    .venv/bin/python benchmarks/bench_motifs.py train --runs /tmp/deepmotif-motif-runs
+    # 2. extract motifs from every run, match them to JASPAR and print the recovery table
+    .venv/bin/python benchmarks/bench_motifs.py recover --runs /tmp/deepmotif-motif-runs
+    # 3. time 'deepmotif motifs' on one run (extraction and matching separately)
+    .venv/bin/python benchmarks/bench_motifs.py time --runs /tmp/deepmotif-motif-runs --tf REST --arch cnn
+
+Training keeps epochs modest and, for the large sets, uses a random subset of the training
+positives (with their shuffled negatives); the settings are printed and written beside the runs
+(``bench_settings.json``). Runs are trained one after the other (the benchmark machine has two
+cores). The data are read from ``../shared/data/deepbind_encode`` (override with ``--data``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE.parent.parent / "shared" / "data" / "deepbind_encode"
+DEFAULT_RUNS = Path("/tmp/deepmotif-motif-runs")
+ARCHS = ("cnn", "cnn-rnn", "rnn")
+EPOCHS = {"cnn": 20, "cnn-rnn": 15, "rnn": 15}
+MAX_POSITIVES = 8000
+
+
+def tf_files(data_dir: Path) -> dict[str, tuple[Path, Path]]:
+    """TF name -> (train _AC file, test _B file)."""
+    out = {}
+    for ac in sorted(data_dir.glob("*_AC.seq.gz")):
+        b = ac.with_name(ac.name.replace("_AC.seq.gz", "_B.seq.gz"))
+        if b.is_file():
+            out[ac.name.split("_")[0]] = (ac, b)
+    return out
+
+
+def _subsample(ds, max_positives: int, seed: int = 0):
+    """At most ``max_positives`` positives, each with its shuffled negative(s)."""
+    pos_ids = [i for i, y in zip(ds.ids, ds.labels) if y == 1]
+    if len(pos_ids) <= max_positives:
+        return ds
+    rng = np.random.default_rng(seed)
+    keep = set(rng.choice(pos_ids, size=max_positives, replace=False).tolist())
+    index = [
+        i for i, (name, y) in enumerate(zip(ds.ids, ds.labels))
+        if (name if y == 1 else name.removesuffix("_shuf")) in keep
+    ]  # fmt: skip
+    sub = ds.subset(np.array(index))
+    sub.meta["subsample"] = {"max_positives": max_positives, "seed": seed, "of": len(pos_ids)}
+    return sub
+
+
+def cmd_train(args) -> int:
+    from deepmotif.data import read_dataset
+    from deepmotif.training import run_is_finished, train
+
+    files = tf_files(Path(args.data))
+    if not files:
+        print(f"no DeepBind files in {args.data}; nothing to train", file=sys.stderr)
+        return 1
+    runs = Path(args.runs)
+    runs.mkdir(parents=True, exist_ok=True)
+    tfs = args.tf or list(files)
+    settings = {
+        "epochs": EPOCHS,
+        "max_positives": args.max_positives,
+        "tfs": tfs,
+        "archs": args.arch,
+    }
+    (runs / "bench_settings.json").write_text(json.dumps(settings, indent=2) + "\n")
+    print(f"settings: {settings}", flush=True)
+    for tf in tfs:
+        for arch in args.arch:
+            out = runs / f"{tf}-{arch}"
+            if run_is_finished(out):
+                print(f"{out.name}: finished, skipped", flush=True)
+                continue
+            ac, b = files[tf]
+            t0 = time.perf_counter()
+            train_ds = _subsample(read_dataset(ac), args.max_positives)
+            test_ds = read_dataset(b)
+            resume = (out / "checkpoint.pt").is_file()
+            res = train(
+                train_ds, test_ds, arch=arch, out=out, config={"epochs": EPOCHS[arch]},
+                force=not resume, resume=resume, verbose=False,
+            )  # fmt: skip
+            m = res.metrics["test"]
+            print(
+                f"{out.name}: test AUROC {m['auroc']:.4f}, {len(res.history)} epochs, "
+                f"{time.perf_counter() - t0:.0f} s",
+                flush=True,
+            )
+    return 0
+
+
+def _run_dirs(runs: Path, tfs=None, archs=ARCHS) -> list[Path]:
+    from deepmotif.training import run_is_finished
+
+    out = []
+    for d in sorted(runs.iterdir()) if runs.is_dir() else []:
+        if not d.is_dir() or not run_is_finished(d):
+            continue
+        tf, _, arch = d.name.partition("-")
+        if arch in archs and (not tfs or tf in tfs):
+            out.append(d)
+    return out
+
+
+def cmd_recover(args) -> int:
+    import pandas as pd
+
+    from deepmotif.motifs.recovery import recovery_summary, recovery_table
+    from deepmotif.motifs.run import run_motifs
+
+    runs = Path(args.runs)
+    dirs = _run_dirs(runs, args.tf, args.arch)
+    if not dirs:
+        print(f"no finished runs in {runs}; run the 'train' step first", file=sys.stderr)
+        return 1
+    results = []
+    for d in dirs:
+        out = Path(args.out) / d.name if args.out else d / "motifs"
+        t0 = time.perf_counter()
+        if (out / "motifs.json").is_file() and not args.force:
+            results.append(out)
+            print(f"{d.name}: motifs already in {out}", flush=True)
+            continue
+        res = run_motifs(d, out=out, top_k=args.top_k, force=True, verbose=False)
+        results.append(out)
+        best = {s: (b["target_name"], f"{b['q_value']:.2g}") for s, b in res["best"].items() if b}
+        print(f"{d.name}: {time.perf_counter() - t0:.0f} s, best {best}", flush=True)
+    table = recovery_table(results, top_k=args.top_k)
+    pd.set_option("display.width", 200)
+    print(table.to_string(index=False))
+    print()
+    print(recovery_summary(table).to_markdown(index=False))
+    if args.table:
+        table.to_csv(args.table, sep="\t", index=False)
+    return 0
+
+
+def cmd_time(args) -> int:
+    import subprocess
+
+    run = Path(args.runs) / f"{args.tf}-{args.arch}"
+    out = Path(args.out or f"/tmp/deepmotif-motif-time/{run.name}")
+    cmd = [
+        str(HERE.parent / ".venv" / "bin" / "deepmotif"),
+        "motifs",
+        str(run),
+        "--out",
+        str(out),
+        "--force",
+    ]
+    print("$", " ".join(cmd), flush=True)
+    for rep in range(args.repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+        timings = json.loads((out / "motifs.json").read_text())["timings"]
+        parts = ", ".join(f"{k} {v:.2f} s" for k, v in timings.items())
+        print(f"repeat {rep + 1}: wall {wall:.1f} s ({parts})", flush=True)
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="step", required=True)
+    for name in ("train", "recover", "time"):
+        p = sub.add_parser(name)
+        p.add_argument(
+            "--runs", default=str(DEFAULT_RUNS), help="where the runs are (default %(default)s)"
+        )
+        p.add_argument("--data", default=os.environ.get("DEEPMOTIF_DEEPBIND", str(DEFAULT_DATA)))
+    p = sub.choices["train"]
+    p.add_argument("--tf", nargs="*", help="TFs (default: all ten)")
+    p.add_argument("--arch", nargs="*", default=list(ARCHS), choices=ARCHS)
+    p.add_argument("--max-positives", type=int, default=MAX_POSITIVES)
+    p.set_defaults(func=cmd_train)
+    p = sub.choices["recover"]
+    p.add_argument("--tf", nargs="*")
+    p.add_argument("--arch", nargs="*", default=list(ARCHS), choices=ARCHS)
+    p.add_argument("--top-k", type=int, default=5)
+    p.add_argument("--out", help="where to write motif results (default RUN/motifs)")
+    p.add_argument("--table", help="also write the per-run table here (TSV)")
+    p.add_argument("--force", action="store_true", help="re-extract even when results exist")
+    p.set_defaults(func=cmd_recover)
+    p = sub.choices["time"]
+    p.add_argument("--tf", default="REST")
+    p.add_argument("--arch", default="cnn", choices=ARCHS)
+    p.add_argument("--out")
+    p.add_argument("--repeat", type=int, default=2)
+    p.set_defaults(func=cmd_time)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""``deepmotif motifs``: extract a run's motifs and match them to JASPAR with Tomtom."""
+
+from __future__ import annotations
+
+from deepmotif.cli._common import positive_int
+
+ORDER = 50
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "motifs",
+        help="extract motifs from a trained run and match them to JASPAR (Tomtom)",
+        description="Extract motifs from a trained run by class optimisation, saliency seqlets "
+        "and first-layer filters, match them with Tomtom to JASPAR (offline) or a MEME file, and "
+        "write DIR/matches.tsv, DIR/motifs.meme, DIR/motifs.json and a logo per motif (DIR/*.png).",
+    )
+    p.add_argument("run_dir", metavar="RUN", help="a run directory written by 'deepmotif train'")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument(
+        "--data",
+        metavar="SEQS",
+        help="labelled sequences for the saliency and filters sources (default: the run's test set)",
+    )
+    p.add_argument(
+        "--source",
+        metavar="LIST",
+        help="comma-separated sources among optimize, saliency, filters (default: all; filters "
+        "only for models with convolutions)",
+    )
+    p.add_argument(
+        "--top-k", type=positive_int, default=5, help="matches kept per motif (default 5)"
+    )
+    p.add_argument(
+        "--jaspar-release",
+        metavar="R",
+        help="JASPAR release, e.g. 2024 or JASPAR2024 (default: the newest bundled)",
+    )
+    p.add_argument("--collection", default="CORE", help="JASPAR collection (default CORE)")
+    p.add_argument(
+        "--tax-group", default="vertebrates", help="JASPAR taxonomic group (default vertebrates)"
+    )
+    p.add_argument(
+        "--db", metavar="FILE.meme", help="match against this MEME file instead of JASPAR"
+    )
+    p.add_argument("--force", action="store_true", help="overwrite results already in DIR")
+    p.add_argument("--quiet", action="store_true", help="print only the best match per source")
+    from deepmotif.cli._data import add_data_arguments
+
+    add_data_arguments(p)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from deepmotif.motifs.run import run_motifs
+    from deepmotif.training.runs import read_config
+
+    config = read_config(args.run_dir)
+    data = None
+    if args.data:
+        from deepmotif.cli._data import dataset_from_args
+
+        length = args.length or (config.get("data") or {}).get("length")
+        data = dataset_from_args(args, args.data, length=length)
+    result = run_motifs(
+        args.run_dir,
+        data,
+        sources=args.source,
+        top_k=args.top_k,
+        out=args.out,
+        release=args.jaspar_release,
+        collection=args.collection,
+        tax_group=args.tax_group,
+        db=args.db,
+        force=args.force,
+        verbose=not args.quiet,
+    )
+    if args.quiet:
+        for source, row in result["best"].items():
+            if row is None:
+                print(f"{source}\t-")
+            else:
+                print(
+                    f"{source}\t{row['query']}\t{row['target_id']}\t{row['target_name']}\tq={row['q_value']:.2g}"
+                )
+    return 0

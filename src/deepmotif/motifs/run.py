@@ -1,0 +1,264 @@
+"""``run_motifs``: extract a run's motifs, match them to JASPAR (or a MEME file), write it all.
+
+Output directory (``out``)::
+
+    motifs.meme    the extracted motifs (MEME format), named <arch>-<source>-<k>
+    matches.tsv    Tomtom matches, top k per motif (columns: deepmotif.motifs.match)
+    motifs.json    run, arch, known TF, sources, database (JASPAR release, collection,
+                   taxonomic group, or the MEME file), each motif's statistics, the best match
+                   per source, and the time taken by each step
+    <motif>.png    each motif's logo above its best match's logo, in the matching orientation
+                   (the motif alone when it has no match)
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from deepmotif.errors import DeepMotifError, check_positive_int
+
+__all__ = ["OUTPUT_FILES", "run_motifs"]
+
+OUTPUT_FILES = ("motifs.meme", "matches.tsv", "motifs.json")
+_PNG = re.compile(r".+-(optimize|saliency|filters)-\d+\.png$")
+
+
+def _prepare_out(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise DeepMotifError(f"--out {out}: exists and is a file, not a directory")
+    if out.is_dir():
+        present = [f for f in OUTPUT_FILES if (out / f).exists()]
+        if present and not force:
+            raise DeepMotifError(
+                f"--out {out}: already holds motif results ({present[0]}); pass --force to overwrite"
+            )
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    import os
+
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise DeepMotifError(f"--out {out}: cannot write to {probe}")
+
+
+def _read_data(data, config: dict, run_dir):
+    from deepmotif.data.dataset import SequenceDataset
+
+    if data is None:
+        from deepmotif.training.runs import read_run_data
+
+        return read_run_data(run_dir)
+    if isinstance(data, SequenceDataset):
+        return data
+    from deepmotif.data import read_dataset
+
+    length = (config.get("data") or {}).get("length")
+    return read_dataset(data, length=length)
+
+
+def _best_per_source(matches, motifs, sources) -> dict:
+    best = {}
+    by_name = {m.name: m.source for m in motifs}
+    for source in sources:
+        sub = matches[[by_name.get(q) == source for q in matches["query"]]]
+        if len(sub) == 0:
+            best[source] = None
+            continue
+        row = sub.sort_values(["p_value", "query"], kind="stable").iloc[0]
+        best[source] = {
+            k: (v.item() if hasattr(v, "item") else v) for k, v in row.to_dict().items()
+        }
+    return best
+
+
+def run_motifs(
+    run_dir,
+    data=None,
+    *,
+    sources=None,
+    top_k: int = 5,
+    out,
+    release: str | None = None,
+    collection: str | None = "CORE",
+    tax_group: str | None = "vertebrates",
+    db=None,
+    force: bool = False,
+    verbose: bool = True,
+    options: dict | None = None,
+    figures: bool = True,
+) -> dict:
+    """Extract a run's motifs, match them with Tomtom and write the results to ``out``.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A finished run directory.
+    data : str, Path, SequenceDataset or None
+        Labelled sequences for the saliency and filters sources (default: the run's own test
+        set, with the predictions stored in it). A file is read at the run's sequence length.
+    sources : str, sequence of str or None
+        ``"optimize"``, ``"saliency"``, ``"filters"`` (a list or a comma-separated string).
+        None: all three, ``filters`` only for models with convolutions. Asking ``filters`` of
+        the RNN is an error.
+    top_k : int
+        Matches kept per motif.
+    out : str or Path
+        Output directory (created; refused when it holds results, unless ``force``).
+    release, collection, tax_group
+        JASPAR selection (default: the newest bundled release, CORE, vertebrates).
+    db : str or Path, optional
+        A MEME motif file to match against instead of JASPAR.
+    verbose : bool
+        Print progress.
+    options : dict, optional
+        Per-source keyword arguments (see :func:`deepmotif.motifs.extract.extract_motifs`).
+    figures : bool
+        Write the PNG logos.
+
+    Returns
+    -------
+    dict
+        ``best`` (source -> best match row as a dict, or None), ``matches`` (DataFrame),
+        ``motifs`` (list of ExtractedMotif), ``run``, ``arch``, ``tf`` (known TF or None),
+        ``tf_in_database``, ``sources``, ``database`` (provenance), ``timings`` (seconds:
+        ``extract_<source>``, ``extract``, ``match``, ``figures``), ``out``, ``files``.
+    """
+    from deepmotif.evaluation import predict
+    from deepmotif.motifs.extract import extract_motifs, resolve_sources
+    from deepmotif.motifs.match import load_database, tomtom_matches
+    from deepmotif.motifs.meme import write_meme
+    from deepmotif.motifs.recovery import known_tf, same_tf
+    from deepmotif.training.runs import load_run, write_json
+
+    t_start = time.perf_counter()
+    top_k = check_positive_int("top_k", top_k)
+    out = Path(out)
+    _prepare_out(out, force)
+    model, config = load_run(run_dir)
+    arch = config["arch"]
+    chosen = resolve_sources(sources, model)
+    database = load_database(release, collection, tax_group, db)
+    ds = _read_data(data, config, run_dir)
+    if len(ds) == 0:
+        raise DeepMotifError(f"{ds.path or 'data'}: no sequences")
+    labels = np.asarray(ds.labels).astype(int)
+    if (labels < 0).any():
+        raise DeepMotifError(
+            f"{ds.path or 'data'}: the motif sources need labelled sequences (1 / 0)"
+        )
+    X = ds.one_hot()
+    scores = ds.meta.get("scores") if data is None else None
+    if scores is None and ("saliency" in chosen):
+        scores = predict(model, X)
+    length = (config.get("data") or {}).get("length") or ds.length
+    t_load = time.perf_counter() - t_start
+    if verbose:
+        print(f"{run_dir}: {arch}, {len(ds)} sequences, sources {', '.join(chosen)}", flush=True)
+
+    ext = extract_motifs(
+        model,
+        X,
+        labels,
+        scores,
+        sources=chosen,
+        arch=arch,
+        length=length,
+        options=options,
+        verbose=verbose,
+    )
+    t0 = time.perf_counter()
+    matches = tomtom_matches(ext.motifs, database, top_k=top_k)
+    t_match = time.perf_counter() - t0
+
+    out.mkdir(parents=True, exist_ok=True)
+    if force:
+        for f in out.iterdir():
+            if _PNG.match(f.name):
+                f.unlink()
+    from deepmotif.training.runs import atomic_path
+
+    write_meme(out / "motifs.meme", ext.motifs)
+    with atomic_path(out / "matches.tsv") as tmp:
+        matches.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    files = [str(out / "motifs.meme"), str(out / "matches.tsv")]
+
+    t0 = time.perf_counter()
+    if figures:
+        files += _write_figures(out, ext.motifs, matches, database)
+    t_fig = time.perf_counter() - t0
+
+    tf = known_tf(run_dir)
+    tf_in_db = bool(tf) and any(same_tf(n, tf) for n in database.names)
+    best = _best_per_source(matches, ext.motifs, chosen)
+    timings = {f"extract_{s}": v for s, v in ext.seconds.items()}
+    timings.update(
+        load=t_load, extract=float(sum(ext.seconds.values())), match=t_match, figures=t_fig,
+        total=time.perf_counter() - t_start,
+    )  # fmt: skip
+    info = {
+        "run": str(run_dir),
+        "arch": arch,
+        "tf": tf,
+        "tf_in_database": tf_in_db if tf else None,
+        "data": ds.path if data is not None else "the run's test set",
+        "n_sequences": len(ds),
+        "sources": chosen,
+        "top_k": top_k,
+        "database": database.info,
+        "motifs": [m.summary() for m in ext.motifs],
+        "best": best,
+        "timings": timings,
+    }
+    write_json(out / "motifs.json", info)
+    files.append(str(out / "motifs.json"))
+    if verbose:
+        for source, row in best.items():
+            if row is None:
+                print(f"{source}: no motif", flush=True)
+            else:
+                print(
+                    f"{source}: best match {row['target_name']} ({row['target_id']}) for "
+                    f"{row['query']}, p={row['p_value']:.2g}, q={row['q_value']:.2g}",
+                    flush=True,
+                )
+        print(f"written to {out} ({database.label})", flush=True)
+    return {
+        "best": best,
+        "matches": matches,
+        "motifs": ext.motifs,
+        "run": str(run_dir),
+        "arch": arch,
+        "tf": tf,
+        "tf_in_database": info["tf_in_database"],
+        "sources": chosen,
+        "database": database.info,
+        "timings": timings,
+        "out": str(out),
+        "files": files,
+    }
+
+
+def _write_figures(out: Path, motifs, matches, database) -> list[str]:
+    from deepmotif.plots.curves import save_figure
+    from deepmotif.plots.motifs import match_figure, motif_figure
+
+    index = {tid: i for i, tid in enumerate(database.ids)}
+    written = []
+    for m in motifs:
+        rows = matches[matches["query"] == m.name]
+        title = f"{m.name} ({m.n_sites} sites)"
+        if len(rows):
+            r = rows.iloc[0]
+            target = database.pwms[index[r["target_id"]]]
+            fig = match_figure(
+                m.pwm, target, int(r["offset"]), r["orientation"], query_title=title,
+                target_title=f"{r['target_name']} {r['target_id']}  p={r['p_value']:.2g} q={r['q_value']:.2g}",
+            )  # fmt: skip
+        else:
+            fig = motif_figure(m.pwm, title=title)
+        written += save_figure(fig, out / m.name)
+    return written
