@@ -4,7 +4,7 @@ Every release bundled with `pyjaspar <https://github.com/asntech/pyjaspar>`_ (SQ
 shipped inside the package, JASPAR2014 to JASPAR2026 for pyjaspar 4.0) is available without a
 network connection; the JASPAR website is never contacted. The connection to a release's database
 comes from :class:`pyjaspar.jaspardb`; the matrices are then read with a few bulk SQL queries on that
-connection (one query for all counts instead of one per motif, about 25 times faster than
+connection (one query for all counts instead of one per motif, about 20 times faster than
 ``jaspardb.fetch_motifs``; the tests check both give the same motifs and counts).
 
 Rules
