@@ -6,7 +6,8 @@ Steps
    ``max_sequences``.
 2. Attributions: gradient x input from :func:`deepmotif.explain.saliency`, projected onto the
    observed bases (summed over the four channels), one value per position.
-3. Seqlets: :func:`tangermeme.seqlet.recursive_seqlets` (spans of high attribution).
+3. Seqlets: :func:`tangermeme.seqlet.recursive_seqlets` (spans of high attribution; or
+   TF-MoDISco's caller, :func:`tangermeme.seqlet.tfmodisco_seqlets`, see :func:`call_seqlets`).
 4. Aggregation, one motif at a time, both strands:
 
    a. Seed: the k-mer (counted once per seqlet, a k-mer and its reverse complement as one) found
@@ -43,7 +44,13 @@ from deepmotif.errors import DeepMotifError
 from deepmotif.motifs.base import ExtractedMotif, motif_name
 from deepmotif.motifs.pwm import normalize, reverse_complement, similarity, trim_bounds
 
-__all__ = ["cluster_seqlets", "correct_positives", "saliency_motifs", "call_seqlets"]
+__all__ = [
+    "SEQLET_METHODS",
+    "call_seqlets",
+    "cluster_seqlets",
+    "correct_positives",
+    "saliency_motifs",
+]
 
 _COMP = str.maketrans("ACGT", "TGCA")
 
@@ -69,28 +76,53 @@ def correct_positives(labels, scores, *, max_sequences: int | None = None) -> np
     return idx[:max_sequences] if max_sequences else idx
 
 
+#: Seqlet callers of tangermeme accepted by ``method``.
+SEQLET_METHODS = ("recursive", "tfmodisco")
+
+
 def call_seqlets(
-    attributions, *, threshold: float = 0.01, min_seqlet_len: int = 5, max_seqlet_len: int = 20
+    attributions,
+    *,
+    method: str = "recursive",
+    threshold: float = 0.01,
+    min_seqlet_len: int = 5,
+    max_seqlet_len: int = 20,
 ):
-    """Seqlets of projected attributions with :func:`tangermeme.seqlet.recursive_seqlets`.
+    """Seqlets of projected attributions, called by tangermeme.
 
     Parameters
     ----------
     attributions : array-like, shape (n, length)
         One attribution per position (e.g. gradient x input summed over the bases).
+    method : {"recursive", "tfmodisco"}
+        :func:`tangermeme.seqlet.recursive_seqlets` (tight seqlets; ``threshold``,
+        ``min_seqlet_len`` and ``max_seqlet_len`` apply; its numba code is compiled on first use
+        in each process, 10-30 s) or :func:`tangermeme.seqlet.tfmodisco_seqlets` (TF-MoDISco's
+        caller: fixed 41-bp windows around high-attribution stretches, no compilation).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``example_idx, start, end, attribution, p-value``, lowest p-value first.
+        Columns ``example_idx, start, end, attribution`` (and ``p-value`` for ``recursive``),
+        strongest first.
     """
     import torch
-    from tangermeme.seqlet import recursive_seqlets
 
     X = torch.as_tensor(np.asarray(attributions, dtype=np.float32))
-    return recursive_seqlets(
-        X, threshold=threshold, min_seqlet_len=min_seqlet_len, max_seqlet_len=max_seqlet_len
-    )
+    if method == "recursive":
+        from tangermeme.seqlet import recursive_seqlets
+
+        return recursive_seqlets(
+            X, threshold=threshold, min_seqlet_len=min_seqlet_len, max_seqlet_len=max_seqlet_len
+        )
+    if method == "tfmodisco":
+        from tangermeme.seqlet import tfmodisco_seqlets
+
+        seqlets = tfmodisco_seqlets(X)
+        return seqlets.sort_values("attribution", ascending=False, kind="stable").reset_index(
+            drop=True
+        )
+    raise ValueError(f"seqlet method must be one of {', '.join(SEQLET_METHODS)}, got {method!r}")
 
 
 def _canonical(kmer: str) -> str:
@@ -266,6 +298,7 @@ def saliency_motifs(
     arch: str | None = None,
     attributions=None,
     max_sequences: int = 1000,
+    seqlets: str = "recursive",
     threshold: float = 0.01,
     min_seqlet_len: int = 5,
     max_seqlet_len: int = 20,
@@ -288,6 +321,8 @@ def saliency_motifs(
         Precomputed gradient x input for ``X`` (default: computed here for the correct positives).
     max_sequences : int
         Most correct positives used (best scores first).
+    seqlets : {"recursive", "tfmodisco"}
+        The tangermeme seqlet caller (see :func:`call_seqlets`).
     threshold, min_seqlet_len, max_seqlet_len
         Seqlet calling (see :func:`call_seqlets`).
     **cluster_options
@@ -312,22 +347,26 @@ def saliency_motifs(
     idx = correct_positives(labels, scores, max_sequences=max_sequences)
     Xc = X[idx]
     if attributions is None:
-        from deepmotif.explain import saliency
+        from deepmotif.explain.saliency import saliency
 
         attr = np.asarray(saliency(model, Xc, batch_size=batch_size).grad_x_input, dtype=np.float32)
     else:
         attr = np.asarray(attributions, dtype=np.float32)[idx]
     projected = (attr * Xc).sum(axis=1)
-    seqlets = call_seqlets(
-        projected, threshold=threshold, min_seqlet_len=min_seqlet_len, max_seqlet_len=max_seqlet_len
+    called = call_seqlets(
+        projected,
+        method=seqlets,
+        threshold=threshold,
+        min_seqlet_len=min_seqlet_len,
+        max_seqlet_len=max_seqlet_len,
     )
-    clusters = cluster_seqlets(Xc, seqlets, **cluster_options)
+    clusters = cluster_seqlets(Xc, called, **cluster_options)
     out = []
-    attr_sum = seqlets["attribution"].to_numpy() if "attribution" in seqlets else None
+    attr_sum = called["attribution"].to_numpy() if "attribution" in called else None
     for k, c in enumerate(clusters, start=1):
         stats = {
-            "n_seqlets": int(len(seqlets)),
-            "fraction": float(c["n_sites"] / max(len(seqlets), 1)),
+            "n_seqlets": int(len(called)),
+            "fraction": float(c["n_sites"] / max(len(called), 1)),
             "n_sequences": int(len(idx)),
             "seed": c["seed"],
         }

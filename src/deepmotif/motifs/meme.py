@@ -16,9 +16,19 @@ import numpy as np
 
 from deepmotif.errors import DeepMotifError, where
 
-__all__ = ["read_meme", "write_meme"]
+__all__ = ["as_written", "read_meme", "write_meme"]
 
 _DECIMALS = 6
+
+
+def as_written(pwm) -> np.ndarray:
+    """``pwm`` with every value rounded exactly as :func:`write_meme` writes it (6 decimals).
+
+    Matching the rounded matrices makes the MEME file hold exactly the queries that were matched,
+    so reading it back and running Tomtom again gives the same table.
+    """
+    arr = np.asarray(pwm, dtype=np.float64)
+    return np.array([[float(f"{v:.{_DECIMALS}f}") for v in row] for row in arr]).reshape(arr.shape)
 
 
 def _items(motifs) -> list[tuple[str, np.ndarray, int]]:

@@ -3,7 +3,8 @@
 Known TF
 --------
 :func:`known_tf` reads it from the run's config: the first planted TF of a simulation
-(``data.train.meta.simulation.tfs``), otherwise the data file name up to the first ``_``
+(``data.train.meta.simulation.tfs``, or ``data.train.ground_truth.tfs`` for a simulated FASTA
+file with its ``.sites.tsv``), otherwise the data file name up to the first ``_``
 (``REST_GM12878_NRSF_HudsonAlpha_AC.seq.gz`` -> ``REST``), trusted for DeepBind files always and
 for other files only when it is the name of a JASPAR motif.
 
@@ -81,6 +82,9 @@ def known_tf(run_dir) -> str | None:
     sim = (train.get("meta") or {}).get("simulation") or {}
     if sim.get("tfs"):
         return str(sim["tfs"][0])
+    truth = train.get("ground_truth") or {}
+    if truth.get("tfs"):
+        return str(truth["tfs"][0])
     path = train.get("path")
     if not path:
         return None

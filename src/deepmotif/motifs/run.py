@@ -130,7 +130,7 @@ def run_motifs(
     from deepmotif.evaluation import predict
     from deepmotif.motifs.extract import extract_motifs, resolve_sources
     from deepmotif.motifs.match import load_database, tomtom_matches
-    from deepmotif.motifs.meme import write_meme
+    from deepmotif.motifs.meme import as_written, write_meme
     from deepmotif.motifs.recovery import known_tf, same_tf
     from deepmotif.training.runs import load_run, write_json
 
@@ -170,6 +170,8 @@ def run_motifs(
         options=options,
         verbose=verbose,
     )
+    for m in ext.motifs:  # match exactly what motifs.meme will hold
+        m.pwm = as_written(m.pwm)
     t0 = time.perf_counter()
     matches = tomtom_matches(ext.motifs, database, top_k=top_k)
     t_match = time.perf_counter() - t0
@@ -183,7 +185,7 @@ def run_motifs(
 
     write_meme(out / "motifs.meme", ext.motifs)
     with atomic_path(out / "matches.tsv") as tmp:
-        matches.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+        matches.to_csv(tmp, sep="\t", index=False)
     files = [str(out / "motifs.meme"), str(out / "matches.tsv")]
 
     t0 = time.perf_counter()

@@ -1,0 +1,191 @@
+"""End to end on simulated data with a planted CTCF motif: extraction, Tomtom, files, CLI errors.
+
+One small CNN is trained once for the module (a few seconds of training); everything else reuses
+it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from memelite import tomtom
+from memelite.io import read_meme as memelite_read_meme
+
+from deepmotif import jaspar
+from deepmotif.cli import main
+from deepmotif.models import build_model, resolve_model_config
+from deepmotif.motifs.extract import resolve_sources
+from deepmotif.motifs.recovery import recovery_table
+from deepmotif.motifs.run import run_motifs
+
+FAST = {"saliency": {"seqlets": "tfmodisco"}}
+
+
+@pytest.fixture(scope="module")
+def cnn_run(tmp_path_factory):
+    from deepmotif.data.simulate import simulate
+    from deepmotif.training import train
+
+    sim = simulate(["CTCF"], n=1000, length=101, seed=0)
+    out = tmp_path_factory.mktemp("runs") / "ctcf-cnn"
+    train(
+        sim.dataset,
+        None,
+        arch="cnn",
+        out=out,
+        config={"epochs": 6, "patience": 6, "lr": 3e-3, "batch_size": 64},
+        model_config={"filters": 8, "widths": [15], "conv_dropout": 0.0, "dropout": 0.1},
+        verbose=False,
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def cnn_result(cnn_run, tmp_path_factory):
+    out = tmp_path_factory.mktemp("motifs") / "out"
+    return run_motifs(
+        cnn_run, out=out, sources="saliency,filters", options=FAST, figures=False, verbose=False
+    )
+
+
+def test_planted_tf_is_named_first(cnn_result):
+    assert cnn_result["tf"] == "CTCF" and cnn_result["tf_in_database"] is True
+    firsts = {s: b["target_name"] for s, b in cnn_result["best"].items() if b}
+    assert "CTCF" in firsts.values(), firsts
+    for best in cnn_result["best"].values():
+        if best and best["target_name"] == "CTCF":
+            assert best["rank"] == 1 and best["q_value"] < 0.05
+    table = recovery_table([cnn_result])
+    assert table.set_index("source").loc["any", "recovered"]
+    names = [m.name for m in cnn_result["motifs"]]
+    assert all(n.startswith(("cnn-saliency-", "cnn-filters-")) for n in names)
+    assert cnn_result["database"]["release"] == jaspar.DEFAULT_RELEASE
+
+
+def test_files_round_trip_and_equal_tomtom_called_directly(cnn_result):
+    out = cnn_result["out"]
+    motifs = cnn_result["motifs"]
+    back = memelite_read_meme(f"{out}/motifs.meme")
+    assert list(back) == [m.name for m in motifs]
+    for m in motifs:
+        np.testing.assert_array_equal(back[m.name], m.pwm)
+
+    table = pd.read_csv(f"{out}/matches.tsv", sep="\t")
+    top_k = 5
+    targets = jaspar.load_motifs()
+    p, _, offsets, _, strands = tomtom(list(back.values()), [t.pwm for t in targets])
+    ids = np.array([t.matrix_id for t in targets])
+    for qi, name in enumerate(back):
+        rows = table[table["query"] == name]
+        order = np.lexsort((ids, p[qi]))[:top_k]
+        assert list(rows["target_id"]) == list(ids[order])
+        np.testing.assert_allclose(rows["p_value"], p[qi, order], rtol=1e-12)
+        assert list(rows["offset"]) == offsets[qi, order].astype(int).tolist()
+        assert list(rows["orientation"]) == ["-" if s else "+" for s in strands[qi, order]]
+    assert table.equals(
+        table.sort_values(["query", "p_value"], kind="stable").reset_index(drop=True)
+    )
+    info = json.loads(open(f"{out}/motifs.json").read())
+    assert info["database"]["release"] == jaspar.DEFAULT_RELEASE
+    assert (
+        info["database"]["collection"] == "CORE" and info["database"]["tax_group"] == "vertebrates"
+    )
+    assert set(info["timings"]) >= {"extract", "match", "extract_saliency", "extract_filters"}
+
+
+def test_cli_writes_tables_and_logos(cnn_run, tmp_path, capsys):
+    out = tmp_path / "cli"
+    code = main(["motifs", str(cnn_run), "--out", str(out), "--source", "filters", "--top-k", "2"])
+    assert code == 0
+    stdout = capsys.readouterr().out
+    assert "filters: best match" in stdout and "JASPAR" in stdout
+    table = pd.read_csv(out / "matches.tsv", sep="\t")
+    assert table.groupby("query").size().max() == 2
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert pngs == sorted(f"{q}.png" for q in table["query"].unique())
+    # again without --force: refused; with --force: fine
+    assert main(["motifs", str(cnn_run), "--out", str(out), "--source", "filters"]) == 1
+    assert "pass --force" in capsys.readouterr().err
+
+
+def _rnn_run(tmp_path, source_run):
+    """A run directory for an (untrained) RNN, written by hand."""
+    from safetensors.torch import save_file
+
+    run = tmp_path / "rnn-run"
+    run.mkdir()
+    config = json.loads((source_run / "config.json").read_text())
+    config["arch"] = "rnn"
+    config["model"] = resolve_model_config("rnn", {"hidden": 4})
+    (run / "config.json").write_text(json.dumps(config))
+    model = build_model("rnn", **config["model"])
+    save_file(
+        {k: v.contiguous() for k, v in model.state_dict().items()}, str(run / "model.safetensors")
+    )
+    shutil.copy(source_run / "metrics.json", run / "metrics.json")
+    shutil.copy(source_run / "test.tsv", run / "test.tsv")
+    return run
+
+
+def _no_positive_right(tmp_path, source_run):
+    run = tmp_path / "hopeless"
+    shutil.copytree(source_run, run)
+    test = pd.read_csv(run / "test.tsv", sep="\t")
+    test["score"] = np.where(test["label"] == 1, 0.1, 0.2)
+    test.to_csv(run / "test.tsv", sep="\t", index=False)
+    return run
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("bad-meme", "bad.meme: expected row 1 of 3"),
+        ("release", "unknown JASPAR release '1999'"),
+        ("tax-group", "unknown JASPAR taxonomic group 'martians'"),
+        ("rnn-filters", "the filters source needs convolutions, and the rnn model has none"),
+        ("no-positives", "no positive sequence is correctly classified"),
+        ("source", "unknown motif source 'kmers'"),
+    ],
+)
+def test_cli_bad_input_is_one_line(case, message, cnn_run, tmp_path, capsys):
+    run, extra = cnn_run, []
+    if case == "bad-meme":
+        bad = tmp_path / "bad.meme"
+        bad.write_text(
+            "MEME version 4\n\nMOTIF x\nletter-probability matrix: alength= 4 w= 3\n0.1 0.2\n"
+        )
+        extra = ["--db", str(bad), "--source", "filters"]
+    elif case == "release":
+        extra = ["--jaspar-release", "1999"]
+    elif case == "tax-group":
+        extra = ["--tax-group", "martians"]
+    elif case == "rnn-filters":
+        run = _rnn_run(tmp_path, cnn_run)
+        extra = ["--source", "filters"]
+    elif case == "no-positives":
+        run = _no_positive_right(tmp_path, cnn_run)
+        extra = ["--source", "saliency"]
+    elif case == "source":
+        extra = ["--source", "saliency,kmers"]
+    code = main(["motifs", str(run), "--out", str(tmp_path / "out"), *extra])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_default_sources_per_architecture():
+    assert resolve_sources(None, build_model("rnn", hidden=4)) == ["optimize", "saliency"]
+    assert resolve_sources(None, build_model("cnn-rnn", filters=4, hidden=4)) == [
+        "optimize",
+        "saliency",
+        "filters",
+    ]
+    assert resolve_sources("filters, saliency", build_model("cnn", filters=4)) == [
+        "saliency",
+        "filters",
+    ]
