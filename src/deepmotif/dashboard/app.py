@@ -167,6 +167,11 @@ def create_app(
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
 
+    from dash.exceptions import DependencyException
+
+    # Dash refuses script paths it did not register (e.g. "../"); answer 404, not 500.
+    server.register_error_handler(DependencyException, lambda exc: ("not found", 404))
+
     @server.route("/download")
     def _download():
         run = flask.request.args.get("run", "")
@@ -371,18 +376,33 @@ def _is_loopback(host: str) -> bool:
 
 
 def _make_server(app, host: str, port: int):
+    """A threaded WSGI server on ``host:port``; a busy port or unknown host is a DeepMotifError."""
+    import errno
+
     from werkzeug.serving import make_server
 
+    # werkzeug prints and calls sys.exit() when it cannot bind, so check first.
     try:
-        return make_server(host, port, app.server, threaded=True)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise DeepMotifError(f"cannot listen on {host!r}: {exc.strerror}") from exc
+    family, _, _, _, address = infos[0]
+    probe = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
     except OSError as exc:
-        if port and exc.errno in (98, 48, 10048):  # address in use (Linux, macOS, Windows)
+        if exc.errno == errno.EADDRINUSE:
             raise DeepMotifError(
                 f"port {port} on {host} is in use; choose another with --port"
             ) from exc
-        if isinstance(exc, socket.gaierror) or exc.errno in (99, -2, -3, 49):
-            raise DeepMotifError(f"cannot listen on {host!r} ({exc.strerror or exc})") from exc
-        raise
+        raise DeepMotifError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
+    finally:
+        probe.close()
+    try:
+        return make_server(host, port, app.server, threaded=True)
+    except SystemExit as exc:  # lost a race for the port
+        raise DeepMotifError(f"cannot listen on {host}:{port}") from exc
 
 
 def start_background(app, host: str = "127.0.0.1", port: int = 0) -> BackgroundServer:

@@ -702,7 +702,9 @@ class RunStore:
                 setattr(ex, name, None)
         kinds = sorted(set(sources.values()))
         ex.source = (
-            kinds[0] if len(kinds) == 1 else ", ".join(f"{k} {v}" for k, v in sources.items())
+            kinds[0]
+            if len(kinds) == 1
+            else ", ".join(f"{k} {v}" for k, v in sorted(sources.items()))
         )
         return ex
 
@@ -741,7 +743,7 @@ class RunStore:
         def work():
             try:
                 from deepmotif.explain import class_optimization
-            except ImportError as exc:
+            except (ImportError, AttributeError) as exc:
                 raise DeepMotifError(f"class optimization is not available ({exc})") from exc
             res = class_optimization(model, length=length, random_state=0)
             scores = _to_numpy(res.scores).ravel()
@@ -923,7 +925,8 @@ def _run_length(run: RunInfo) -> int:
 def informative_window(pwm: np.ndarray, width: int) -> tuple[int, int]:
     """``(start, end)`` of the ``width`` consecutive columns of ``pwm`` with the most information.
 
-    Information of a column is ``2 + sum p log2 p`` bits (uniform background).
+    Information of a column is ``2 + sum p log2 p`` bits (uniform background). Among equally
+    informative windows the middle one is taken, so a short motif sits in the window's centre.
     """
     pwm = np.asarray(pwm, dtype=float)
     L = pwm.shape[1]
@@ -932,7 +935,8 @@ def informative_window(pwm: np.ndarray, width: int) -> tuple[int, int]:
     p = np.clip(pwm / np.maximum(pwm.sum(0, keepdims=True), 1e-12), 1e-12, 1)
     ic = 2 + (p * np.log2(p)).sum(0)
     sums = np.convolve(ic, np.ones(width), mode="valid")
-    start = int(np.argmax(sums))
+    best = np.flatnonzero(sums >= sums.max() - 1e-9)
+    start = int(best[len(best) // 2])  # among equally informative windows, the middle one
     return start, start + width
 
 
@@ -957,13 +961,15 @@ def _compute_explanation(model, sequence: str, what: str):
             return float(predict(model, X, device="cpu")[0])
         try:
             from deepmotif import explain
-        except ImportError as exc:
-            raise DeepMotifError(f"explanations are not available ({exc})") from exc
+
+            method = explain.saliency if what == "saliency" else explain.temporal_scores
+        except (ImportError, AttributeError) as exc:
+            raise DeepMotifError(f"on-demand {what} is not available ({exc})") from exc
         if what == "saliency":
-            res = explain.saliency(model, X)
+            res = method(model, X)
             gradient = _to_numpy(res.gradient)[0]
             return gradient, np.abs(gradient) * X.numpy()[0]
-        res = explain.temporal_scores(model, X)
+        res = method(model, X)
         return _to_numpy(res.forward)[0], _to_numpy(res.backward)[0]
     except DeepMotifError:
         raise
