@@ -13,9 +13,9 @@ Steps
    a. Seed: the k-mer (counted once per seqlet, a k-mer and its reverse complement as one) found
       in most of the remaining seqlets, placed in the middle of a ``width``-column matrix with
       uniform flanks.
-   b. Alignment: every remaining seqlet is scanned with the matrix's log-odds on both strands; the
-      best window whose centre lies inside the seqlet is taken when it scores at least
-      ``min_score`` of the matrix's best possible score.
+   b. Alignment: every remaining seqlet is scanned with the matrix's log-odds on both strands
+      (columns under ``scan_ic`` bits left out); the best window whose centre lies inside the
+      seqlet is taken when it scores at least ``min_score`` of the matrix's best possible score.
    c. The matrix is rebuilt from the taken windows (reverse-complemented on the ``-`` strand) and
       b-c repeat until the taken seqlets stop changing (at most ``iterations`` times), so the
       motif grows from the seed into its flanks.
@@ -42,7 +42,13 @@ import numpy as np
 
 from deepmotif.errors import DeepMotifError
 from deepmotif.motifs.base import ExtractedMotif, motif_name
-from deepmotif.motifs.pwm import normalize, reverse_complement, similarity, trim_bounds
+from deepmotif.motifs.pwm import (
+    information_content,
+    normalize,
+    reverse_complement,
+    similarity,
+    trim_bounds,
+)
 
 __all__ = [
     "SEQLET_METHODS",
@@ -162,6 +168,7 @@ def cluster_seqlets(
     min_fraction: float = 0.1,
     min_sites: int = 10,
     min_score: float = 0.5,
+    scan_ic: float = 0.25,
     iterations: int = 6,
     min_ic: float = 0.5,
     min_length: int = 5,
@@ -224,7 +231,11 @@ def cluster_seqlets(
         members = np.zeros(0, dtype=int)
         strands = np.zeros(0, dtype=int)
         for _it in range(iterations):
-            lo = np.log2(normalize(model, 0.1) / 0.25)
+            smooth = normalize(model, 0.1)
+            lo = np.log2(smooth / 0.25)
+            # only informative columns score: the near-uniform flanks of a growing motif would
+            # otherwise add noise (negative on average) to every site and raise the best score
+            lo[:, information_content(smooth) < scan_ic] = 0.0
             fwd = np.einsum("npcw,cw->np", wins, lo, optimize=True)
             rev = np.einsum("npcw,cw->np", wins, reverse_complement(lo), optimize=True)
             best_possible = float(np.clip(lo.max(axis=0), 0, None).sum())
