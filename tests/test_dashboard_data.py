@@ -14,6 +14,7 @@ import test_dashboard_helpers as H
 from deepmotif.dashboard.data import (
     DOWNLOADABLE,
     RunStore,
+    align_logos,
     clean_sequence,
     informative_window,
     tf_names,
@@ -51,6 +52,19 @@ def test_single_run_directory_and_dataset_name_from_training_file(tmp_path, benc
     (run / "config.json").write_text(json.dumps(cfg))
     s = RunStore(run)
     assert [r.key for r in s.runs] == ["CTCF_K562_CTCF/cnn"]
+    cfg["data"]["train"]["path"] = "/data/wgEncodeX/train.data"  # Zeng et al.'s layout
+    (run / "config.json").write_text(json.dumps(cfg))
+    assert RunStore(run).runs[0].dataset == "wgEncodeX"
+    cfg["data"]["train"]["meta"] = {"simulation": {"tfs": ["CTCF"]}}
+    cfg["data"]["train"]["path"] = "/q/data/sim.fa"
+    (run / "config.json").write_text(json.dumps(cfg))
+    assert RunStore(run).runs[0].dataset == "sim (CTCF)"
+    # the quickstart's OUT/runs/<arch>: "runs" is no dataset name
+    quick = H.copy_runs(run, tmp_path / "q" / "runs" / "cnn")
+    assert RunStore(quick.parent).runs[0].key == "sim (CTCF)/cnn"
+    cfg["benchmark_dataset"] = "ARID3A_K562"
+    (run / "config.json").write_text(json.dumps(cfg))
+    assert RunStore(run).runs[0].dataset == "ARID3A_K562"
     cfg["dataset"] = "my name"
     (run / "config.json").write_text(json.dumps(cfg))
     assert RunStore(run).runs[0].dataset == "my name"
@@ -271,9 +285,35 @@ def test_optimization_precomputed_and_matched_to_jaspar(store):
     assert informative_window(opt.pwm, 12) == (18, 30)  # ties: the middle window
     assert informative_window(opt.pwm[:, :10], 20) == (0, 10)
     m = store.optimization_matches("TOY/cnn", n=3, width=8)
-    assert m.attrs["window"] == (20, 28)
+    np.testing.assert_allclose(m.attrs["query_pwm"], opt.pwm[:, 20:28])
+    assert m.attrs["query_label"] == "optimised input, positions 21–28"
     assert len(m) == 3 and m["p_value"].is_monotonic_increasing
     assert {"target_id", "target_name", "orientation", "offset"} <= set(m.columns)
+
+
+def test_optimization_matches_from_the_motifs_table(tmp_path, bench):
+    root = H.copy_runs(bench, tmp_path / "b")
+    d = root / "TOY" / "cnn" / "motifs"
+    (d / "motifs.meme").write_text(H.MEME.replace("cnn_filter_2", "cnn-optimize-1"))
+    table = pd.read_csv(d / "matches.tsv", sep="\t")
+    table.loc[table["query"] == "cnn_filter_2", "query"] = "cnn-optimize-1"
+    table.to_csv(d / "matches.tsv", sep="\t", index=False)
+    m = RunStore(root).optimization_matches("TOY/cnn")
+    assert list(m["target_id"]) == ["MA0079.5"]
+    assert m.attrs["query_label"] == "optimised input, motif cnn-optimize-1 (motifs.meme)"
+    np.testing.assert_allclose(m.attrs["query_pwm"][:, 0], [0.1, 0.1, 0.1, 0.7])
+
+
+def test_align_logos_pads_to_one_frame():
+    q = np.eye(4)[:, [0, 1, 2]]  # ACG
+    t1 = np.eye(4)[:, [1, 2, 3, 3, 3]]  # query col j over target col j + 1
+    t2 = np.eye(4)[:, [3]]  # query col 0 over target col -2 (target starts 2 columns later)
+    qf, (f1, f2) = align_logos(q, [(t1, 1), (t2, -2)])
+    assert qf.shape == f1.shape == f2.shape == (4, 5)
+    np.testing.assert_allclose(qf[:, 1:4], q)  # target 1 starts one column before the query
+    np.testing.assert_allclose(f1, t1)
+    np.testing.assert_allclose(f2[:, 3], t2[:, 0])
+    assert np.allclose(qf[:, 0], 0.25) and np.allclose(f2[:, :3], 0.25)
 
 
 def test_optimization_on_demand(store, monkeypatch):

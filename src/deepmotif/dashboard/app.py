@@ -64,8 +64,9 @@ table.dm-table td { border-bottom:1px solid #f0f2f5; padding:6px 8px; }
 .dm-seq { font-family: "JetBrains Mono", Menlo, Consolas, monospace; font-size:11.5px; word-break:break-all;
           color:#3e4c59; background:#f8f9fa; border-radius:6px; padding:6px 8px; }
 .dm-logos { display:flex; flex-wrap:wrap; gap:14px; align-items:flex-start; }
-.dm-logo { border:1px solid var(--line); border-radius:6px; padding:6px 8px; background:#fff; }
-.dm-logo img { display:block; max-width:100%; }
+.dm-logo-stack { display:inline-flex; flex-direction:column; gap:4px; max-width:100%; }
+.dm-logo { padding:2px 0; background:#fff; }
+.dm-logo img { display:block; height:96px; width:auto; max-width:100%; }
 .dm-logo .dm-caption { font-size:12px; color:var(--muted); margin-top:4px; }
 .dm-links a { margin-right:14px; color:var(--accent); font-weight:550; text-decoration:none; }
 .dm-tabs { margin-bottom:14px; }
@@ -267,7 +268,7 @@ def _header(store, datasets, first):
             ),
             html.Div(
                 [
-                    html.Label("Architecture (motifs view)", htmlFor=ids.ARCH),
+                    html.Label("Architecture", htmlFor=ids.ARCH),
                     dcc.Dropdown(
                         id=ids.ARCH,
                         options=_arch_options(store, first),

@@ -16,9 +16,12 @@
 
 Dataset names
 -------------
-A run's dataset is, in order: ``config["dataset"]``; the parent folder's name when the run folder
-is named after its architecture (``OUT/CTCF/cnn`` -> ``CTCF``); the training file's name without
-its suffixes (``CTCF_K562_AC.seq.gz`` -> ``CTCF_K562``); the run folder's name.
+A run's dataset is, in order: ``config["dataset"]`` or ``config["benchmark_dataset"]`` (written by
+``deepmotif benchmark``); the parent folder's name when the run folder is named after its
+architecture and the parent is not a generic name such as ``runs`` (``OUT/CTCF/cnn`` -> ``CTCF``);
+the training file's name without its suffixes (``CTCF_K562_AC.seq.gz`` -> ``CTCF_K562``; Zeng's
+``<experiment>/train.data`` -> ``<experiment>``; a simulation adds its TFs: ``sim (CTCF)``); the
+run folder's name.
 """
 
 from __future__ import annotations
@@ -754,36 +757,45 @@ class RunStore:
         return self._computed.get(("optimize", *stamp, length), work)
 
     def optimization_matches(self, key: str, n: int = 3, width: int = 20) -> pd.DataFrame:
-        """The best JASPAR matches of the run's optimised input (its most informative window).
+        """The best JASPAR matches of the run's optimised input.
 
-        Rows from ``motifs/matches.tsv`` whose query names the optimisation (``optim...``) are used
-        when present; otherwise the ``width`` most informative columns are compared with every
-        JASPAR CORE vertebrates motif with Tomtom (memelite).
+        When ``motifs/matches.tsv`` holds motifs extracted from the optimisation (query names
+        containing ``optimi``, e.g. ``cnn-optimize-1`` from ``deepmotif motifs``), the best of
+        them (smallest p-value) and its ``n`` best matches are used, with its PWM from
+        ``motifs.meme``. Otherwise the ``width`` most informative columns of the optimised input
+        are compared with every JASPAR CORE vertebrates motif with Tomtom (memelite), and cached.
 
         Returns
         -------
         pandas.DataFrame
-            ``target_id, target_name, p_value, offset, orientation`` (best first, ``n`` rows),
-            with ``attrs["window"] = (start, end)`` (0-based, end exclusive) of the query.
+            ``target_id, target_name, p_value, offset, orientation`` (best first, at most ``n``
+            rows); ``attrs["query_pwm"]`` is the query (4, W) the offsets refer to and
+            ``attrs["query_label"]`` says where it comes from.
         """
         opt = self.optimization(key)
-        start, end = informative_window(opt.pwm, width)
         try:
             table = self.motif_matches(key)
+            pwms = self.motif_pwms(key)
         except DeepMotifError:
-            table = None
+            table, pwms = None, {}
         if table is not None:
-            mine = table[table["query"].astype(str).str.lower().str.startswith("optim")]
+            mine = table[table["query"].astype(str).str.lower().str.contains("optimi")]
+            mine = mine[mine["query"].astype(str).isin(pwms)]
             if not mine.empty:
-                out = mine.sort_values("p_value").head(n).reset_index(drop=True)
-                out.attrs["window"] = (0, opt.pwm.shape[1])
+                best = str(mine.sort_values("p_value", kind="stable")["query"].iloc[0])
+                rows = mine[mine["query"] == best].sort_values("p_value", kind="stable")
+                out = rows.head(n).reset_index(drop=True)
+                out.attrs["query_pwm"] = pwms[best]
+                out.attrs["query_label"] = f"optimised input, motif {best} (motifs.meme)"
                 return out
+        start, end = informative_window(opt.pwm, width)
         stamp = hashlib.sha1(opt.pwm.tobytes()).hexdigest()
         out = self._computed.get(
             ("opt-matches", stamp, n, start, end),
             lambda: _tomtom_jaspar(opt.pwm[:, start:end], n, self.jaspar_database()),
-        )
-        out.attrs["window"] = (start, end)
+        ).copy()
+        out.attrs["query_pwm"] = opt.pwm[:, start:end]
+        out.attrs["query_label"] = f"optimised input, positions {start + 1}–{end}"
         return out
 
     # ---------------------------------------------------------------- motifs
@@ -882,17 +894,29 @@ def _num(x) -> float:
         return np.nan
 
 
+_GENERIC_FOLDERS = {"runs", "run", "out", "output", "outputs", "results", "models"}
+
+
 def _dataset_name(path: Path, config: dict) -> str:
-    name = config.get("dataset")
-    if isinstance(name, str) and name.strip():
-        return name.strip()
+    for key in ("dataset", "benchmark_dataset"):
+        name = config.get(key)
+        if isinstance(name, str) and name.strip():
+            return name.strip()
     arch = str(config.get("arch", ""))
-    if path.name.lower() == arch.lower() or path.name.lower() in ARCH_ORDER:
-        return path.parent.name or path.name
+    named_after_arch = path.name.lower() == arch.lower() or path.name.lower() in ARCH_ORDER
+    if named_after_arch and path.parent.name and path.parent.name.lower() not in _GENERIC_FOLDERS:
+        return path.parent.name
     data = config.get("data") or {}
     train = data.get("train") if isinstance(data, dict) else None
     if isinstance(train, dict) and train.get("path"):
-        return _strip_suffixes(Path(str(train["path"])).name)
+        file = Path(str(train["path"]))
+        stem = _strip_suffixes(file.name)
+        if stem.lower() == "train" and file.parent.name:  # Zeng et al.: <experiment>/train.data
+            stem = file.parent.name
+        sim = (train.get("meta") or {}).get("simulation")
+        if isinstance(sim, dict) and sim.get("tfs"):
+            stem = f"{stem} ({'+'.join(str(t) for t in sim['tfs'])})"
+        return stem
     return path.name
 
 
@@ -938,6 +962,35 @@ def informative_window(pwm: np.ndarray, width: int) -> tuple[int, int]:
     best = np.flatnonzero(sums >= sums.max() - 1e-9)
     start = int(best[len(best) // 2])  # among equally informative windows, the middle one
     return start, start + width
+
+
+def align_logos(query: np.ndarray, targets: list) -> tuple[np.ndarray, list]:
+    """Pad a query PWM and its matched targets onto one frame, so their logos line up.
+
+    Parameters
+    ----------
+    query : numpy.ndarray, shape (4, Lq)
+    targets : list of (pwm, offset)
+        Each target already in its matched orientation, with the Tomtom offset: query column
+        ``j`` lies over target column ``j + offset``.
+
+    Returns
+    -------
+    query, targets
+        All of the same length; padding columns are uniform (0 bits, blank in a logo).
+    """
+    q = np.asarray(query, dtype=np.float32)
+    starts = [-int(off) for _, off in targets]  # target start in query coordinates
+    lo = min([0, *starts])
+    hi = max([q.shape[1], *[s + np.asarray(t).shape[1] for (t, _), s in zip(targets, starts)]])
+
+    def place(pwm, start):
+        out = np.full((4, hi - lo), 0.25, dtype=np.float32)
+        pwm = np.asarray(pwm, dtype=np.float32)
+        out[:, start - lo : start - lo + pwm.shape[1]] = pwm
+        return out
+
+    return place(q, 0), [place(t, s) for (t, _), s in zip(targets, starts)]
 
 
 def _tomtom_jaspar(query: np.ndarray, n: int, database) -> pd.DataFrame:

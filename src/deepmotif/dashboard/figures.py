@@ -118,7 +118,8 @@ def auroc_figure(summary: pd.DataFrame, metric: str = "auroc") -> go.Figure:
                     )
                 )
     low = np.nanmin(done[metric].to_numpy(dtype=float)) if done[metric].notna().any() else 0.5
-    fig.update_layout(barmode="group", bargap=0.25)
+    fig.update_layout(barmode="group", bargap=0.25 if len(datasets) > 2 else 0.55)
+    fig.update_xaxes(showgrid=False)
     fig.update_yaxes(title=f"test {metric.upper()}", range=[min(0.5, max(0.0, low - 0.05)), 1.0])
     return _base_layout(fig, height=340)
 
@@ -197,12 +198,7 @@ def history_figure(histories: dict) -> go.Figure:
     """
     if not histories:
         return empty_figure("no training history")
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=("training loss", "validation AUROC"),
-        horizontal_spacing=0.14,
-    )
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16)
     for i, (arch, h) in enumerate(histories.items()):
         color = arch_color(arch, i)
         for col, c in (("train_loss", 1), ("valid_auroc", 2)):
@@ -226,8 +222,13 @@ def history_figure(histories: dict) -> go.Figure:
     fig.update_xaxes(
         title="epoch", dtick=max(1, int(np.ceil(max(len(h) for h in histories.values()) / 10)))
     )
-    fig = _base_layout(fig, height=330)
-    fig.update_annotations(font={"size": 13})
+    fig.update_yaxes(title="training loss", row=1, col=1)
+    fig.update_yaxes(title="validation AUROC", row=1, col=2)
+    fig = _base_layout(fig, height=330, title="Training curves")
+    fig.update_layout(
+        legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.3, "yanchor": "top"},
+        margin={"b": 70},
+    )
     return fig
 
 
@@ -336,7 +337,7 @@ def explanation_figure(
                     coloraxis="coloraxis",
                     text=np.tile(letters, (len(sal), 1)),
                     texttemplate="%{text}" if show_letters else None,
-                    textfont={"size": 10, "color": "#1f2933"},
+                    textfont={"size": 10},  # colour: plotly picks one that contrasts with the cell
                     hovertemplate="%{y}<br>position %{x}, base %{text}<br>saliency %{customdata:.4g}"
                     + ("<br>scaled %{z:.2f}" if normalise else "")
                     + "<extra></extra>",
@@ -362,7 +363,7 @@ def explanation_figure(
                     customdata=raw,
                     text=text,
                     texttemplate="%{text}" if show_letters else None,
-                    textfont={"size": 9, "color": "#1f2933"},
+                    textfont={"size": 9},
                     coloraxis="coloraxis",
                     xgap=0.5,
                     ygap=0.5,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from deepmotif.dashboard import figures, ids
-from deepmotif.dashboard.optimization import _logo_box, logo_uri, oriented
+from deepmotif.dashboard.optimization import matched_logos
 from deepmotif.errors import DeepMotifError
 
 COLUMNS = [
@@ -70,39 +70,22 @@ def download_links(key: str):
 
 
 def detail(store, key: str, row: dict | None):
-    """Logos of one match: the extracted motif beside the JASPAR motif (in the matched orientation)."""
+    """Logos of one match: the extracted motif above the JASPAR motif, aligned as Tomtom found."""
     from dash import html
 
     if not row:
         return html.P(
-            "Click a row to see the extracted motif beside its JASPAR match.", className="dm-note"
+            "Click a row to see the extracted motif above its JASPAR match.", className="dm-note"
         )
-    boxes = []
     query = str(row.get("query", ""))
     try:
         pwms = store.motif_pwms(key)
-        if query in pwms:
-            boxes.append(_logo_box(logo_uri(store, pwms[query]), f"extracted: {query}"))
-        else:
-            boxes.append(
-                html.Div(f"motif {query!r} is not in motifs.meme", className="dm-alert dm-warn")
-            )
     except DeepMotifError as exc:
-        boxes.append(html.Div(str(exc), className="dm-alert dm-warn"))
-    target = row.get("target_id")
-    if target:
-        try:
-            name, pwm = store.jaspar_pwm(str(target))
-            strand = row.get("orientation") or "+"
-            boxes.append(
-                _logo_box(
-                    logo_uri(store, oriented(pwm, strand)),
-                    f"JASPAR {target} {name} (strand {strand}, offset {row.get('offset', '?')})",
-                )
-            )
-        except DeepMotifError as exc:
-            boxes.append(html.Div(str(exc), className="dm-alert dm-warn"))
-    return html.Div(boxes, className="dm-logos")
+        return html.Div(str(exc), className="dm-alert dm-warn")
+    if query not in pwms:
+        return html.Div(f"motif {query!r} is not in motifs.meme", className="dm-alert dm-warn")
+    match = pd.DataFrame([row]) if row.get("target_id") else None
+    return matched_logos(store, pwms[query], f"extracted: {query}", match)
 
 
 def layout(store):

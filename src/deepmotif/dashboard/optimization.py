@@ -35,8 +35,35 @@ def _logo_box(src, caption, **style):
     )
 
 
+def matched_logos(store, query: np.ndarray, query_caption: str, matches) -> list:
+    """Logo boxes of ``query`` and its matches (a Tomtom table), padded so the columns line up."""
+    from dash import html
+
+    from deepmotif.dashboard.data import align_logos
+
+    targets, captions, problems = [], [], []
+    for _, m in matches.iterrows() if matches is not None else []:
+        try:
+            name, pwm = store.jaspar_pwm(m["target_id"])
+        except DeepMotifError as exc:
+            problems.append(html.Div(str(exc), className="dm-alert dm-warn"))
+            continue
+        strand = str(m.get("orientation", "+"))
+        offset = int(m["offset"]) if "offset" in m and m["offset"] == m["offset"] else 0
+        targets.append((oriented(pwm, strand), offset))
+        p = float(m["p_value"])
+        q = m.get("q_value")
+        stats = f"p = {p:.2g}" + (f", q = {float(q):.2g}" if q is not None and q == q else "")
+        captions.append(f"JASPAR {m['target_id']} {name} · {stats} · strand {strand}")
+    q_frame, t_frames = align_logos(query, targets)
+    boxes = [_logo_box(logo_uri(store, q_frame), query_caption)]
+    boxes += [_logo_box(logo_uri(store, t), c) for t, c in zip(t_frames, captions)]
+    return [html.Div(boxes, className="dm-logo-stack"), *problems]
+
+
 def arch_card(store, run):
-    """One architecture's card: optimised logo (informative window and whole input) and matches."""
+    """One architecture's card: the optimised input's informative window above its aligned
+    JASPAR matches, and the whole optimised input on request."""
     from dash import html
 
     try:
@@ -50,35 +77,20 @@ def arch_card(store, run):
     score = "" if opt.score is None else f" · best score {opt.score:.3f}"
     children = [
         html.H4(f"{run.arch}{score}"),
-        html.P(f"optimised input of {L} bp ({opt.source})", className="dm-note"),
+        html.P(
+            f"optimised input of {L} bp ({opt.source}); its most informative part above "
+            "the JASPAR motifs it matches best, aligned column by column",
+            className="dm-note",
+        ),
     ]
     try:
         matches = store.optimization_matches(run.key)
-        start, end = matches.attrs.get("window", (0, L))
+        query, label = matches.attrs["query_pwm"], matches.attrs["query_label"]
     except DeepMotifError as exc:
-        matches, (start, end) = None, (0, L)
+        matches, query, label = None, opt.pwm, "optimised input"
         children.append(html.Div(f"no JASPAR matches: {exc}", className="dm-alert dm-warn"))
-    logos = [
-        _logo_box(
-            logo_uri(store, opt.pwm[:, start:end]),
-            f"optimised, positions {start + 1}–{end} (most informative)",
-        )
-    ]
-    if matches is not None:
-        for _, m in matches.iterrows():
-            try:
-                name, pwm = store.jaspar_pwm(m["target_id"])
-            except DeepMotifError as exc:
-                logos.append(html.Div(str(exc), className="dm-alert dm-warn"))
-                continue
-            logos.append(
-                _logo_box(
-                    logo_uri(store, oriented(pwm, m.get("orientation", "+"))),
-                    f"{m['target_id']} {name} · p = {float(m['p_value']):.2g} · strand {m.get('orientation', '+')}",
-                )
-            )
-    children.append(html.Div(logos, className="dm-logos"))
-    if L > end - start:
+    children += matched_logos(store, query, label, matches)
+    if query.shape[1] < L:
         children.append(
             html.Details(
                 [
@@ -86,7 +98,7 @@ def arch_card(store, run):
                         "the whole optimised input", style={"cursor": "pointer", "marginTop": "8px"}
                     ),
                     html.Img(
-                        src=logo_uri(store, opt.pwm, col_width=0.1, height=1.2),
+                        src=logo_uri(store, opt.pwm, col_width=0.12, height=1.3),
                         style={"maxWidth": "100%"},
                     ),
                 ]

@@ -37,8 +37,8 @@ img { max-width:100%; }
 .warn { background:#fff9db; border:1px solid #ffe066; color:#7c5e10; border-radius:6px; padding:8px 12px; }
 .seq { font-family: Menlo, Consolas, monospace; font-size:11px; word-break:break-all; background:#f8f9fa;
        padding:6px 8px; border-radius:6px; color:#3e4c59; }
-.logos { display:flex; flex-wrap:wrap; gap:12px; align-items:flex-start; }
-.logo { border:1px solid #e4e7eb; border-radius:6px; padding:6px 8px; }
+.logos { display:inline-flex; flex-direction:column; gap:4px; max-width:100%; }
+.logo img { display:block; height:96px; width:auto; max-width:100%; }
 .logo div { font-size:11.5px; color:#616e7c; }
 nav a { color:#3b5bdb; margin-right:12px; text-decoration:none; }
 """
@@ -222,6 +222,7 @@ def _logo(pwm, caption: str) -> str:
 
 
 def _optimization_block(store, run) -> str:
+    from deepmotif.dashboard.data import align_logos
     from deepmotif.dashboard.optimization import oriented
 
     try:
@@ -232,24 +233,24 @@ def _optimization_block(store, run) -> str:
     out = [f"<h4>{_esc(run.arch)}{_esc(score)}</h4>"]
     try:
         matches = store.optimization_matches(run.key)
-        start, end = matches.attrs.get("window", (0, opt.pwm.shape[1]))
+        query, label = matches.attrs["query_pwm"], matches.attrs["query_label"]
     except DeepMotifError as exc:
-        matches, (start, end) = None, (0, opt.pwm.shape[1])
+        matches, query, label = None, opt.pwm, "optimised input"
         out.append(f"<p class='note'>no JASPAR matches: {_esc(exc)}</p>")
-    logos = [_logo(opt.pwm[:, start:end], f"optimised input, positions {start + 1}–{end}")]
-    if matches is not None:
-        for _, m in matches.iterrows():
-            try:
-                name, pwm = store.jaspar_pwm(m["target_id"])
-            except DeepMotifError:
-                continue
-            strand = m.get("orientation", "+")
-            logos.append(
-                _logo(
-                    oriented(pwm, strand),
-                    f"{m['target_id']} {name} · p = {float(m['p_value']):.2g} · strand {strand}",
-                )
-            )
+    targets, captions = [], []
+    for _, m in matches.iterrows() if matches is not None else []:
+        try:
+            name, pwm = store.jaspar_pwm(m["target_id"])
+        except DeepMotifError:
+            continue
+        strand = str(m.get("orientation", "+"))
+        targets.append((oriented(pwm, strand), int(m.get("offset", 0))))
+        captions.append(
+            f"JASPAR {m['target_id']} {name} · p = {float(m['p_value']):.2g} · strand {strand}"
+        )
+    q_frame, t_frames = align_logos(query, targets)
+    logos = [_logo(q_frame, label)]
+    logos += [_logo(t, c) for t, c in zip(t_frames, captions)]
     out.append("<div class='logos'>" + "".join(logos) + "</div>")
     return "".join(out)
 
