@@ -365,3 +365,13 @@ def test_cli_dashboard_and_report_errors(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["dashboard", "--help"])
     assert "127.0.0.1" in capsys.readouterr().out
+
+
+def test_unexpected_errors_become_a_message_not_a_500(client, app, monkeypatch):
+    def boom(*a, **k):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(app.store, "explain_test", boom)
+    res = _render(client, **{f"{ids.EX_SEQUENCE}.value": "s1"})
+    text = json.dumps(res[f"{ids.EX_MESSAGE}.children"])
+    assert "internal error: RuntimeError: disk on fire (details in the server log)" in text

@@ -744,10 +744,7 @@ class RunStore:
         stamp = _stamp(run.path / "model.safetensors")
 
         def work():
-            try:
-                from deepmotif.explain import class_optimization
-            except (ImportError, AttributeError) as exc:
-                raise DeepMotifError(f"class optimization is not available ({exc})") from exc
+            class_optimization = explain_function("class_optimization")
             res = class_optimization(model, length=length, random_state=0)
             scores = _to_numpy(res.scores).ravel()
             return Optimized(
@@ -1001,6 +998,25 @@ def _tomtom_jaspar(query: np.ndarray, n: int, database) -> pd.DataFrame:
     )
 
 
+def explain_function(name: str):
+    """``deepmotif.explain.<name>`` (saliency, temporal_scores, class_optimization), or a
+    DeepMotifError saying it is not available."""
+    import types
+
+    try:
+        import deepmotif.explain as explain
+    except ImportError as exc:
+        raise DeepMotifError(f"on-demand explanations are not available ({exc})") from exc
+    fn = getattr(explain, name, None)
+    if isinstance(fn, types.ModuleType):  # the submodule of the same name, not yet re-exported
+        fn = getattr(fn, name, None)
+    if not callable(fn):
+        raise DeepMotifError(
+            f"on-demand {name.replace('_', ' ')} is not available (no deepmotif.explain.{name})"
+        )
+    return fn
+
+
 def _compute_explanation(model, sequence: str, what: str):
     import torch
 
@@ -1012,12 +1028,7 @@ def _compute_explanation(model, sequence: str, what: str):
             from deepmotif.evaluation import predict
 
             return float(predict(model, X, device="cpu")[0])
-        try:
-            from deepmotif import explain
-
-            method = explain.saliency if what == "saliency" else explain.temporal_scores
-        except (ImportError, AttributeError) as exc:
-            raise DeepMotifError(f"on-demand {what} is not available ({exc})") from exc
+        method = explain_function("saliency" if what == "saliency" else "temporal_scores")
         if what == "saliency":
             res = method(model, X)
             gradient = _to_numpy(res.gradient)[0]

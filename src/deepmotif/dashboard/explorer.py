@@ -7,6 +7,7 @@ import re
 import numpy as np
 
 from deepmotif.dashboard import figures, ids
+from deepmotif.dashboard._safe import guarded
 from deepmotif.errors import DeepMotifError
 
 ORDERS = [
@@ -347,6 +348,7 @@ def register(app, store) -> None:
         Input(ids.EX_LABEL, "value"),
         State(ids.EX_SEQUENCE, "value"),
     )
+    @guarded(lambda message: ([], None))
     def _options(dataset, arch, order, label, current):
         if not dataset:
             return [], None
@@ -385,6 +387,9 @@ def register(app, store) -> None:
         step = -1 if trigger.startswith(ids.EX_PREV) else 1
         return values[(i + step) % len(values)]
 
+    def _error(message):
+        return figures.empty_figure(message), None, html.Div(message, className="dm-alert dm-error")
+
     @app.callback(
         Output(ids.EX_FIGURE, "figure"),
         Output(ids.EX_PREDICTIONS, "children"),
@@ -397,6 +402,7 @@ def register(app, store) -> None:
         State(ids.EX_PASTE, "value"),
         State(ids.ARCH, "value"),
     )
+    @guarded(_error)
     def _render(source, seq_id, mode, n_clicks, dataset, pasted, arch):
         if source == "paste" and not n_clicks:
             return (
@@ -451,6 +457,7 @@ def register(app, store) -> None:
         State(ids.EX_PASTE, "value"),
         prevent_initial_call=True,
     )
+    @guarded(lambda message: no_update)
     def _csv(n, source, dataset, arch, seq_id, pasted):
         if not n:
             return no_update

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from deepmotif.dashboard import figures, ids
+from deepmotif.dashboard._safe import guarded
 from deepmotif.dashboard.optimization import matched_logos
 from deepmotif.errors import DeepMotifError
 
@@ -157,6 +158,7 @@ def register(app, store) -> None:
         Input(ids.DATASET, "value"),
         Input(ids.ARCH, "value"),
     )
+    @guarded(lambda m: ([], [], None, None, html.Div(m, className="dm-alert dm-error")))
     def _table(dataset, arch):
         runs = [r for r in store.runs_for(dataset) if r.arch == arch] if dataset else []
         if not runs:
@@ -181,6 +183,7 @@ def register(app, store) -> None:
         State(ids.DATASET, "value"),
         State(ids.ARCH, "value"),
     )
+    @guarded(lambda message: html.Div(message, className="dm-alert dm-error"))
     def _detail(cell, data, dataset, arch):
         runs = [r for r in store.runs_for(dataset) if r.arch == arch] if dataset else []
         if not runs:

@@ -7,6 +7,7 @@ import hashlib
 import numpy as np
 
 from deepmotif.dashboard import ids
+from deepmotif.dashboard._safe import guarded
 from deepmotif.errors import DeepMotifError
 
 
@@ -142,6 +143,7 @@ def register(app, store) -> None:
         Input(ids.TABS, "value"),
         Input(ids.DATASET, "value"),
     )
+    @guarded(lambda message: html.Div(message, className="dm-alert dm-error"))
     def _content(tab, dataset):
         if tab != ids.TAB_OPTIMIZATION:
             return no_update

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from deepmotif.dashboard import figures, ids
+from deepmotif.dashboard._safe import guarded
 from deepmotif.dashboard.data import ARCH_ORDER
 from deepmotif.errors import DeepMotifError
 
@@ -244,6 +245,10 @@ def dataset_figures(store, dataset: str | None):
 def register(app, store) -> None:
     from dash import Input, Output, html
 
+    def _error(message):
+        empty = figures.empty_figure(message)
+        return empty, empty, empty, html.Div(message, className="dm-alert dm-error"), []
+
     @app.callback(
         Output(ids.OV_ROC, "figure"),
         Output(ids.OV_PR, "figure"),
@@ -252,6 +257,7 @@ def register(app, store) -> None:
         Output(ids.OV_TABLE, "style_data_conditional"),
         Input(ids.DATASET, "value"),
     )
+    @guarded(_error)
     def _dataset(dataset):
         try:
             roc, pr, hist, problems = dataset_figures(store, dataset)
