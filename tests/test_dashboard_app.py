@@ -371,7 +371,8 @@ def test_unexpected_errors_become_a_message_not_a_500(client, app, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
 
+    sid = app.store.test_table("TOY/cnn")["id"].iloc[0]
     monkeypatch.setattr(app.store, "explain_test", boom)
-    res = _render(client, **{f"{ids.EX_SEQUENCE}.value": "s1"})
+    res = _render(client, **{f"{ids.EX_SEQUENCE}.value": sid})
     text = json.dumps(res[f"{ids.EX_MESSAGE}.children"])
     assert "internal error: RuntimeError: disk on fire (details in the server log)" in text
