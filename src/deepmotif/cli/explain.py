@@ -1,0 +1,115 @@
+"""``deepmotif explain``: saliency maps, temporal output scores or class optimization of a run."""
+
+from __future__ import annotations
+
+from deepmotif.cli._common import nonneg_int, positive_int
+
+ORDER = 40
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "explain",
+        help="explain a trained run: saliency maps, temporal output scores, class optimization",
+        description="Explain the sequences of SEQS (or the run's own test set) with the model of "
+        "RUN and write the results to OUT.npz (readable with numpy.load(..., allow_pickle=False)); "
+        "with --figures, also draw PNG and SVG figures of the first 10 sequences. "
+        "'optimize' needs no sequences: it writes the class-optimization PWM of the run.",
+    )
+    p.add_argument("run_dir", metavar="RUN", help="a run directory written by 'deepmotif train'")
+    p.add_argument(
+        "data",
+        metavar="SEQS",
+        nargs="?",
+        default=None,
+        help="sequences to explain (any supported format); omit (or give --run-data) to use the "
+        "run's own test set",
+    )
+    p.add_argument(
+        "--method",
+        required=True,
+        choices=("saliency", "temporal", "optimize"),
+        help="what to compute",
+    )
+    p.add_argument("--out", required=True, metavar="OUT.npz", help="the .npz file to write")
+    p.add_argument("--figures", metavar="DIR", help="also write figures (PNG and SVG) into DIR")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument(
+        "--select", metavar="START:STOP", help="sequences by position: 0:10, 5, or 3,7,9"
+    )
+    which.add_argument("--ids", metavar="ID,ID", help="sequences by id, comma-separated")
+    p.add_argument(
+        "--run-data",
+        action="store_true",
+        help="explain the run's own test set (the default without SEQS)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=None,
+        help="sequences per batch (default: per architecture)",
+    )
+    p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
+    p.add_argument(
+        "--restarts",
+        type=positive_int,
+        default=16,
+        help="optimize: restarts run as one batch (default: 16)",
+    )
+    p.add_argument(
+        "--steps", type=positive_int, default=1000, help="optimize: RMSprop steps (default: 1000)"
+    )
+    p.add_argument(
+        "--seed",
+        type=nonneg_int,
+        default=0,
+        help="optimize: seed of the random starts (default: 0)",
+    )
+    p.add_argument("--force", action="store_true", help="overwrite OUT and existing figures")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    from deepmotif.cli._data import add_data_arguments
+
+    add_data_arguments(p)
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from deepmotif.errors import DeepMotifError
+    from deepmotif.explain.run import explain_run
+    from deepmotif.training.runs import read_config
+
+    config = read_config(args.run_dir)
+    if args.data is not None and args.run_data:
+        raise DeepMotifError("give SEQS or --run-data, not both")
+    data = None
+    if args.data is not None and args.method != "optimize":
+        from deepmotif.cli._data import dataset_from_args
+
+        length = args.length or (config.get("data") or {}).get("length")
+        # Explaining is not training: add no shuffled negatives unless asked (--negatives shuffle),
+        # and accept unlabelled sequences.
+        negatives = "none" if args.negatives == "auto" else args.negatives
+        data = dataset_from_args(
+            args, args.data, length=length, negatives=negatives, require_labels=False
+        )
+    result = explain_run(
+        args.run_dir,
+        data,
+        method=args.method,
+        out=args.out,
+        figures=args.figures,
+        select=args.select,
+        ids=args.ids,
+        batch_size=args.batch_size,
+        device=args.device,
+        force=args.force,
+        verbose=not args.quiet,
+        n_restarts=args.restarts,
+        steps=args.steps,
+        random_state=args.seed,
+    )
+    what = f"{result['n']} sequences" if args.method != "optimize" else f"{args.restarts} restarts"
+    print(f"{args.method}: {what} ({result['seconds']:.1f} s) written to {result['out']}")
+    if result["figures"]:
+        print(f"{len(result['figures'])} figure files written to {args.figures}")
+    return 0

@@ -1,0 +1,501 @@
+"""Explaining a run directory: the library function behind ``deepmotif explain``.
+
+:func:`explain_run` loads a finished run, explains the selected sequences with one method and
+writes ``OUT.npz`` (readable with ``numpy.load(..., allow_pickle=False)``):
+
+=============  =======================================================================
+key            contents
+=============  =======================================================================
+``method``     0-d string: ``saliency``, ``temporal`` or ``optimize``
+``ids``        (N,) sequence ids, in input order (empty for ``optimize``)
+``labels``     (N,) int8 labels as read (empty for ``optimize``)
+``saliency``   (N, 4, L) float32, |gradient| x input (the paper's map)
+``gradient``   (N, 4, L) float32, d logit / d input
+``forward``    (N, L) float32, P(bound) of the prefix ending at each position
+``backward``   (N, L) float32, P(bound) of the suffix starting at each position
+``pwm``        (4, L) float32, class-optimization PWM (clamp and normalise)
+``pwm_softmax`` (4, L) float32, its softmax variant
+``scores``     (restarts,) float32, final logit of every restart
+``inputs``     (restarts, 4, L) float32, the optimised inputs
+``best``       0-d int, index of the best restart
+=============  =======================================================================
+
+Large inputs stream: sequences are one-hot encoded and explained a chunk at a time, each
+chunk's arrays appended to a ``.npy`` file on disk, and the files are finally packed into the
+``.npz`` (a zip archive), so memory stays flat however many sequences there are. The output is
+written to a temporary name and renamed, so a crash never leaves a half-written file, and an
+existing file is never replaced without ``force``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from deepmotif.errors import DeepMotifError, DeepMotifWarning
+
+METHODS = ("saliency", "temporal", "optimize")
+#: Sequences explained per chunk when streaming.
+CHUNK = 4096
+#: At most this many sequences get figures (the first of the selection).
+MAX_FIGURES = 10
+
+
+def parse_select(select, n: int) -> np.ndarray:
+    """Indices chosen by ``select``: ``"0:10"``, ``"5"``, ``"3,7,9"``, a slice or a list of ints.
+
+    Python slice semantics (negative indices count from the end).
+    """
+    if select is None:
+        return np.arange(n)
+    if isinstance(select, slice):
+        return np.arange(n)[select]
+    if isinstance(select, str):
+        text = select.strip()
+        try:
+            if ":" in text:
+                parts = [int(p) if p.strip() else None for p in text.split(":")]
+                if len(parts) > 3:
+                    raise ValueError
+                return np.arange(n)[slice(*parts)]
+            select = [int(p) for p in text.split(",") if p.strip()]
+        except ValueError:
+            raise DeepMotifError(
+                f"--select {select!r}: expected START:STOP (e.g. 0:10), an index, or indices separated by commas"
+            ) from None
+    idx = np.asarray(list(select), dtype=np.int64)
+    bad = idx[(idx < -n) | (idx >= n)]
+    if len(bad):
+        raise DeepMotifError(f"--select: index {int(bad[0])} is out of range for {n} sequences")
+    return np.where(idx < 0, idx + n, idx)
+
+
+def select_ids(all_ids: list[str], ids, path: str | None) -> np.ndarray:
+    """Indices of ``ids`` (list or comma-separated string) in ``all_ids``, in the order given."""
+    if isinstance(ids, str):
+        ids = [i.strip() for i in ids.split(",") if i.strip()]
+    ids = list(ids)
+    where: dict[str, int] = {}
+    for i, name in enumerate(all_ids):
+        where.setdefault(name, i)
+    missing = [i for i in ids if i not in where]
+    if missing:
+        shown = ", ".join(missing[:5]) + (
+            f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        )
+        raise DeepMotifError(f"--ids: {shown} not found in {path or 'the data'}")
+    return np.array([where[i] for i in ids], dtype=np.int64)
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:80] or "seq"
+
+
+class _NpzStream:
+    """Arrays appended chunk by chunk to ``.npy`` files in a temporary folder, then zipped."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.tmpdir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        self.files: dict[str, object] = {}
+        self.shapes: dict[str, tuple] = {}
+        self.done: dict[str, int] = {}
+
+    def open(self, key: str, shape: tuple, dtype) -> None:
+        fh = open(self.tmpdir / f"{key}.npy", "wb")
+        np.lib.format.write_array_header_2_0(
+            fh,
+            {
+                "descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                "fortran_order": False,
+                "shape": tuple(shape),
+            },
+        )
+        self.files[key] = fh
+        self.shapes[key] = (tuple(shape), np.dtype(dtype))
+        self.done[key] = 0
+
+    def append(self, key: str, chunk: np.ndarray) -> None:
+        shape, dtype = self.shapes[key]
+        chunk = np.ascontiguousarray(chunk, dtype=dtype)
+        if chunk.shape[1:] != shape[1:]:
+            raise ValueError(f"{key}: chunk shape {chunk.shape} does not fit {shape}")
+        self.files[key].write(chunk.tobytes())
+        self.done[key] += chunk.shape[0]
+
+    def put(self, key: str, array) -> None:
+        array = np.asarray(array)
+        with open(self.tmpdir / f"{key}.npy", "wb") as fh:
+            np.lib.format.write_array(fh, array, allow_pickle=False)
+
+    def finish(self) -> None:
+        for key, fh in self.files.items():
+            fh.close()
+            if self.done[key] != self.shapes[key][0][0]:
+                raise RuntimeError(
+                    f"{key}: wrote {self.done[key]} rows of {self.shapes[key][0][0]}"
+                )
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=self.out.parent)
+        os.close(fd)
+        try:
+            with zipfile.ZipFile(
+                tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True
+            ) as zf:
+                for path in sorted(self.tmpdir.glob("*.npy")):
+                    zf.write(path, arcname=path.name)
+            os.replace(tmp, self.out)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            self.close()
+
+    def close(self) -> None:
+        for fh in self.files.values():
+            if not fh.closed:
+                fh.close()
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+def _check_out(out: Path, force: bool) -> None:
+    if out.suffix != ".npz":
+        raise DeepMotifError(f"--out {out}: expected a file name ending in .npz")
+    if out.is_dir():
+        raise DeepMotifError(f"--out {out}: is a directory; expected a .npz file name")
+    if out.exists() and not force:
+        raise DeepMotifError(f"--out {out}: already exists; pass --force to overwrite it")
+    if not out.parent.is_dir():
+        raise DeepMotifError(f"--out {out}: the folder {out.parent} does not exist")
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise DeepMotifError(f"--out {out}: cannot write to {out.parent}")
+
+
+def explain_run(
+    run_dir,
+    data=None,
+    *,
+    method: str,
+    out,
+    figures=None,
+    select=None,
+    ids=None,
+    batch_size: int | None = None,
+    device=None,
+    force: bool = False,
+    verbose: bool = True,
+    n_restarts: int = 16,
+    steps: int = 1000,
+    random_state: int = 0,
+) -> dict:
+    """Explain sequences with a trained run and write ``out`` (.npz) and, optionally, figures.
+
+    Parameters
+    ----------
+    run_dir : str or Path
+        A finished run directory (see :mod:`deepmotif.training.runs`).
+    data : SequenceDataset or None
+        The sequences; ``None`` = the run's own test set (``test.tsv``). Ignored by
+        ``optimize``, which needs no sequences.
+    method : {"saliency", "temporal", "optimize"}
+    out : str or Path
+        The ``.npz`` file to write (see the module docstring for its keys).
+    figures : str or Path, optional
+        Folder for PNG and SVG figures of the first :data:`MAX_FIGURES` selected sequences
+        (or the class-optimization logo).
+    select : str, slice or list of int, optional
+        Which sequences, by position (``"0:10"``, ``"3,7"``).
+    ids : str or list of str, optional
+        Which sequences, by id (``"seq1,seq7"``), in the order given. Not with ``select``.
+    batch_size : int, optional
+        Passed to the method (``None`` = its default).
+    device : str, optional
+        ``cpu``, ``cuda``... (default: CUDA when available).
+    force : bool
+        Overwrite ``out`` and existing figures.
+    verbose : bool
+        Progress bar.
+    n_restarts, steps, random_state
+        Class optimization settings (``optimize`` only).
+
+    Returns
+    -------
+    dict
+        ``out``, ``method``, ``n`` (sequences explained), ``length``, ``keys`` (written to the
+        npz), ``figures`` (paths written), ``seconds``.
+    """
+    from deepmotif.training.runs import load_run, read_run_data
+
+    t0 = time.perf_counter()
+    if method not in METHODS:
+        raise DeepMotifError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    out = Path(out)
+    _check_out(out, force)
+    if select is not None and ids is not None:
+        raise DeepMotifError("give --select or --ids, not both")
+    model, config = load_run(run_dir)
+    train_length = (config.get("data") or {}).get("length")
+    fig_dir = Path(figures) if figures is not None else None
+    if fig_dir is not None and fig_dir.exists() and not fig_dir.is_dir():
+        raise DeepMotifError(f"--figures {fig_dir}: exists and is not a folder")
+
+    if method == "optimize":
+        if not train_length:
+            raise DeepMotifError(f"{run_dir}: config.json records no sequence length (data.length)")
+        return _optimize(
+            model,
+            config,
+            int(train_length),
+            out,
+            fig_dir,
+            batch_size,
+            device,
+            force,
+            verbose,
+            n_restarts,
+            steps,
+            random_state,
+            t0,
+        )
+
+    if data is None:
+        data = read_run_data(run_dir)
+    n_all = len(data)
+    if n_all == 0:
+        raise DeepMotifError(f"{data.path or 'the data'}: holds no sequences")
+    index = select_ids(data.ids, ids, data.path) if ids is not None else parse_select(select, n_all)
+    if len(index) == 0:
+        raise DeepMotifError(f"the selection {select!r} holds no sequences (the data has {n_all})")
+    L = data.length
+    if L < 1:
+        raise DeepMotifError(
+            f"{data.path or 'the data'}: sequences of length 0 cannot be explained"
+        )
+    if train_length and L != int(train_length):
+        import warnings
+
+        warnings.warn(
+            f"explaining {L} bp sequences with a {config['arch']} model trained on {train_length} bp "
+            f"(pass --length {train_length} to crop/pad them to the training length)",
+            DeepMotifWarning,
+            stacklevel=2,
+        )
+    figure_ids = [data.ids[i] for i in index[:MAX_FIGURES]] if fig_dir is not None else []
+    planned = (
+        _figure_paths(fig_dir, method, figure_ids, config["arch"]) if fig_dir is not None else []
+    )
+    if not force and any(Path(p).exists() for p in planned):
+        raise DeepMotifError(
+            f"--figures {fig_dir}: already holds figures of these sequences; pass --force to overwrite"
+        )
+    _probe(model, L, config)
+
+    N = len(index)
+    stream = _NpzStream(out)
+    keys = ["method", "ids", "labels"]
+    try:
+        stream.put("method", np.array(method))
+        stream.put("ids", np.array([data.ids[i] for i in index], dtype=str))
+        stream.put("labels", np.asarray(data.labels)[index].astype(np.int8))
+        if method == "saliency":
+            stream.open("saliency", (N, 4, L), np.float32)
+            stream.open("gradient", (N, 4, L), np.float32)
+            keys += ["saliency", "gradient"]
+        else:
+            stream.open("forward", (N, L), np.float32)
+            stream.open("backward", (N, L), np.float32)
+            keys += ["forward", "backward"]
+        fig_data: dict[int, dict] = {}
+        bar = _bar(N, method, verbose)
+        try:
+            for s in range(0, N, CHUNK):
+                rows = index[s : s + CHUNK]
+                X = _one_hot([data.sequences[i] for i in rows])
+                res = _explain_chunk(model, X, method, batch_size, device)
+                for key in stream.files:
+                    stream.append(key, res[key])
+                for j in range(max(0, min(len(rows), len(figure_ids) - s))):
+                    fig_data[s + j] = {k: v[j] for k, v in res.items()}
+                if bar is not None:
+                    bar.update(len(rows))
+        finally:
+            if bar is not None:
+                bar.close()
+        stream.finish()
+    except BaseException:
+        stream.close()
+        raise
+    written = []
+    if fig_dir is not None:
+        fig_dir.mkdir(parents=True, exist_ok=True)
+        for j, seq_id in enumerate(figure_ids):
+            seq = data.sequences[index[j]]
+            written += _sequence_figures(fig_dir, method, seq_id, seq, fig_data[j], config["arch"])
+    return {
+        "out": str(out),
+        "method": method,
+        "n": N,
+        "length": L,
+        "keys": keys,
+        "figures": written,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def _one_hot(seqs: list[str]) -> np.ndarray:
+    from deepmotif.data.encoding import one_hot
+
+    return one_hot(seqs, dtype=np.float32)
+
+
+def _bar(total: int, desc: str, verbose: bool):
+    if not verbose:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit="seq")
+
+
+def _probe(model, L: int, config: dict) -> None:
+    """Fail with one line if the model cannot take sequences of length ``L``."""
+    import torch
+
+    from deepmotif.explain._common import run_model_checked
+
+    with torch.no_grad():
+        try:
+            run_model_checked(model, torch.zeros(1, 4, L))
+        except DeepMotifError as exc:
+            raise DeepMotifError(
+                f"the {config['arch']} run cannot take these {L} bp sequences: {exc}"
+            ) from exc
+
+
+def _explain_chunk(model, X: np.ndarray, method: str, batch_size, device) -> dict:
+    from deepmotif.explain.saliency import saliency
+    from deepmotif.explain.temporal import temporal_scores
+
+    if method == "saliency":
+        r = saliency(model, X, batch_size=batch_size, device=device)
+        return {"saliency": r.saliency, "gradient": r.gradient, "grad_x_input": r.grad_x_input}
+    r = temporal_scores(model, X, batch_size=batch_size or 64, device=device)
+    return {"forward": r.forward, "backward": r.backward}
+
+
+def _figure_paths(fig_dir: Path, method: str, figure_ids: list[str], arch: str) -> list[str]:
+    kinds = {
+        "saliency": ["saliency_heatmap", "saliency_logo"],
+        "temporal": ["temporal"],
+        "optimize": ["optimization_logo"],
+    }[method]
+    if method == "optimize":
+        return [str(fig_dir / f"{arch}_{k}.{ext}") for k in kinds for ext in ("png", "svg")]
+    return [
+        str(fig_dir / f"{_safe_name(i)}_{k}.{ext}")
+        for i in figure_ids
+        for k in kinds
+        for ext in ("png", "svg")
+    ]
+
+
+def _sequence_figures(
+    fig_dir: Path, method: str, seq_id: str, seq: str, values: dict, arch: str
+) -> list[str]:
+    from deepmotif.plots.curves import save_figure
+    from deepmotif.plots.explain import saliency_heatmap, saliency_logo, temporal_heatmap
+
+    stem = fig_dir / _safe_name(seq_id)
+    written = []
+    if method == "saliency":
+        fig = saliency_heatmap(
+            np.abs(values["gradient"]),
+            seq,
+            title=f"{seq_id}: |gradient| ({arch})",
+            label="|d logit / d input|",
+        )
+        written += save_figure(fig, f"{stem}_saliency_heatmap", formats=("png", "svg"))
+        fig = saliency_logo(
+            values["grad_x_input"], seq, title=f"{seq_id}: gradient x input ({arch})"
+        )
+        written += save_figure(fig, f"{stem}_saliency_logo", formats=("png", "svg"))
+    else:
+        fig = temporal_heatmap(
+            values["forward"],
+            values["backward"],
+            seq,
+            title=f"{seq_id}: temporal output scores ({arch})",
+        )
+        written += save_figure(fig, f"{stem}_temporal", formats=("png", "svg"))
+    return written
+
+
+def _optimize(
+    model,
+    config,
+    L,
+    out,
+    fig_dir,
+    batch_size,
+    device,
+    force,
+    verbose,
+    n_restarts,
+    steps,
+    random_state,
+    t0,
+):
+    from deepmotif.explain.optimize import class_optimization
+
+    planned = _figure_paths(fig_dir, "optimize", [], config["arch"]) if fig_dir is not None else []
+    if not force and any(Path(p).exists() for p in planned):
+        raise DeepMotifError(
+            f"--figures {fig_dir}: already holds a class-optimization logo; pass --force to overwrite"
+        )
+    r = class_optimization(
+        model,
+        length=L,
+        n_restarts=n_restarts,
+        steps=steps,
+        batch_size=batch_size or 64,
+        device=device,
+        random_state=random_state,
+        verbose=verbose,
+    )
+    stream = _NpzStream(out)
+    try:
+        stream.put("method", np.array("optimize"))
+        stream.put("ids", np.array([], dtype=str))
+        stream.put("labels", np.array([], dtype=np.int8))
+        for key in ("pwm", "pwm_softmax", "scores", "inputs"):
+            stream.put(key, getattr(r, key))
+        stream.put("best", np.array(r.best))
+        stream.finish()
+    except BaseException:
+        stream.close()
+        raise
+    written = []
+    if fig_dir is not None:
+        from deepmotif.plots.curves import save_figure
+        from deepmotif.plots.explain import optimization_logo
+
+        fig_dir.mkdir(parents=True, exist_ok=True)
+        fig = optimization_logo(
+            r.pwm, title=f"class optimization ({config['arch']}, best of {n_restarts} restarts)"
+        )
+        written += save_figure(
+            fig, fig_dir / f"{config['arch']}_optimization_logo", formats=("png", "svg")
+        )
+    return {
+        "out": str(out),
+        "method": "optimize",
+        "n": 0,
+        "length": L,
+        "keys": ["method", "ids", "labels", "pwm", "pwm_softmax", "scores", "inputs", "best"],
+        "figures": written,
+        "seconds": time.perf_counter() - t0,
+    }
