@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
+# `make demo` re-runs the quickstart into the same folder, replacing the previous demo.
+DEMO_ARGS ?= --force
 
 .PHONY: install install-test demo test test-fast lint bench clean
 
@@ -12,12 +14,12 @@ $(BIN)/python:
 
 # torch is installed first, pinned, so nothing below can pull a CUDA build.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	$(BIN)/pip install --quiet --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --quiet --disable-pip-version-check -e .
 	touch $@
 
 $(TSTAMP): $(STAMP)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
 install: $(STAMP)

@@ -32,7 +32,10 @@ def load_config_file(path: str | os.PathLike) -> dict:
         raise DeepMotifError(f"{path}: config file not found")
     try:
         if path.endswith(".toml"):
-            import tomllib
+            try:
+                import tomllib
+            except ImportError:  # Python 3.10
+                raise DeepMotifError(f"{path}: TOML config files need Python 3.11+; use JSON") from None
 
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)

@@ -1,0 +1,58 @@
+"""``deepmotif quickstart``: the whole pipeline on simulated data, then the dashboard."""
+
+from __future__ import annotations
+
+ORDER = 1
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "quickstart",
+        help="simulate data, train CNN/RNN/CNN-RNN, compare, explain, match motifs, open the dashboard",
+        description="Simulate sequences with planted CTCF sites, train the three architectures, print "
+        "their comparison, explain them, match their motifs to JASPAR and serve the dashboard.",
+    )
+    p.add_argument(
+        "--out",
+        default="deepmotif-quickstart",
+        metavar="DIR",
+        help="output folder (default: %(default)s)",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing quickstart folder")
+    p.add_argument("--no-serve", action="store_true", help="do not serve the dashboard at the end")
+    p.add_argument("--host", default="127.0.0.1", help="dashboard host (default: %(default)s)")
+    p.add_argument("--port", type=int, default=8050, help="dashboard port (default: %(default)s)")
+    p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(run=run)
+
+
+def run(args) -> int:
+    from deepmotif.quickstart import run_quickstart
+
+    res = run_quickstart(args.out, force=args.force, verbose=not args.quiet, device=args.device)
+    out = res["out"]
+    print()
+    print(f"done in {res['seconds']:.0f} s. Everything is in {out}/:")
+    print(f"  data            {res['data']} (+ planted sites {res['sites']})")
+    for arch, run_dir in res["runs"].items():
+        print(f"  {arch:<15} {run_dir}/  (metrics.json, roc.png, explain/, motifs/)")
+    print(f"  comparison      {out}/comparison.md")
+    truth = ", ".join(res["planted"])
+    for arch, m in (res.get("motifs") or {}).items():
+        parts = []
+        for source, row in (m.get("best") or {}).items():
+            if row:
+                parts.append(
+                    f"{source}: {row['target_name']} ({row['target_id']}, q={row['q_value']:.2g})"
+                )
+            else:
+                parts.append(f"{source}: no match")
+        print(f"  best JASPAR match, {arch:<8} {'; '.join(parts)}   [planted: {truth}]")
+    if args.no_serve:
+        print(f"dashboard: deepmotif dashboard {out}/runs")
+        return 0
+    from deepmotif.dashboard import serve
+
+    serve([str(out / "runs")], host=args.host, port=args.port)
+    return 0

@@ -1,0 +1,220 @@
+"""The quickstart: simulate, train the three architectures, compare, explain, extract motifs.
+
+Everything goes under one folder (default ``deepmotif-quickstart/``)::
+
+    data/sim.fa, data/sim.sites.tsv      simulated sequences and the planted sites
+    runs/<arch>/                         one run directory per architecture
+    runs/<arch>/explain/                 saliency.npz, temporal.npz, optimize.npz and figures
+    runs/<arch>/motifs/                  matches.tsv, motifs.meme, logos
+    comparison.csv, comparison.md        test AUROC / AUPRC / accuracy per architecture
+    figures/                             the three architectures side by side on test sequences
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from deepmotif.errors import DeepMotifError
+from deepmotif.training import runs
+
+#: The quickstart's data and training settings (small enough for under 5 minutes on 2 CPU cores).
+QUICKSTART = {
+    "motifs": ["CTCF"],
+    "n": 4000,
+    "length": 101,
+    "decoys": 2,
+    "seed": 0,
+    "archs": ["cnn", "rnn", "cnn-rnn"],
+    "training": {"epochs": 15, "patience": 3, "batch_size": 128, "lr": 3e-3},
+    "explain_n": 200,
+    "optimize": {"n_restarts": 16, "steps": 300},
+}
+
+
+def _say(msg: str, verbose: bool) -> None:
+    if verbose:
+        print(msg, flush=True)
+
+
+def run_quickstart(
+    out="deepmotif-quickstart",
+    *,
+    force: bool = False,
+    verbose: bool = True,
+    device=None,
+    explain: bool = True,
+    motifs: bool = True,
+) -> dict:
+    """Run the whole pipeline on simulated data; returns paths and the comparison table."""
+    from deepmotif.data import read_dataset
+    from deepmotif.data.simulate import simulate, write_simulation
+    from deepmotif.training import train
+
+    q = QUICKSTART
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise DeepMotifError(f"--out {out}: exists and is a file")
+    if out.is_dir() and any(out.iterdir()):
+        if not force:
+            raise DeepMotifError(f"--out {out}: not empty; pass --force to replace it")
+        if not (out / "comparison.csv").exists() and not (out / "data").is_dir():
+            raise DeepMotifError(
+                f"--out {out}: not empty and not a quickstart folder; refusing to delete it"
+            )
+        shutil.rmtree(out)
+    t0 = time.perf_counter()
+    _say(
+        f"[1/5] simulating {q['n']} sequences of {q['length']} bp with {', '.join(q['motifs'])} sites ...",
+        verbose,
+    )
+    sim = simulate(q["motifs"], n=q["n"], length=q["length"], decoys=q["decoys"], seed=q["seed"])
+    fasta, sites = write_simulation(sim, out / "data" / "sim.fa")
+    ds = read_dataset(fasta)
+    ds.meta.update(sim.dataset.meta)
+
+    run_dirs = {}
+    for i, arch in enumerate(q["archs"], 1):
+        _say(f"[2/5] training {arch} ({i}/{len(q['archs'])}) ...", verbose)
+        run_dirs[arch] = out / "runs" / arch
+        train(
+            ds,
+            arch=arch,
+            out=run_dirs[arch],
+            config=q["training"],
+            device=device,
+            verbose=verbose,
+            extra_config={"command": "deepmotif quickstart"},
+        )
+
+    table = comparison_table(run_dirs)
+    with runs.atomic_path(out / "comparison.csv") as tmp:
+        table.to_csv(tmp, index=False, float_format="%.4f")
+    with runs.atomic_path(out / "comparison.md") as tmp:
+        tmp.write_text(_markdown(table))
+    _say(
+        "[3/5] test set comparison:\n"
+        + table.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
+        verbose,
+    )
+
+    result = {
+        "out": out,
+        "data": fasta,
+        "sites": sites,
+        "runs": run_dirs,
+        "comparison": table,
+        "planted": [f"{m.name} {m.matrix_id}" for m in sim.motifs.values()][: len(q["motifs"])],
+    }
+    if explain:
+        _say(
+            f"[4/5] explaining the first {q['explain_n']} test sequences (saliency, temporal) and "
+            "optimizing a bound sequence per architecture ...",
+            verbose,
+        )
+        result["explain"] = _explain_all(run_dirs, out, device, verbose)
+    if motifs:
+        _say("[5/5] extracting motifs and matching them to JASPAR with Tomtom ...", verbose)
+        result["motifs"] = _motifs_all(run_dirs, verbose)
+    result["seconds"] = time.perf_counter() - t0
+    return result
+
+
+def comparison_table(run_dirs: dict) -> pd.DataFrame:
+    """Test AUROC / AUPRC / accuracy per architecture from finished runs."""
+    rows = []
+    for arch, run in run_dirs.items():
+        m = runs.read_metrics(run)
+        rows.append(
+            {
+                "arch": arch,
+                "auroc": m["test"]["auroc"],
+                "auprc": m["test"]["auprc"],
+                "accuracy": m["test"]["accuracy"],
+                "n_test": m["test"]["n"],
+                "best_epoch": m["best_epoch"],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _markdown(table: pd.DataFrame) -> str:
+    lines = [
+        "| arch | AUROC | AUPRC | accuracy | n test | best epoch |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in table.itertuples():
+        lines.append(
+            f"| {r.arch} | {r.auroc:.3f} | {r.auprc:.3f} | {r.accuracy:.3f} | {r.n_test} | {r.best_epoch} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _explain_all(run_dirs: dict, out: Path, device, verbose: bool) -> dict:
+    from deepmotif.explain.run import explain_run
+    from deepmotif.training.runs import read_run_data
+
+    q = QUICKSTART
+    done = {}
+    for arch, run in run_dirs.items():
+        test = read_run_data(run)
+        sel = np.arange(min(q["explain_n"], len(test)))
+        for method in ("saliency", "temporal", "optimize"):
+            explain_run(
+                run,
+                test if method != "optimize" else None,
+                method=method,
+                out=run / "explain" / f"{method}.npz",
+                figures=run / "explain" / "figures",
+                select=None if method == "optimize" else list(sel),
+                device=device,
+                verbose=verbose,
+                **(q["optimize"] if method == "optimize" else {}),
+            )
+        done[arch] = run / "explain"
+    _panel(run_dirs, out / "figures")
+    return done
+
+
+def _panel(run_dirs: dict, folder: Path) -> None:
+    """The paper's layout: the three architectures side by side on the most confident positive."""
+    from deepmotif.explain import saliency, temporal_scores
+    from deepmotif.plots.curves import save_figure
+    from deepmotif.plots.explain import architecture_panel
+    from deepmotif.training import load_run
+    from deepmotif.training.runs import read_run_data
+
+    first = next(iter(run_dirs.values()))
+    test = read_run_data(first)
+    pos = np.nonzero(test.labels == 1)[0]
+    if len(pos) == 0:
+        return
+    i = pos[np.argmax(test.meta["scores"][pos])]
+    X = test.subset([i]).one_hot()
+    per_arch = {}
+    for arch, run in run_dirs.items():
+        model, _ = load_run(run)
+        s = saliency(model, X)
+        t = temporal_scores(model, X)
+        per_arch[arch] = {
+            "saliency": s.saliency[0],
+            "forward": t.forward[0],
+            "backward": t.backward[0],
+        }
+    folder.mkdir(parents=True, exist_ok=True)
+    fig = architecture_panel(test.sequences[i], per_arch, title=f"{test.ids[i]} (label 1)")
+    save_figure(fig, folder / f"panel_{test.ids[i]}", formats=("png", "svg"))
+
+
+def _motifs_all(run_dirs: dict, verbose: bool) -> dict:
+    from deepmotif.motifs.run import run_motifs
+
+    best = {}
+    for arch, run in run_dirs.items():
+        res = run_motifs(run, out=run / "motifs", verbose=verbose)
+        best[arch] = res
+    return best
