@@ -1,0 +1,188 @@
+"""train / evaluate / benchmark from the command line: one-line errors, nothing written, values."""
+
+import json
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deepmotif.benchmark import discover_datasets, wide_table
+from deepmotif.cli import main
+from tests.test_training import planted, write_fasta
+
+
+@pytest.fixture
+def fasta(tmp_path):
+    return write_fasta(tmp_path / "train.fa", planted(200, 30))
+
+
+def one_line_error(capsys, argv, match):
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert match in err, err
+    return err
+
+
+@pytest.mark.parametrize(
+    "extra, match",
+    [
+        (["--epochs", "-1"], "--epochs: expected a whole number of at least 1, got -1"),
+        (["--batch-size", "0"], "--batch-size: expected a whole number of at least 1, got 0"),
+        (["--arch", "lstm"], "invalid choice: 'lstm'"),
+        (["--lr", "abc"], "--lr: expected a number, got 'abc'"),
+    ],
+)
+def test_bad_flags(tmp_path, capsys, fasta, extra, match):
+    one_line_error(capsys, ["train", fasta, "--out", str(tmp_path / "run"), *extra], match)
+    assert not (tmp_path / "run").exists()
+
+
+def test_unknown_config_key(tmp_path, capsys, fasta):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"epochs": 1, "bogus": 2}))
+    one_line_error(
+        capsys,
+        ["train", fasta, "--out", str(tmp_path / "run"), "--config", str(cfg)],
+        f"{cfg}: unknown config key 'bogus'",
+    )
+    cfg.write_text(json.dumps({"model": {"filterz": 2}}))
+    one_line_error(
+        capsys,
+        ["train", fasta, "--out", str(tmp_path / "run"), "--config", str(cfg)],
+        "unknown model setting 'filterz' for cnn",
+    )
+    cfg.write_text('{"epochs": 1,,}')
+    one_line_error(
+        capsys,
+        ["train", fasta, "--out", str(tmp_path / "run"), "--config", str(cfg)],
+        f"line 1 of {cfg}: not valid JSON",
+    )
+    assert not (tmp_path / "run").exists()
+
+
+def test_out_is_a_file_or_not_writable(tmp_path, capsys, fasta):
+    f = tmp_path / "afile"
+    f.write_text("precious")
+    one_line_error(capsys, ["train", fasta, "--out", str(f)], "exists and is a file")
+    assert f.read_text() == "precious"
+    one_line_error(capsys, ["train", fasta, "--out", str(f / "run")], "cannot write")
+
+
+def test_non_empty_dir_refused_without_force(tmp_path, capsys, fasta):
+    d = tmp_path / "run"
+    d.mkdir()
+    (d / "notes.txt").write_text("mine")
+    one_line_error(capsys, ["train", fasta, "--out", str(d)], "not empty")
+    assert sorted(os.listdir(d)) == ["notes.txt"]
+
+
+def test_bad_data_file_leaves_nothing(tmp_path, capsys):
+    bad = tmp_path / "bad.fa"
+    bad.write_text(">a 1\nACGTXACGT\n>b 0\nACGTACGTA\n")
+    one_line_error(capsys, ["train", str(bad), "--out", str(tmp_path / "run")], "line 2 of")
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_and_evaluate_cli_values(tmp_path, capsys, fasta):
+    run = tmp_path / "run"
+    assert (
+        main(
+            [
+                "train",
+                fasta,
+                "--out",
+                str(run),
+                "--epochs",
+                "2",
+                "--batch-size",
+                "32",
+                "--dtype",
+                "fp32",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "test AUROC" in out and str(run) in out
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["training"]["epochs"] == 2 and cfg["training"]["batch_size"] == 32
+    assert len(cfg["data"]["train"]["sha256"]) == 64
+    assert main(["evaluate", str(run), fasta, "--json"]) == 0
+    m = json.loads(capsys.readouterr().out)
+    assert m["n"] == 200 and 0 <= m["auroc"] <= 1
+    # evaluate writes, then refuses to overwrite
+    assert main(["evaluate", str(run), fasta, "--out", str(tmp_path / "ev")]) == 0
+    pred = pd.read_csv(tmp_path / "ev/predictions.tsv", sep="\t")
+    assert len(pred) == 200
+    capsys.readouterr()
+    one_line_error(capsys, ["evaluate", str(run), fasta, "--out", str(tmp_path / "ev")], "--force")
+    one_line_error(capsys, ["evaluate", str(tmp_path / "nope"), fasta], "no such run directory")
+
+
+def test_benchmark_discovery_and_table(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    ds = planted(120, 30)
+    lines = ["FoldID\tEventID\tseq\tBound"] + [
+        f"A\t{i}_peak\t{s}\t1" for i, s, y in zip(ds.ids, ds.sequences, ds.labels) if y == 1
+    ]
+    (data / "TFX_cell_ab_Lab_AC.seq").write_text("\n".join(lines) + "\n")
+    test = ["FoldID\tEventID\tseq\tBound"] + [
+        f"B\t{i}\t{s}\t{y}" for i, s, y in zip(ds.ids, ds.sequences, ds.labels)
+    ]
+    (data / "TFX_cell_ab_Lab_B.seq").write_text("\n".join(test) + "\n")
+    found = discover_datasets(data)
+    assert [(d.name, d.train.name, d.test.name) for d in found] == [
+        ("TFX_cell_ab_Lab", "TFX_cell_ab_Lab_AC.seq", "TFX_cell_ab_Lab_B.seq")
+    ]
+    ref = tmp_path / "ref.csv"
+    ref.write_text("experiment,deepbind_star,deepbind,best_sexus\nTFX_cell_ab_Lab,0.9,0.8,0.7\n")
+    argv = [
+        "benchmark",
+        str(data),
+        "--out",
+        str(tmp_path / "bench"),
+        "--archs",
+        "cnn",
+        "--epochs",
+        "1",
+        "--reference",
+        str(ref),
+        "--quiet",
+    ]
+    assert main(argv) == 0
+    table = pd.read_csv(tmp_path / "bench/benchmark.csv")
+    assert table[["dataset", "arch", "deepbind_star", "deepbind"]].values.tolist() == [
+        ["TFX_cell_ab_Lab", "cnn", 0.9, 0.8]
+    ]
+    metrics = json.loads((tmp_path / "bench/TFX_cell_ab_Lab/cnn/metrics.json").read_text())
+    assert table["auroc"][0] == pytest.approx(metrics["test"]["auroc"], abs=1e-4)
+    assert "| **mean** |" in (tmp_path / "bench/benchmark.md").read_text()
+    mtime = os.path.getmtime(tmp_path / "bench/TFX_cell_ab_Lab/cnn/model.safetensors")
+    assert main(argv) == 0  # finished runs are skipped
+    assert os.path.getmtime(tmp_path / "bench/TFX_cell_ab_Lab/cnn/model.safetensors") == mtime
+    capsys.readouterr()
+    one_line_error(capsys, [*argv[:5], "lstm"], "unknown architecture 'lstm'")
+
+
+def test_wide_table_means():
+    t = pd.DataFrame(
+        {
+            "dataset": ["a", "a", "b", "b"],
+            "arch": ["cnn", "rnn", "cnn", "rnn"],
+            "auroc": [0.9, 0.8, 0.7, 0.6],
+            "auprc": [0.5] * 4,
+            "deepbind_star": [0.95, 0.95, np.nan, np.nan],
+            "deepbind": [0.9, 0.9, 0.85, 0.85],
+        }
+    )
+    w = wide_table(t, ["cnn", "rnn"])
+    assert w.loc["mean", "cnn AUROC"] == pytest.approx(0.8)
+    assert w.loc["mean", "rnn AUROC"] == pytest.approx(0.7)
+    assert w.loc["mean", "DeepBind* AUROC"] == pytest.approx(0.95)
+    assert w.loc["mean", "DeepBind AUROC"] == pytest.approx(0.875)
