@@ -189,3 +189,15 @@ def test_default_sources_per_architecture():
         "saliency",
         "filters",
     ]
+
+
+@pytest.mark.slow
+def test_default_sources_each_name_the_planted_tf(cnn_run, tmp_path):
+    """All three sources with their defaults (class optimisation, recursive seqlets, filters)."""
+    res = run_motifs(cnn_run, out=tmp_path / "all", figures=False, verbose=False)
+    assert res["sources"] == ["optimize", "saliency", "filters"]
+    firsts = {s: b["target_name"] if b else None for s, b in res["best"].items()}
+    assert firsts["saliency"] == "CTCF", firsts
+    assert firsts["filters"] == "CTCF", firsts
+    table = recovery_table([res]).set_index("source")
+    assert table.loc["saliency", "recovered"] and table.loc["filters", "recovered"]

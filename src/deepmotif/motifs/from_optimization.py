@@ -78,7 +78,8 @@ def merge_restarts(
     Returns
     -------
     list of dict
-        ``{"pwm", "restarts" (sorted list), "scores"}``, most restarts first, then best score.
+        ``{"pwm", "restarts" (sorted list), "scores" (one per restart)}``, most restarts first,
+        then best score.
     """
     clusters: list[dict] = []
     for restart, score, pwm in segments:
@@ -90,12 +91,17 @@ def merge_restarts(
                     (pwm if al.strand == "+" else reverse_complement(pwm), al.offset)
                 )
                 c["restarts"].add(restart)
-                c["scores"].append(score)
+                c["scores"][restart] = score
                 placed = True
                 break
         if not placed:
             clusters.append(
-                {"ref": pwm, "members": [(pwm, 0)], "restarts": {restart}, "scores": [score]}
+                {
+                    "ref": pwm,
+                    "members": [(pwm, 0)],
+                    "restarts": {restart},
+                    "scores": {restart: score},
+                }
             )
     out = []
     for c in clusters:
@@ -112,7 +118,11 @@ def merge_restarts(
         if end - start < min_length:
             continue
         out.append(
-            {"pwm": merged[:, start:end], "restarts": sorted(c["restarts"]), "scores": c["scores"]}
+            {
+                "pwm": merged[:, start:end],
+                "restarts": sorted(c["restarts"]),
+                "scores": list(c["scores"].values()),
+            }
         )
     out.sort(key=lambda c: (-len(c["restarts"]), -max(c["scores"])))
     return out
