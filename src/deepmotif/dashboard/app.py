@@ -104,6 +104,7 @@ def create_app(
     max_length: int = 1000,
     title: str = "deepmotif dashboard",
     store=None,
+    torch_threads: int | None = None,
 ):
     """Build the dashboard for the runs under ``paths``.
 
@@ -120,6 +121,9 @@ def create_app(
         The browser tab's title.
     store : RunStore, optional
         Use this store instead of building one from ``paths``.
+    torch_threads : int, optional
+        Torch intra-op threads for on-demand computing (see :class:`RunStore`); ``None`` leaves
+        torch's setting alone (:func:`serve` uses 1).
 
     Returns
     -------
@@ -141,7 +145,7 @@ def create_app(
     from deepmotif.dashboard.data import DOWNLOADABLE, RunStore
 
     if store is None:
-        store = RunStore(paths, compute=compute, max_length=max_length)
+        store = RunStore(paths, compute=compute, max_length=max_length, torch_threads=torch_threads)
     no_assets = os.path.join(
         os.path.dirname(__file__), "_no_assets_"
     )  # never created: nothing served
@@ -424,6 +428,7 @@ def serve(
     max_length: int = 1000,
     quiet: bool = False,
     ready=None,
+    torch_threads: int | None = 1,
 ) -> None:
     """Serve the dashboard for ``paths`` until interrupted (Ctrl+C).
 
@@ -442,10 +447,16 @@ def serve(
         No request log (the URL is still printed).
     ready : callable, optional
         Called with the URL once the server listens (used by ``deepmotif quickstart``).
+    torch_threads : int or None
+        Torch intra-op threads for on-demand computing (default 1: requests run in parallel
+        threads; see :class:`~deepmotif.dashboard.data.RunStore`). ``None`` leaves torch's default.
     """
     import sys
 
-    app = create_app(paths, compute=compute, max_length=max_length)
+    from deepmotif.dashboard.data import RunStore
+
+    store = RunStore(paths, compute=compute, max_length=max_length, torch_threads=torch_threads)
+    app = create_app(paths, store=store)
     server = _make_server(app, host, port)
     url_host = f"[{host}]" if ":" in host else host
     url = f"http://{url_host}:{server.server_port}/"

@@ -257,6 +257,10 @@ class RunStore:
         Longest sequence accepted from the paste box.
     cache_size : int
         How many computed explanations to keep in memory.
+    torch_threads : int, optional
+        Set torch's intra-op threads to this when the first model is loaded (the server answers
+        requests in parallel threads; one torch thread each avoids oversubscription, which on a
+        busy 2-core machine made one LSTM pass 100 times slower). ``None`` leaves torch alone.
     rescan_seconds : float
         Minimum time between two searches of ``paths`` for new runs (see :meth:`refresh`).
     """
@@ -269,6 +273,7 @@ class RunStore:
         max_length: int = 1000,
         cache_size: int = 512,
         rescan_seconds: float = 2.0,
+        torch_threads: int | None = None,
     ):
         if isinstance(paths, str | os.PathLike):
             paths = [paths]
@@ -285,6 +290,7 @@ class RunStore:
         self.compute = compute
         self.max_length = max_length
         self.rescan_seconds = rescan_seconds
+        self.torch_threads = torch_threads
         self._files = _LRU(1024)
         self._computed = _LRU(cache_size)
         self._models = _LRU(64)  # models and the JASPAR database, apart so results never evict them
@@ -569,6 +575,11 @@ class RunStore:
         if not weights.is_file():
             raise DeepMotifError(f"{run.key}: no model.safetensors, so nothing can be computed")
         stamp = _stamp(weights)
+        if self.torch_threads:
+            import torch
+
+            if torch.get_num_threads() != self.torch_threads:
+                torch.set_num_threads(self.torch_threads)
         return self._models.get(("model", *stamp), lambda: load_run(run.path).model)
 
     def _npz(self, key: str, name: str) -> dict | None:

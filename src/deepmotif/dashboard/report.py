@@ -57,18 +57,29 @@ def _fmt(x, digits: int = 3) -> str:
     return _esc(x)
 
 
-def _table(df: pd.DataFrame, numeric: set | None = None) -> str:
-    numeric = numeric or set()
-    head = "".join(f"<th>{_esc(c)}</th>" for c in df.columns)
+def _table(
+    df: pd.DataFrame,
+    numeric: set | None = None,
+    integer: set | None = None,
+    names: dict | None = None,
+) -> str:
+    integer = integer or set()
+    numeric = (numeric or set()) | integer
+    names = names or {}
+    head = "".join(f"<th>{_esc(names.get(c, c))}</th>" for c in df.columns)
     body = []
     for _, row in df.iterrows():
         cells = []
         for c in df.columns:
             v = row[c]
             cls = ' class="num"' if c in numeric else ""
-            cells.append(
-                f"<td{cls}>{_fmt(v) if c in numeric else _esc('—' if pd.isna(v) else v)}</td>"
-            )
+            if c in integer and not pd.isna(v):
+                text = str(int(v))
+            elif c in numeric:
+                text = _fmt(v)
+            else:
+                text = _esc("—" if pd.isna(v) else v)
+            cells.append(f"<td{cls}>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -143,7 +154,22 @@ def _overview(store) -> str:
             "<h3>Motif recovery</h3><p class='note'>Is the dataset's TF among the JASPAR matches "
             "(q &lt; 0.05) of the motifs extracted from each model?</p>"
         )
-        parts.append(_table(rec, numeric={"n_motifs", "n_matched", "best_q"}))
+        parts.append(
+            _table(
+                rec,
+                numeric={"best_q"},
+                integer={"n_motifs", "n_matched"},
+                names={
+                    "arch": "architecture",
+                    "tf": "TF",
+                    "n_motifs": "motifs",
+                    "n_matched": "matched (q < 0.05)",
+                    "recovered": "TF recovered",
+                    "best_q": "best q of the TF",
+                    "best_match": "best match overall",
+                },
+            )
+        )
     parts.append("</section>")
     return "".join(parts)
 
@@ -277,7 +303,10 @@ def _motif_block(store, run, n_rows: int) -> str:
     top = matches.sort_values(order, kind="stable").head(n_rows)[cols]
     note = f"<p class='note'>{min(n_rows, len(matches))} of {len(matches)} matches, best first</p>"
     return f"<h4>{_esc(run.arch)}</h4>{note}" + _table(
-        top, numeric={"p_value", "q_value", "offset"}
+        top,
+        numeric={"p_value", "q_value"},
+        integer={"offset"},
+        names={c: c.replace("_", " ") for c in cols},
     )
 
 
