@@ -9,7 +9,7 @@ import socket
 import numpy as np
 import pytest
 
-import test_dashboard_helpers as H
+import tests.test_dashboard_helpers as H
 from deepmotif.dashboard import ids
 from deepmotif.dashboard.app import _is_loopback, create_app, start_background
 from deepmotif.dashboard.client import DashClient
@@ -245,14 +245,17 @@ def test_motifs_table_and_detail(client):
     )
 
 
-def test_optimization_tab_precomputed_logo_and_matches(client):
+def test_optimization_tab_precomputed_logo_and_matches(client, monkeypatch):
+    H.install_fake_explain(monkeypatch)  # the rnn and cnn-rnn have no optimize.npz
     out = client.call(
         [f"{ids.OPT_CONTENT}.children"],
         {f"{ids.TABS}.value": ids.TAB_OPTIMIZATION, f"{ids.DATASET}.value": "TOY"},
     )
     text = json.dumps(out, ensure_ascii=False)
-    assert "cnn · best score 0.970" in text and "precomputed" in text
-    assert "positions 21–28" in text or "most informative" in text
+    assert "cnn · best score 0.970" in text and "optimised input of 60 bp (precomputed)" in text
+    assert "optimised input, positions 15–34" in text  # the planted 8-mer centred in 20 columns
+    assert "rnn · best score 0.990" in text and "optimised input of 60 bp (computed)" in text
+    assert text.count("data:image/png;base64,") >= 4
 
 
 def test_downloads_only_allowlisted_files_inside_runs(client, bench):
@@ -362,8 +365,7 @@ def test_cli_dashboard_and_report_errors(tmp_path, capsys):
     assert "no such file or directory" in capsys.readouterr().err
     assert main(["report", str(tmp_path), "--out", str(tmp_path / "no" / "r.html")]) == 1
     assert "does not exist" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["dashboard", "--help"])
+    assert main(["dashboard", "--help"]) == 0
     assert "127.0.0.1" in capsys.readouterr().out
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import test_dashboard_helpers as H
+import tests.test_dashboard_helpers as H
 from deepmotif.dashboard.data import (
     DOWNLOADABLE,
     RunStore,

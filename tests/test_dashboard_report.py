@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-import test_dashboard_helpers as H
+import tests.test_dashboard_helpers as H
 from deepmotif.dashboard.report import choose_sequences, write_report
 
 
