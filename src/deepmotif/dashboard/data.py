@@ -140,7 +140,7 @@ class Optimized:
     """Class optimization of one run: the optimised input as a PWM."""
 
     pwm: np.ndarray  # (4, L), columns sum to 1
-    score: float | None
+    score: float | None  # the best restart's final logit (``scores`` of optimize.npz)
     source: str
 
 

@@ -75,7 +75,7 @@ def arch_card(store, run):
             className="dm-card",
         )
     L = opt.pwm.shape[1]
-    score = "" if opt.score is None else f" · best score {opt.score:.3f}"
+    score = "" if opt.score is None else f" · best logit {opt.score:.2f}"
     children = [
         html.H4(f"{run.arch}{score}"),
         html.P(

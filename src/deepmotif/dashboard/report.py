@@ -255,7 +255,7 @@ def _optimization_block(store, run) -> str:
         opt = store.optimization(run.key)
     except DeepMotifError as exc:
         return f"<h4>{_esc(run.arch)}</h4><p class='note'>{_esc(exc)}</p>"
-    score = "" if opt.score is None else f" (best score {opt.score:.3f})"
+    score = "" if opt.score is None else f" (best logit {opt.score:.2f})"
     out = [f"<h4>{_esc(run.arch)}{_esc(score)}</h4>"]
     try:
         matches = store.optimization_matches(run.key)
