@@ -91,6 +91,14 @@ def _single_threaded_ops() -> Iterator[int]:
             torch.set_num_threads(before)
 
 
+def worker_batch_size(n: int, batch_size: int, device: torch.device) -> int:
+    """The batch size :func:`for_each_batch` uses: on a CPU, at least one batch per worker."""
+    threads = torch.get_num_threads()
+    if device.type == "cpu" and threads > 1 and n > 1:
+        return min(batch_size, -(-n // threads))
+    return batch_size
+
+
 def for_each_batch(
     work: Callable[[int, int], None],
     n: int,
@@ -103,12 +111,16 @@ def for_each_batch(
     """Call ``work(start, stop)`` for every batch of ``range(n)``.
 
     On a CPU the batches are spread over ``torch.get_num_threads()`` worker threads, each
-    running torch ops single-threaded (restored afterwards). The explanation methods are
+    running torch ops single-threaded (restored afterwards); batches are made smaller when there
+    are fewer of them than workers. The explanation methods are
     sequences of many small operations (an LSTM step, a pooling window); splitting each of them
     over OpenMP threads costs a barrier per operation, which on a loaded machine made saliency
     5 to 20 times slower (docs/benchmarks-explain.md). Batches are independent, so results do
     not depend on the number of workers. ``work`` must write its results in place.
     """
+    threads = torch.get_num_threads()
+    parallel = device.type == "cpu" and threads > 1 and n > 1
+    batch_size = worker_batch_size(n, batch_size, device)
     starts = list(range(0, n, batch_size))
     bar = None
     if verbose:
@@ -122,13 +134,13 @@ def for_each_batch(
         return stop - start
 
     try:
-        if device.type != "cpu" or torch.get_num_threads() == 1 or len(starts) == 1:
-            for start in starts:
-                done = one(start)
-                if bar is not None:
-                    bar.update(done)
-            return
-        with _single_threaded_ops() as threads:
+        with _single_threaded_ops() if device.type == "cpu" else contextlib.nullcontext():
+            if not parallel:
+                for start in starts:
+                    done = one(start)
+                    if bar is not None:
+                        bar.update(done)
+                return
             with ThreadPoolExecutor(max_workers=min(threads, len(starts))) as pool:
                 for done in pool.map(one, starts):
                     if bar is not None:

@@ -37,6 +37,7 @@ from deepmotif.explain._common import (
     for_each_batch,
     gradient_twin,
     run_model_checked,
+    worker_batch_size,
 )
 
 
@@ -209,9 +210,7 @@ def class_optimization(
     with model_on(model, dev):
         with torch.no_grad():
             run_model_checked(model, X0[:1].to(dev))
-        per_batch = batch_size
-        if dev.type == "cpu":  # restarts are independent: give every worker thread its share
-            per_batch = min(batch_size, -(-n_restarts // torch.get_num_threads()))
+        per_batch = worker_batch_size(n_restarts, batch_size, dev)
         net = gradient_twin(model, per_batch) if cast is None else model
 
         def work(s: int, e: int) -> None:
@@ -232,7 +231,7 @@ def class_optimization(
                 scores[s:e] = run_model_checked(model, final).float().cpu().numpy()
             out[s:e] = final.cpu().numpy()
 
-        for_each_batch(work, n_restarts, per_batch, device=dev, verbose=False, desc="restarts")
+        for_each_batch(work, n_restarts, batch_size, device=dev, verbose=False, desc="restarts")
     best = int(np.argmax(scores))
     free_np = free[0].numpy().astype(bool)[0]
     pwm = clamp_normalise(out[best])

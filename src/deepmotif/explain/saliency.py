@@ -36,6 +36,7 @@ from deepmotif.explain._common import (
     for_each_batch,
     gradient_twin,
     run_model_checked,
+    worker_batch_size,
 )
 
 
@@ -110,7 +111,8 @@ def saliency(
     cast = resolve_autocast(dtype)
     grad_all = np.empty(tuple(X.shape), dtype=np.float32)
     with model_on(model, dev):
-        net = gradient_twin(model, batch_size) if cast is None else model
+        per_batch = worker_batch_size(X.shape[0], batch_size, dev)
+        net = gradient_twin(model, per_batch) if cast is None else model
 
         def work(start: int, stop: int) -> None:
             xb = X[start:stop].to(dev, torch.float32)

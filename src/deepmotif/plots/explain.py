@@ -271,22 +271,19 @@ def architecture_panel(sequence: str, panels: dict, *, title: str = ""):
         squeeze=False,
     )
     seq = _check_sequence(sequence, L)
+    labelled: set[str] = set()
     for ax, (arch, kind) in zip(axes[:, 0], rows):
         p = panels[arch]
         if kind == "saliency":
-            _draw_saliency(
-                ax,
-                _check_map(p["saliency"], f"{arch} saliency"),
-                seq,
-                signed=None,
-                cbar_label="saliency",
-                fig=fig,
-            )
-            ax.set_ylabel(arch, fontsize=9, rotation=0, ha="right", va="center", labelpad=14)
+            values = _check_map(p["saliency"], f"{arch} saliency")
+            _draw_saliency(ax, values, seq, signed=None, cbar_label="saliency", fig=fig)
         else:
             fwd = np.asarray(p["forward"], dtype=np.float64).ravel()
             bwd = np.asarray(p["backward"], dtype=np.float64).ravel()
             _draw_temporal(ax, fwd, bwd, seq, fig)
+        if arch not in labelled:  # the architecture's name beside its first row
+            ax.set_ylabel(arch, fontsize=9, rotation=0, ha="right", va="center", labelpad=14)
+            labelled.add(arch)
     if title:
         fig.suptitle(title, fontsize=10, x=0.01, ha="left")
     fig.tight_layout()
