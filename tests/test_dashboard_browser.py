@@ -140,6 +140,29 @@ def test_dashboard_end_to_end(browser, server):
     assert "cnn" in first and "rnn" in first and "cnn-rnn" in first
     drv.save_screenshot(str(ARTIFACTS / "dashboard_explorer.png"))
 
+    # downloads: the figure as SVG and PNG (drawn by the browser) and the values as CSV
+    downloads = Path(tempfile.mkdtemp(prefix="dm-downloads-"))
+    drv.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    for button, suffix in (
+        (ids.EX_SVG_BUTTON, ".svg"),
+        (ids.EX_PNG_BUTTON, ".png"),
+        (ids.EX_CSV_BUTTON, ".csv"),
+    ):
+        _css(drv, f"#{button}")[0].click()
+        _wait(
+            drv,
+            lambda d, s=suffix: any(f.suffix == s for f in downloads.iterdir()),
+            what=f"{suffix} download",
+        )
+    files = {f.suffix: f for f in downloads.iterdir()}
+    svg = files[".svg"].read_text()
+    assert svg.lstrip().startswith("<svg") and "Saliency" in svg
+    assert files[".png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert files[".csv"].read_text().splitlines()[0].startswith("position,base,")
+    shutil.rmtree(downloads, ignore_errors=True)
+
     # pick another sequence with "next", then by number
     _css(drv, f"#{ids.EX_NEXT}")[0].click()
     _wait(
