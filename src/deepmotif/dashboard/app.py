@@ -70,6 +70,11 @@ table.dm-table td { border-bottom:1px solid #f0f2f5; padding:6px 8px; }
 .dm-logo .dm-caption { font-size:12px; color:var(--muted); margin-top:4px; }
 .dm-links a { margin-right:14px; color:var(--accent); font-weight:550; text-decoration:none; }
 .dm-tabs { margin-bottom:14px; }
+.dm-working { display:flex; align-items:center; gap:12px; background:#fff; border:1px solid var(--line);
+              border-radius:8px; padding:14px 16px; color:var(--muted); }
+.dm-spinner { width:22px; height:22px; border:3px solid #dbe4ff; border-top-color:var(--accent);
+              border-radius:50%; animation:dm-spin .8s linear infinite; flex:none; }
+@keyframes dm-spin { to { transform:rotate(360deg); } }
 .dash-table-container .dash-spreadsheet-container .dash-spreadsheet-inner th { font-weight:600; }
 """
 

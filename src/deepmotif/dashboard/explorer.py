@@ -291,9 +291,14 @@ def layout(store):
                                     config=_FIGURE_CONFIG,
                                     figure=figures.empty_figure("choose a sequence"),
                                 ),
-                                type="dot",
-                                color="#3b5bdb",
-                                delay_show=150,
+                                custom_spinner=html.Div(
+                                    [
+                                        html.Div(className="dm-spinner"),
+                                        html.Div("Explaining the sequence with every model…"),
+                                    ],
+                                    className="dm-working",
+                                ),
+                                delay_show=250,
                             ),
                             dcc.Download(id=ids.EX_CSV),
                         ],

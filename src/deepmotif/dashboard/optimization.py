@@ -127,9 +127,17 @@ def layout(store):
             ),
             dcc.Loading(
                 html.Div(id=ids.OPT_CONTENT),
-                type="circle",
-                color="#3b5bdb",
-                overlay_style={"visibility": "visible", "opacity": 0.5},
+                custom_spinner=html.Div(
+                    [
+                        html.Div(className="dm-spinner"),
+                        html.Div(
+                            "Working: reading optimize.npz, or optimising inputs for the models "
+                            "without one, and matching them to JASPAR (kept for the next visit)."
+                        ),
+                    ],
+                    className="dm-working",
+                ),
+                delay_show=200,
             ),
         ]
     )
