@@ -22,7 +22,9 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
     try:
         dev = torch.device(device)
     except (RuntimeError, TypeError) as exc:
-        raise DeepMotifError(f"--device: {device!r} is not a device (expected cpu, cuda or cuda:N)") from exc
+        raise DeepMotifError(
+            f"--device: {device!r} is not a device (expected cpu, cuda or cuda:N)"
+        ) from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise DeepMotifError(f"--device {device}: CUDA was asked for but no GPU is available")
     return dev
@@ -47,7 +49,9 @@ def autocast(device: torch.device, dtype: torch.dtype | None):
 
 
 @contextlib.contextmanager
-def model_on(model: torch.nn.Module, device: torch.device, *, train: bool = False) -> Iterator[torch.nn.Module]:
+def model_on(
+    model: torch.nn.Module, device: torch.device, *, train: bool = False
+) -> Iterator[torch.nn.Module]:
     """Temporarily move ``model`` to ``device`` in eval (or train) mode, restoring both."""
     try:
         old_device = next(model.parameters()).device

@@ -163,6 +163,7 @@ def _explain_all(run_dirs: dict, out: Path, device, verbose: bool) -> dict:
     for arch, run in run_dirs.items():
         test = read_run_data(run)
         sel = np.arange(min(q["explain_n"], len(test)))
+        (run / "explain").mkdir(parents=True, exist_ok=True)
         for method in ("saliency", "temporal", "optimize"):
             explain_run(
                 run,

@@ -18,9 +18,17 @@ def curve_figure(curves_by_split: dict, kind: str = "roc", title: str = ""):
     for split, c in curves_by_split.items():
         m = c.get("metrics", {})
         if kind == "roc":
-            ax.plot(c["roc"]["fpr"], c["roc"]["tpr"], label=f"{split} (AUROC {m.get('auroc', float('nan')):.3f})")
+            ax.plot(
+                c["roc"]["fpr"],
+                c["roc"]["tpr"],
+                label=f"{split} (AUROC {m.get('auroc', float('nan')):.3f})",
+            )
         else:
-            ax.plot(c["pr"]["recall"], c["pr"]["precision"], label=f"{split} (AUPRC {m.get('auprc', float('nan')):.3f})")
+            ax.plot(
+                c["pr"]["recall"],
+                c["pr"]["precision"],
+                label=f"{split} (AUPRC {m.get('auprc', float('nan')):.3f})",
+            )
     if kind == "roc":
         ax.plot([0, 1], [0, 1], color="0.7", lw=0.8, ls="--")
         ax.set_xlabel("false positive rate")
