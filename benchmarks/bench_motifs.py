@@ -137,7 +137,8 @@ def cmd_recover(args) -> int:
             results.append(out)
             print(f"{d.name}: motifs already in {out}", flush=True)
             continue
-        res = run_motifs(d, out=out, top_k=args.top_k, force=True, verbose=False)
+        options = {"saliency": {"seqlets": args.seqlets}} if args.seqlets else None
+        res = run_motifs(d, out=out, top_k=args.top_k, force=True, verbose=False, options=options)
         results.append(out)
         best = {s: (b["target_name"], f"{b['q_value']:.2g}") for s, b in res["best"].items() if b}
         print(f"{d.name}: {time.perf_counter() - t0:.0f} s, best {best}", flush=True)
@@ -145,10 +146,19 @@ def cmd_recover(args) -> int:
     pd.set_option("display.width", 200)
     print(table.to_string(index=False))
     print()
-    print(recovery_summary(table).to_markdown(index=False))
+    print(markdown(recovery_summary(table)))
     if args.table:
         table.to_csv(args.table, sep="\t", index=False)
     return 0
+
+
+def markdown(frame) -> str:
+    """A pandas DataFrame as a GitHub markdown table (no tabulate needed)."""
+    cols = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in frame.itertuples(index=False):
+        lines.append("| " + " | ".join(str(v) for v in row) + " |")
+    return "\n".join(lines)
 
 
 def cmd_time(args) -> int:
@@ -196,6 +206,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="where to write motif results (default RUN/motifs)")
     p.add_argument("--table", help="also write the per-run table here (TSV)")
     p.add_argument("--force", action="store_true", help="re-extract even when results exist")
+    p.add_argument("--seqlets", choices=["recursive", "tfmodisco"], help="saliency seqlet caller")
     p.set_defaults(func=cmd_recover)
     p = sub.choices["time"]
     p.add_argument("--tf", default="REST")
