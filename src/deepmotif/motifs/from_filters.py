@@ -146,7 +146,12 @@ def filter_motifs(
     act = filter_activations(model, X, batch_size=batch_size)
     conv = model.first_conv
     width = int(conv.kernel_size[0])
-    pad = conv.padding[0] if isinstance(conv.padding, tuple) else 0
+    if conv.padding == "same":
+        pad = (width - 1) // 2
+    elif conv.padding == "valid":
+        pad = 0
+    else:
+        pad = int(conv.padding[0])
     pos = labels == 1
     neg = labels == 0
     if not pos.any():
