@@ -208,33 +208,38 @@ def restarted_run_sums(seq: torch.Tensor, lstm: nn.LSTM, direction: int) -> torc
     Notes
     -----
     ``T (T + 1) / 2`` cell updates per sequence, in ``T`` steps: at step ``k`` the runs
-    ``0 .. T-1-k`` read positions ``k .. T-1``, so states and inputs are contiguous slices. The
-    cell-input gate uses ``tanh(x) = 2 sigmoid(2x) - 1`` (its weights doubled, which is exact),
-    so one sigmoid covers all four gates.
+    ``0 .. T-1-k`` read positions ``k .. T-1``, so states and inputs are contiguous slices and
+    one batched matrix product per step advances all of them. The cell-input gate uses
+    ``tanh(x) = 2 sigmoid(2x) - 1`` (its pre-activation doubled, which is exact), so one sigmoid
+    covers all four gates.
     """
     w_ih, w_hh, b = direction_weights(lstm)[direction]
     H = lstm.hidden_size
     B, T, C = seq.shape
-    g_rows = slice(2 * H, 3 * H)
-    scale = torch.ones(4 * H, 1, dtype=w_ih.dtype, device=w_ih.device)
-    scale[g_rows] = 2.0
     x = seq.transpose(0, 1)
     if direction == 1:
         x = x.flip(0)  # processing order: the run restarted at flipped index j covers x[j:]
-    P = torch.addmm(b * scale[:, 0], x.reshape(T * B, C), (w_ih * scale).t()).view(T, B, 4 * H)
-    w_hh_t = (w_hh * scale).t().contiguous()
+    # gate-major layout (4, T*B, H), rows time-major, so every gate is a contiguous block
+    P = (
+        torch.addmm(b, x.reshape(T * B, C), w_ih.t())
+        .view(T * B, 4, H)
+        .permute(1, 0, 2)
+        .contiguous()
+    )
+    W = w_hh.view(4, H, H).transpose(1, 2).contiguous()  # gate j: h @ W[j]
+    P[2].mul_(2.0)  # cell-input gate: tanh(x) = 2 sigmoid(2x) - 1, doubling is exact
+    W[2].mul_(2.0)
     h = seq.new_zeros(T * B, H)
     c = seq.new_zeros(T * B, H)
     S = seq.new_zeros(T * B, H)
-    gates = seq.new_empty(T * B, 4 * H)
+    G = seq.new_empty(4, T * B, H)
     tc = seq.new_empty(T * B, H)
     for k in range(T):
         m = (T - k) * B  # rows of the runs still active; run s reads position s + k
-        a = torch.addmm(P[k:].reshape(m, 4 * H), h[:m], w_hh_t, out=gates[:m]).sigmoid_()
-        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, g_rows], a[:, 3 * H :]
-        g.mul_(2).sub_(1)
-        c[:m].mul_(f).addcmul_(i, g)
-        torch.mul(o, torch.tanh(c[:m], out=tc[:m]), out=h[:m])
+        i, f, g, o = torch.baddbmm(P[:, k * B :], h[:m].expand(4, m, H), W, out=G[:, :m]).sigmoid_()
+        c_m = c[:m]
+        c_m.mul_(f).addcmul_(i, g, value=2.0).sub_(i)  # f c + i (2 s(2x) - 1)
+        torch.mul(o, torch.tanh(c_m, out=tc[:m]), out=h[:m])
         S[:m] += h[:m]
     S = S.view(T, B, H)
     if direction == 1:

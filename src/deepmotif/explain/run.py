@@ -383,7 +383,7 @@ def _explain_chunk(model, X: np.ndarray, method: str, batch_size, device) -> dic
     if method == "saliency":
         r = saliency(model, X, batch_size=batch_size, device=device)
         return {"saliency": r.saliency, "gradient": r.gradient, "grad_x_input": r.grad_x_input}
-    r = temporal_scores(model, X, batch_size=batch_size or 64, device=device)
+    r = temporal_scores(model, X, batch_size=batch_size or 16, device=device)
     return {"forward": r.forward, "backward": r.backward}
 
 
