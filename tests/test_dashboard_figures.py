@@ -151,3 +151,10 @@ def test_curves_and_history():
 )
 def test_empty_inputs_give_a_message(builder):
     assert builder({}).layout.annotations[0].text
+
+
+def test_pwm_figure_holds_the_matrix():
+    pwm = np.array([[0.7, 0.1], [0.1, 0.1], [0.1, 0.7], [0.1, 0.1]])
+    (heat,) = figures.pwm_figure(pwm, title="t").data
+    np.testing.assert_allclose(np.asarray(heat.z, dtype=float), pwm)
+    assert list(heat.y) == ["A", "C", "G", "T"] and list(heat.x) == [1, 2]

@@ -52,19 +52,28 @@ def temporal_values(n: int, length: int, arch_index: int) -> tuple[np.ndarray, n
 
 
 def _train_runs(root: Path) -> Path:
+    import torch
+
     from deepmotif.training import train
 
     ds = toy_dataset()
     base = root / "bench" / DATASET
-    for arch in ARCHS:
-        train(
-            ds,
-            arch=arch,
-            out=base / arch,
-            model_config=_MODEL[arch],
-            config={"epochs": 1, "dtype": "fp32"},  # bf16 autocast is slow on small CPUs
-            verbose=False,
-        )
+    # One torch thread: with two on two busy cores every small LSTM step waits for both to be
+    # scheduled (measured: 34 s instead of well under 1 s for these three tiny runs).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for arch in ARCHS:
+            train(
+                ds,
+                arch=arch,
+                out=base / arch,
+                model_config=_MODEL[arch],
+                config={"epochs": 1, "dtype": "fp32"},  # bf16 autocast is slow on small CPUs
+                verbose=False,
+            )
+    finally:
+        torch.set_num_threads(threads)
     return root / "bench"
 
 

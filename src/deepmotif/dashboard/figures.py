@@ -269,6 +269,38 @@ def history_figure(histories: dict) -> go.Figure:
     )
 
 
+def pwm_figure(pwm: np.ndarray, title: str | None = None) -> go.Figure:
+    """A position weight matrix (4, L) as a heatmap: rows A, C, G, T, columns positions 1..L.
+
+    ``z`` holds the probabilities as given (hover shows them).
+    """
+    pwm = np.asarray(pwm, dtype=float)
+    L = pwm.shape[1]
+    trace = {
+        "type": "heatmap",
+        "z": pwm,
+        "x": np.arange(1, L + 1),
+        "y": list("ACGT"),
+        "zmin": 0,
+        "zmax": 1,
+        "colorscale": "Blues",
+        "xgap": 0.5,
+        "ygap": 0.5,
+        "name": "pwm",
+        "colorbar": {"title": {"text": "probability", "side": "right"}, "thickness": 12},
+        "hovertemplate": "position %{x}, base %{y}<br>probability %{z:.3f}<extra></extra>",
+    }
+    return _figure(
+        [trace],
+        height=210,
+        title=title,
+        axes={
+            "xaxis": {"title": {"text": "position"}, "showgrid": False},
+            "yaxis": {"autorange": "reversed", "showgrid": False},
+        },
+    )
+
+
 # ------------------------------------------------------------------------------------ explorer
 
 

@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-from deepmotif.dashboard import ids
+from deepmotif.dashboard import figures, ids
 from deepmotif.dashboard._safe import guarded
 from deepmotif.errors import DeepMotifError
 
@@ -64,8 +64,8 @@ def matched_logos(store, query: np.ndarray, query_caption: str, matches) -> list
 
 def arch_card(store, run):
     """One architecture's card: the optimised input's informative window above its aligned
-    JASPAR matches, and the whole optimised input on request."""
-    from dash import html
+    JASPAR matches, and the whole optimised input (a heatmap) on request."""
+    from dash import dcc, html
 
     try:
         opt = store.optimization(run.key)
@@ -98,9 +98,9 @@ def arch_card(store, run):
                     html.Summary(
                         "the whole optimised input", style={"cursor": "pointer", "marginTop": "8px"}
                     ),
-                    html.Img(
-                        src=logo_uri(store, opt.pwm, col_width=0.12, height=1.3),
-                        style={"maxWidth": "100%"},
+                    dcc.Graph(
+                        figure=figures.pwm_figure(opt.pwm, title=f"{run.arch}: optimised input"),
+                        config={"displaylogo": False},
                     ),
                 ]
             )
