@@ -31,7 +31,7 @@ QUICKSTART = {
     "seed": 0,
     "archs": ["cnn", "rnn", "cnn-rnn"],
     "training": {"epochs": 15, "patience": 3, "batch_size": 128, "lr": 3e-3},
-    "explain_n": 200,
+    "explain_n": 100,
     "optimize": {"n_restarts": 16, "steps": 300},
 }
 
@@ -181,8 +181,8 @@ def _explain_all(run_dirs: dict, out: Path, device, verbose: bool) -> dict:
     return done
 
 
-def _panel(run_dirs: dict, folder: Path) -> None:
-    """The paper's layout: the three architectures side by side on the most confident positive."""
+def _panel(run_dirs: dict, folder: Path, n: int = 3) -> None:
+    """The paper's layout: the three architectures side by side on the most confident positives."""
     from deepmotif.explain import saliency, temporal_scores
     from deepmotif.plots.curves import save_figure
     from deepmotif.plots.explain import architecture_panel
@@ -216,6 +216,7 @@ def _motifs_all(run_dirs: dict, verbose: bool) -> dict:
 
     best = {}
     for arch, run in run_dirs.items():
-        res = run_motifs(run, out=run / "motifs", verbose=verbose)
+        res = run_motifs(run, out=run / "motifs", verbose=verbose,
+                         options={"optimize": dict(QUICKSTART["optimize"])})
         best[arch] = res
     return best
