@@ -275,6 +275,9 @@ def test_downloads_only_allowlisted_files_inside_runs(client, bench):
         "/_dash-component-suites/dash/..%2F..%2F..%2F..%2Fsecret.txt",
         "/_dash-component-suites/dash/../../../../etc/passwd",
         "/" + str(secret),
+        "/static/app.py",
+        "/static/..%2F..%2Fsecret.txt",
+        "/static/../../secret.txt",
         "/..%2f..%2f..%2fetc%2fpasswd",
     ]
     for path in attempts:

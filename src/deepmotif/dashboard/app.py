@@ -154,8 +154,11 @@ def create_app(
     no_assets = os.path.join(
         os.path.dirname(__file__), "_no_assets_"
     )  # never created: nothing served
+    # Our own Flask app without a static folder: nothing is served from the package directory.
+    flask_app = flask.Flask(__name__, static_folder=None)
     app = dash.Dash(
         __name__,
+        server=flask_app,
         title=title,
         update_title=None,
         assets_folder=no_assets,
