@@ -146,7 +146,11 @@ def cmd_recover(args) -> int:
     pd.set_option("display.width", 200)
     print(table.to_string(index=False))
     print()
+    print("Recovered (the TF itself, or a dimer naming it, in a motif's top k at q < 0.05):")
     print(markdown(recovery_summary(table)))
+    print()
+    print("Recovered or a paralog (same name stem, e.g. FOXA2 for FOXA1):")
+    print(markdown(recovery_summary(table, paralogs=True)))
     if args.table:
         table.to_csv(args.table, sep="\t", index=False)
     return 0

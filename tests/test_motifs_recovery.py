@@ -178,3 +178,21 @@ def test_recovery_table_and_summary():
 def test_recovery_table_needs_results(tmp_path):
     with pytest.raises(DeepMotifError, match="run 'deepmotif motifs' first"):
         recovery_table([tmp_path])
+
+
+def test_summary_with_paralogs():
+    results = [
+        {
+            "matches": TABLE,
+            "tf": "USF2",
+            "arch": "cnn",
+            "sources": ["saliency", "filters"],
+            "run": "r",
+            "tf_in_database": True,
+        },
+    ]
+    table = recovery_table(results)
+    # USF2 itself is significant only in cnn-filters-1 (q=0.01); its paralog USF1 everywhere
+    assert recovery_summary(table).set_index("arch").loc["cnn", "saliency"] == "0/1"
+    assert recovery_summary(table, paralogs=True).set_index("arch").loc["cnn", "saliency"] == "1/1"
+    assert recovery_summary(table).set_index("arch").loc["cnn", "filters"] == "1/1"

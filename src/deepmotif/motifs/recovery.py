@@ -229,13 +229,15 @@ def _source_of(query: str) -> str:
     return parts[-2] if len(parts) >= 3 else ""
 
 
-def recovery_summary(table: pd.DataFrame) -> pd.DataFrame:
+def recovery_summary(table: pd.DataFrame, *, paralogs: bool = False) -> pd.DataFrame:
     """TFs recovered out of those with a motif in the database, per architecture and source.
 
     Parameters
     ----------
     table : pandas.DataFrame
         From :func:`recovery_table`.
+    paralogs : bool
+        Also count a run as recovered when only a paralog (same name stem) matched.
 
     Returns
     -------
@@ -262,7 +264,8 @@ def recovery_summary(table: pd.DataFrame) -> pd.DataFrame:
             if len(sub) == 0:
                 row[source] = "-"
                 continue
-            per_tf = sub.groupby("tf")["recovered"].any()
+            hit = sub["recovered"] | (sub["paralog"] if paralogs else False)
+            per_tf = hit.groupby(sub["tf"]).any()
             row[source] = f"{int(per_tf.sum())}/{len(per_tf)}"
         out.append(row)
     return pd.DataFrame(out, columns=["arch", *sources])
