@@ -323,6 +323,11 @@ def test_server_binds_loopback_and_answers(app):
         c = DashClient(srv.url)
         status, page = c.get("/")
         assert status == 200 and b"react-entry-point" in page
+        # a request naming another host (DNS rebinding) is refused
+        status, body = c.request("GET", "/_dash-layout", headers={"Host": "evil.example:80"})
+        assert status == 403 and b"unexpected Host header" in body
+        status, _ = c.request("GET", "/_dash-layout", headers={"Host": f"localhost:{srv.port}"})
+        assert status == 200
         c.close()
     finally:
         srv.stop()

@@ -173,6 +173,16 @@ def create_app(
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = 1 << 20  # no request body above 1 MB
 
+    @server.before_request
+    def _check_host():
+        # Served on a loopback address, answer only requests addressed to it: a web page
+        # elsewhere cannot reach the dashboard by pointing its own domain at 127.0.0.1
+        # (DNS rebinding). Set by _make_server; absent when listening on other addresses.
+        allowed = server.config.get("DEEPMOTIF_ALLOWED_HOSTS")
+        if allowed and _hostname(flask.request.host) not in allowed:
+            return ("unexpected Host header; open the dashboard at the URL it printed", 403)
+        return None
+
     @server.after_request
     def _headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -388,8 +398,26 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def _hostname(host_header: str) -> str:
+    """``"127.0.0.1:8050"`` -> ``"127.0.0.1"``; ``"[::1]:8050"`` -> ``"::1"``."""
+    h = (host_header or "").strip().lower()
+    if h.startswith("["):
+        return h[1 : h.find("]")] if "]" in h else h
+    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+
+
 def _make_server(app, host: str, port: int):
-    """A threaded WSGI server on ``host:port``; a busy port or unknown host is a DeepMotifError."""
+    """A threaded WSGI server on ``host:port``; a busy port or unknown host is a DeepMotifError.
+
+    On a loopback address the app then answers only requests whose Host header names a
+    loopback address (see ``_check_host`` in :func:`create_app`).
+    """
+    app.server.config["DEEPMOTIF_ALLOWED_HOSTS"] = (
+        LOOPBACK_NAMES | {host.lower()} if _is_loopback(host) else None
+    )
     import errno
 
     from werkzeug.serving import make_server
