@@ -14,6 +14,7 @@ from deepmotif.errors import DeepMotifError
 
 COLUMNS = [
     "query",
+    "rank",
     "target_id",
     "target_name",
     "p_value",
@@ -23,6 +24,8 @@ COLUMNS = [
     "orientation",
 ]
 _NUMERIC = {"p_value", "e_value", "q_value", "offset"}
+#: Shown only on request (the table's "Toggle Columns" button).
+HIDDEN = ["score", "database"]
 
 
 def table_data(store, key: str) -> tuple[list[dict], list[dict]]:
@@ -45,7 +48,7 @@ def table_data(store, key: str) -> tuple[list[dict], list[dict]]:
         rows.append(row)
     columns = []
     for c in cols:
-        col = {"name": c.replace("_", " "), "id": c}
+        col = {"name": c.replace("_", " "), "id": c, "hideable": True}
         if c in _NUMERIC or pd.api.types.is_numeric_dtype(matches[c]):
             col["type"] = "numeric"
             if c in ("p_value", "e_value", "q_value"):
@@ -120,6 +123,7 @@ def layout(store):
                         filter_action="native",
                         sort_action="native",
                         sort_mode="multi",
+                        hidden_columns=HIDDEN,
                         page_size=12,
                         style_cell={
                             "fontFamily": figures.FONT,
