@@ -254,7 +254,10 @@ def test_optimization_tab_precomputed_logo_and_matches(client, monkeypatch):
     text = json.dumps(out, ensure_ascii=False)
     assert "cnn · best logit 0.97" in text and "optimised input of 60 bp (precomputed)" in text
     assert "optimised input, positions 15–34" in text  # the planted 8-mer centred in 20 columns
-    assert "rnn · best logit 0.99" in text and "optimised input of 60 bp (computed)" in text
+    assert (
+        "rnn · best logit 0.99" in text
+        and "optimised input of 60 bp (computed: 16 restarts x 300 steps)" in text
+    )
     assert text.count("data:image/png;base64,") >= 4
 
 

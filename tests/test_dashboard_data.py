@@ -320,7 +320,7 @@ def test_align_logos_pads_to_one_frame():
 def test_optimization_on_demand(store, monkeypatch):
     H.install_fake_explain(monkeypatch)
     opt = store.optimization("TOY/rnn")
-    assert opt.source == "computed" and opt.score == pytest.approx(0.99)
+    assert opt.source == "computed: 16 restarts x 300 steps" and opt.score == pytest.approx(0.99)
     assert opt.pwm.shape == (4, H.LENGTH) and opt.pwm[1, 1] == pytest.approx(0.7)
 
 
