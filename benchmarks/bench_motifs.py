@@ -151,6 +151,9 @@ def cmd_recover(args) -> int:
     print()
     print("Recovered or a paralog (same name stem, e.g. FOXA2 for FOXA1):")
     print(markdown(recovery_summary(table, paralogs=True)))
+    print()
+    print("Recovered, or the TF's own matrix significant (q < 0.05) at any rank:")
+    print(markdown(recovery_summary(table, any_rank=True)))
     if args.table:
         table.to_csv(args.table, sep="\t", index=False)
     return 0

@@ -196,3 +196,39 @@ def test_summary_with_paralogs():
     assert recovery_summary(table).set_index("arch").loc["cnn", "saliency"] == "0/1"
     assert recovery_summary(table, paralogs=True).set_index("arch").loc["cnn", "saliency"] == "1/1"
     assert recovery_summary(table).set_index("arch").loc["cnn", "filters"] == "1/1"
+
+
+def test_any_rank_uses_the_tfs_best_matrix_over_all_targets():
+    tf_matches = {
+        "cnn-saliency-1": {
+            "rank": 19,
+            "q_value": 1e-4,
+            "target_id": "MA0148.5",
+            "target_name": "FOXA1",
+            "p_value": 1e-7,
+        },
+        "cnn-filters-1": {
+            "rank": 40,
+            "q_value": 0.3,
+            "target_id": "MA0148.5",
+            "target_name": "FOXA1",
+            "p_value": 1e-3,
+        },
+    }
+    results = [
+        {
+            "matches": TABLE,
+            "tf": "FOXA1",
+            "arch": "cnn",
+            "sources": ["saliency", "filters"],
+            "run": "r",
+            "tf_in_database": True,
+            "tf_matches": tf_matches,
+        },
+    ]
+    table = recovery_table(results).set_index("source")
+    assert not table.loc["saliency", "recovered"] and table.loc["saliency", "any_rank"]
+    assert table.loc["saliency", "tf_rank"] == 19 and table.loc["saliency", "tf_q_value"] == 1e-4
+    assert not table.loc["filters", "any_rank"] and table.loc["filters", "tf_rank"] == 40
+    summary = recovery_summary(recovery_table(results), any_rank=True).set_index("arch")
+    assert summary.loc["cnn", "saliency"] == "1/1" and summary.loc["cnn", "filters"] == "0/1"

@@ -59,6 +59,9 @@ def test_planted_tf_is_named_first(cnn_result):
     for best in cnn_result["best"].values():
         if best and best["target_name"] == "CTCF":
             assert best["rank"] == 1 and best["q_value"] < 0.05
+            # the TF's best matrix over all targets is that same first match
+            tf_best = cnn_result["tf_matches"][best["query"]]
+            assert tf_best["rank"] == 1 and tf_best["target_id"] == best["target_id"]
     table = recovery_table([cnn_result])
     assert table.set_index("source").loc["any", "recovered"]
     names = [m.name for m in cnn_result["motifs"]]

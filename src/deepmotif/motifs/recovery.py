@@ -21,6 +21,10 @@ motif's ``top_k`` best has ``q_value < q_threshold`` (default 0.05) and names th
   ``ZBTB7A``/``ZBTB7B`` -> ``ZBTB7``, ``ELK1``/``ELK4`` -> ``ELK``). Tomtom cannot tell
   paralogs with the same binding specificity apart, so this column shows when the motif is
   right but the name is a sibling's.
+* ``any_rank`` is reported separately too: the TF's own matrix matches the motif with
+  ``q_value < q_threshold`` at any rank among all targets (``run_motifs`` records the TF's best
+  rank per motif in ``motifs.json``). Large families of near-identical matrices (ETS, forkhead)
+  can push the TF's matrix below the top k while it still matches significantly.
 """
 
 from __future__ import annotations
@@ -102,7 +106,12 @@ def known_tf(run_dir) -> str | None:
 
 
 def recovery(
-    matches: pd.DataFrame, tf: str | None, *, top_k: int = 5, q_threshold: float = 0.05
+    matches: pd.DataFrame,
+    tf: str | None,
+    *,
+    top_k: int = 5,
+    q_threshold: float = 0.05,
+    tf_matches: dict | None = None,
 ) -> dict:
     """Whether one set of matches (one source, or all) recovers ``tf``.
 
@@ -113,13 +122,18 @@ def recovery(
     tf : str or None
     top_k, q_threshold
         A hit counts when ``rank <= top_k`` and ``q_value < q_threshold``.
+    tf_matches : dict, optional
+        Motif -> the best-ranked matrix naming the TF among *all* targets (``rank``,
+        ``q_value``; from ``run_motifs``); only the motifs in ``matches`` are read.
 
     Returns
     -------
     dict
         ``recovered`` (bool), ``paralog`` (bool), ``motif``, ``rank``, ``target``, ``q_value`` of
-        the best TF hit (None when not recovered), and ``top_target``, ``top_q_value`` of the most
-        significant hit overall.
+        the best TF hit (None when not recovered), ``top_target``, ``top_q_value`` of the most
+        significant hit overall, and with ``tf_matches`` ``tf_rank``, ``tf_q_value`` (the TF's
+        most significant matrix over all targets, any rank) and ``any_rank`` (that q-value is
+        below ``q_threshold``).
     """
     out = {
         "recovered": False,
@@ -131,7 +145,16 @@ def recovery(
         "top_target": None,
         "top_q_value": None,
         "n_motifs": int(matches["query"].nunique()) if len(matches) else 0,
+        "tf_rank": None,
+        "tf_q_value": None,
+        "any_rank": False,
     }
+    if tf_matches:
+        mine = [tf_matches[q] for q in set(matches["query"]) if q in tf_matches]
+        if mine:
+            best = min(mine, key=lambda r: (r["q_value"], r["rank"]))
+            out["tf_rank"], out["tf_q_value"] = int(best["rank"]), float(best["q_value"])
+            out["any_rank"] = bool(best["q_value"] < q_threshold)
     if len(matches) == 0:
         return out
     top = matches.sort_values(["q_value", "p_value"], kind="stable").iloc[0]
@@ -163,6 +186,7 @@ def _load_result(item) -> dict:
             "sources": item.get("sources", []),
             "run": str(item.get("run", "")),
             "tf_in_database": item.get("tf_in_database"),
+            "tf_matches": item.get("tf_matches") or {},
         }
     path = Path(item)
     for candidate in (path, path / "motifs"):
@@ -176,6 +200,7 @@ def _load_result(item) -> dict:
                 "sources": info.get("sources", []),
                 "run": info.get("run", str(path)),
                 "tf_in_database": info.get("tf_in_database"),
+                "tf_matches": info.get("tf_matches") or {},
             }
     raise DeepMotifError(
         f"{path}: no motif results ({RESULTS_FILE} and matches.tsv); run 'deepmotif motifs' first"
@@ -200,26 +225,29 @@ def recovery_table(
     -------
     pandas.DataFrame
         One row per run and source (plus a source ``"any"`` per run: recovered by at least one
-        source), columns ``tf, arch, source, recovered, paralog, motif, rank, target, q_value,
-        top_target, top_q_value, n_motifs, tf_in_database, run``.
+        source), columns ``tf, arch, source, recovered, paralog, any_rank, motif, rank, target,
+        q_value, tf_rank, tf_q_value, top_target, top_q_value, n_motifs, tf_in_database, run``
+        (see :func:`recovery`).
     """
     rows = []
     for item in run_dirs_or_results:
         res = _load_result(item)
         matches = res["matches"]
+        tfm = res["tf_matches"]
         sources = list(res["sources"]) or sorted({_source_of(q) for q in matches["query"]})
         per = []
         for source in sources:
             sub = matches[[_source_of(q) == source for q in matches["query"]]]
-            r = recovery(sub, res["tf"], top_k=top_k, q_threshold=q_threshold)
+            r = recovery(sub, res["tf"], top_k=top_k, q_threshold=q_threshold, tf_matches=tfm)
             per.append(r)
             rows.append({"tf": res["tf"], "arch": res["arch"], "source": source, **r,
                          "tf_in_database": res["tf_in_database"], "run": res["run"]})  # fmt: skip
-        r_any = recovery(matches, res["tf"], top_k=top_k, q_threshold=q_threshold)
+        r_any = recovery(matches, res["tf"], top_k=top_k, q_threshold=q_threshold, tf_matches=tfm)
         rows.append({"tf": res["tf"], "arch": res["arch"], "source": "any", **r_any,
                      "tf_in_database": res["tf_in_database"], "run": res["run"]})  # fmt: skip
-    columns = ["tf", "arch", "source", "recovered", "paralog", "motif", "rank", "target", "q_value",
-               "top_target", "top_q_value", "n_motifs", "tf_in_database", "run"]  # fmt: skip
+    columns = ["tf", "arch", "source", "recovered", "paralog", "any_rank", "motif", "rank",
+               "target", "q_value", "tf_rank", "tf_q_value", "top_target", "top_q_value",
+               "n_motifs", "tf_in_database", "run"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -229,7 +257,9 @@ def _source_of(query: str) -> str:
     return parts[-2] if len(parts) >= 3 else ""
 
 
-def recovery_summary(table: pd.DataFrame, *, paralogs: bool = False) -> pd.DataFrame:
+def recovery_summary(
+    table: pd.DataFrame, *, paralogs: bool = False, any_rank: bool = False
+) -> pd.DataFrame:
     """TFs recovered out of those with a motif in the database, per architecture and source.
 
     Parameters
@@ -238,6 +268,10 @@ def recovery_summary(table: pd.DataFrame, *, paralogs: bool = False) -> pd.DataF
         From :func:`recovery_table`.
     paralogs : bool
         Also count a run as recovered when only a paralog (same name stem) matched.
+    any_rank : bool
+        Also count a run as recovered when the TF's own matrix matches at q < the threshold
+        below the top k (a family of near-identical matrices, e.g. ETS or forkhead, can push
+        it down the list).
 
     Returns
     -------
@@ -264,7 +298,11 @@ def recovery_summary(table: pd.DataFrame, *, paralogs: bool = False) -> pd.DataF
             if len(sub) == 0:
                 row[source] = "-"
                 continue
-            hit = sub["recovered"] | (sub["paralog"] if paralogs else False)
+            hit = sub["recovered"].astype(bool)
+            if paralogs:
+                hit = hit | sub["paralog"].astype(bool)
+            if any_rank:
+                hit = hit | sub["any_rank"].fillna(False).astype(bool)
             per_tf = hit.groupby(sub["tf"]).any()
             row[source] = f"{int(per_tf.sum())}/{len(per_tf)}"
         out.append(row)

@@ -6,7 +6,8 @@ Output directory (``out``)::
     matches.tsv    Tomtom matches, top k per motif (columns: deepmotif.motifs.match)
     motifs.json    run, arch, known TF, sources, database (JASPAR release, collection,
                    taxonomic group, or the MEME file), each motif's statistics, the best match
-                   per source, and the time taken by each step
+                   per source, the known TF's best rank per motif over all targets
+                   (``tf_matches``), and the time taken by each step
     <motif>.png    each motif's logo above its best match's logo, in the matching orientation
                    (the motif alone when it has no match)
 """
@@ -58,6 +59,24 @@ def _read_data(data, config: dict, run_dir):
 
     length = (config.get("data") or {}).get("length")
     return read_dataset(data, length=length)
+
+
+def _tf_matches(every, tf: str) -> dict:
+    """Per motif, the best-ranked database matrix naming ``tf`` among all targets."""
+    from deepmotif.motifs.recovery import same_tf
+
+    hits = every[[same_tf(n, tf) for n in every["target_name"]]]
+    out = {}
+    for query, rows in hits.groupby("query", sort=False):
+        row = rows.sort_values("rank").iloc[0]
+        out[str(query)] = {
+            "rank": int(row["rank"]),
+            "target_id": str(row["target_id"]),
+            "target_name": str(row["target_name"]),
+            "p_value": float(row["p_value"]),
+            "q_value": float(row["q_value"]),
+        }
+    return out
 
 
 def _best_per_source(matches, motifs, sources) -> dict:
@@ -124,7 +143,8 @@ def run_motifs(
     dict
         ``best`` (source -> best match row as a dict, or None), ``matches`` (DataFrame),
         ``motifs`` (list of ExtractedMotif), ``run``, ``arch``, ``tf`` (known TF or None),
-        ``tf_in_database``, ``sources``, ``database`` (provenance), ``timings`` (seconds:
+        ``tf_in_database``, ``tf_matches`` (motif -> the best-ranked matrix naming the known
+        TF among all targets: ``rank, target_id, target_name, p_value, q_value``), ``sources``, ``database`` (provenance), ``timings`` (seconds:
         ``extract_<source>``, ``extract``, ``match``, ``figures``), ``out``, ``files``.
     """
     from deepmotif.evaluation import predict
@@ -173,7 +193,8 @@ def run_motifs(
     for m in ext.motifs:  # match exactly what motifs.meme will hold
         m.pwm = as_written(m.pwm)
     t0 = time.perf_counter()
-    matches = tomtom_matches(ext.motifs, database, top_k=top_k)
+    every = tomtom_matches(ext.motifs, database, top_k=len(database))
+    matches = every[every["rank"] <= top_k].reset_index(drop=True)
     t_match = time.perf_counter() - t0
 
     out.mkdir(parents=True, exist_ok=True)
@@ -195,6 +216,7 @@ def run_motifs(
 
     tf = known_tf(run_dir)
     tf_in_db = bool(tf) and any(same_tf(n, tf) for n in database.names)
+    tf_matches = _tf_matches(every, tf) if tf_in_db else {}
     best = _best_per_source(matches, ext.motifs, chosen)
     timings = {f"extract_{s}": v for s, v in ext.seconds.items()}
     timings.update(
@@ -213,6 +235,7 @@ def run_motifs(
         "database": database.info,
         "motifs": [m.summary() for m in ext.motifs],
         "best": best,
+        "tf_matches": tf_matches,
         "timings": timings,
     }
     write_json(out / "motifs.json", info)
@@ -236,6 +259,7 @@ def run_motifs(
         "arch": arch,
         "tf": tf,
         "tf_in_database": info["tf_in_database"],
+        "tf_matches": tf_matches,
         "sources": chosen,
         "database": database.info,
         "timings": timings,
