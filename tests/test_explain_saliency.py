@@ -225,3 +225,27 @@ def test_twin_with_fast_lstm_equals_captum():
     torch.testing.assert_close(grad, ref, rtol=1e-4, atol=1e-5 * ref.abs().max().item())
     with torch.no_grad():
         torch.testing.assert_close(logits, model(X), rtol=1e-5, atol=1e-6)
+
+
+def test_thread_count_restored_even_with_concurrent_callers():
+    import threading
+
+    model = small_model("rnn", seed=14)
+    X = random_onehot(40, 15, seed=15)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        ref = saliency(model, X, device="cpu").gradient
+        results = []
+        threads = [
+            threading.Thread(target=lambda: results.append(saliency(model, X, device="cpu").gradient))
+            for _ in range(3)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert torch.get_num_threads() == 2
+        assert len(results) == 3 and all(np.allclose(r, ref, rtol=1e-5, atol=1e-8) for r in results)
+    finally:
+        torch.set_num_threads(before)

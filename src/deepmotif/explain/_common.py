@@ -3,9 +3,10 @@
 The *gradient twin* of a model is a shallow copy that shares its parameters but swaps two kinds
 of layers for exact, faster equivalents when only input gradients are wanted:
 
-* ``nn.LSTM`` (single layer, batch first) -> :class:`deepmotif.explain._lstm.FastLSTM`, whose
-  backward computes only d/d input (the oneDNN LSTM backward also computes weight gradients and
-  dominates the cost of a saliency map on recurrent models);
+* ``nn.LSTM`` (single layer, batch first, input wider than the hidden state, batches of at least
+  :data:`FAST_LSTM_MIN_BATCH`) -> :class:`deepmotif.explain._lstm.FastLSTM`, whose backward
+  computes only d/d input (the fused oneDNN backward also computes the input-projection weight
+  gradient, which dominates for the CNN-RNN's 128 input features);
 * ``nn.MaxPool1d`` with ``stride == kernel_size`` and no padding -> :class:`FastMaxPool1d`,
   which pools without materialising indices (``max_pool1d_with_indices`` is ~15x slower than
   the plain max pool on a CPU) and routes the gradient to the first maximum of each window,
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -68,32 +70,41 @@ def batch_size_arg(batch_size) -> int:
     return check_positive_int("batch_size", batch_size)
 
 
-def batch_starts(n: int, batch_size: int, verbose: bool, desc: str):
-    """``range(0, n, batch_size)``, wrapped in a tqdm progress bar when ``verbose``."""
-    starts = range(0, n, batch_size)
-    if verbose:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, desc=desc, unit="batch", leave=False)
-    return starts
+_THREADS_LOCK = threading.Lock()
+_THREADS_STATE = {"users": 0, "before": 1}
 
 
 @contextlib.contextmanager
-def _single_threaded_ops() -> Iterator[int]:
-    """Run torch ops single-threaded inside the block; yields the previous thread count."""
-    before = torch.get_num_threads()
+def _single_threaded_ops() -> Iterator[None]:
+    """Run torch ops single-threaded inside the block, restoring the thread count afterwards.
+
+    Reference-counted, so concurrent callers (e.g. a threaded web server explaining two
+    sequences at once) restore the count the first of them found, when the last one leaves.
+    """
+    with _THREADS_LOCK:
+        if _THREADS_STATE["users"] == 0:
+            _THREADS_STATE["before"] = torch.get_num_threads()
+            if _THREADS_STATE["before"] > 1:
+                torch.set_num_threads(1)
+        _THREADS_STATE["users"] += 1
     try:
-        if before > 1:
-            torch.set_num_threads(1)
-        yield before
+        yield
     finally:
-        if torch.get_num_threads() != before:
-            torch.set_num_threads(before)
+        with _THREADS_LOCK:
+            _THREADS_STATE["users"] -= 1
+            if _THREADS_STATE["users"] == 0 and torch.get_num_threads() != _THREADS_STATE["before"]:
+                torch.set_num_threads(_THREADS_STATE["before"])
+
+
+def worker_count() -> int:
+    """Worker threads on a CPU: torch's intra-op thread count (as found before any explanation)."""
+    with _THREADS_LOCK:
+        return _THREADS_STATE["before"] if _THREADS_STATE["users"] else torch.get_num_threads()
 
 
 def worker_batch_size(n: int, batch_size: int, device: torch.device) -> int:
     """The batch size :func:`for_each_batch` uses: on a CPU, at least one batch per worker."""
-    threads = torch.get_num_threads()
+    threads = worker_count()
     if device.type == "cpu" and threads > 1 and n > 1:
         return min(batch_size, -(-n // threads))
     return batch_size
@@ -114,11 +125,11 @@ def for_each_batch(
     running torch ops single-threaded (restored afterwards); batches are made smaller when there
     are fewer of them than workers. The explanation methods are
     sequences of many small operations (an LSTM step, a pooling window); splitting each of them
-    over OpenMP threads costs a barrier per operation, which on a loaded machine made saliency
-    5 to 20 times slower (docs/benchmarks-explain.md). Batches are independent, so results do
+    over OpenMP threads costs a barrier per operation, which on a loaded machine made LSTM
+    gradients 5 to 20 times slower (docs/benchmarks-explain.md). Batches are independent, so results do
     not depend on the number of workers. ``work`` must write its results in place.
     """
-    threads = torch.get_num_threads()
+    threads = worker_count()
     parallel = device.type == "cpu" and threads > 1 and n > 1
     batch_size = worker_batch_size(n, batch_size, device)
     starts = list(range(0, n, batch_size))

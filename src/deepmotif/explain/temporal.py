@@ -84,10 +84,12 @@ def _recurrent_scores(model, xb: torch.Tensor) -> tuple[torch.Tensor, torch.Tens
     seq = feats.transpose(1, 2).float().contiguous()  # (b, L, C)
     b, L, _ = seq.shape
     out, _ = lstm(seq)  # the un-restarted directions: forward of prefixes, backward of suffixes
+    out = out.float()
     fwd_of_prefix = out[..., :H].cumsum(1)
     bwd_of_suffix = out[..., H:].flip(1).cumsum(1).flip(1)
-    bwd_of_prefix = restarted_run_sums(seq, lstm, 1)
-    fwd_of_suffix = restarted_run_sums(seq, lstm, 0)
+    with torch.autocast(seq.device.type, enabled=False):  # the hand-written loop runs in float32
+        bwd_of_prefix = restarted_run_sums(seq, lstm, 1)
+        fwd_of_suffix = restarted_run_sums(seq, lstm, 0)
     n_prefix = torch.arange(1, L + 1, device=seq.device, dtype=seq.dtype).view(1, L, 1)
     n_suffix = n_prefix.flip(1)
     prefix = torch.cat([fwd_of_prefix, bwd_of_prefix], -1) / n_prefix
@@ -140,7 +142,8 @@ def temporal_scores(
     device : str or None
         ``None`` = CUDA when available, else CPU.
     dtype : {None, "fp32", "bf16", "fp16"}
-        Autocast dtype; ``None`` (float32) for results equal to the naive loop.
+        Autocast dtype for the model's own layers (the restarted LSTM runs stay float32);
+        ``None`` (float32) for results equal to the naive loop.
     random_state : ignored
         Deterministic; accepted for the shared signature.
     verbose : bool
