@@ -238,7 +238,9 @@ def test_thread_count_restored_even_with_concurrent_callers():
         ref = saliency(model, X, device="cpu").gradient
         results = []
         threads = [
-            threading.Thread(target=lambda: results.append(saliency(model, X, device="cpu").gradient))
+            threading.Thread(
+                target=lambda: results.append(saliency(model, X, device="cpu").gradient)
+            )
             for _ in range(3)
         ]
         for t in threads:
