@@ -22,8 +22,6 @@ from deepmotif.motifs.extract import resolve_sources
 from deepmotif.motifs.recovery import recovery_table
 from deepmotif.motifs.run import run_motifs
 
-FAST = {"saliency": {"seqlets": "tfmodisco"}}
-
 
 @pytest.fixture(scope="module")
 def cnn_run(tmp_path_factory):
@@ -47,9 +45,7 @@ def cnn_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def cnn_result(cnn_run, tmp_path_factory):
     out = tmp_path_factory.mktemp("motifs") / "out"
-    return run_motifs(
-        cnn_run, out=out, sources="saliency,filters", options=FAST, figures=False, verbose=False
-    )
+    return run_motifs(cnn_run, out=out, sources="saliency,filters", figures=False, verbose=False)
 
 
 def test_planted_tf_is_named_first(cnn_result):
@@ -196,8 +192,14 @@ def test_default_sources_per_architecture():
 
 @pytest.mark.slow
 def test_default_sources_each_name_the_planted_tf(cnn_run, tmp_path):
-    """All three sources with their defaults (class optimisation, recursive seqlets, filters)."""
-    res = run_motifs(cnn_run, out=tmp_path / "all", figures=False, verbose=False)
+    """All three sources (class optimisation, saliency with recursive seqlets, filters)."""
+    res = run_motifs(
+        cnn_run,
+        out=tmp_path / "all",
+        figures=False,
+        verbose=False,
+        options={"saliency": {"seqlets": "recursive"}},
+    )
     assert res["sources"] == ["optimize", "saliency", "filters"]
     firsts = {s: b["target_name"] if b else None for s, b in res["best"].items()}
     assert firsts["saliency"] == "CTCF", firsts
