@@ -41,6 +41,11 @@ def register(sub) -> None:
         default=None,
         help="random reverse-complement augmentation (default on)",
     )
+    p.add_argument(
+        "--threads",
+        type=positive_int,
+        help="CPU threads for training (default: 1 for rnn/cnn-rnn, torch's default for cnn)",
+    )
     p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     p.add_argument(
         "--config", metavar="FILE", help="JSON/TOML config: training keys, arch, model table"
@@ -68,6 +73,7 @@ def training_overrides(args) -> dict:
         "test_fraction": args.test_fraction,
         "dtype": args.dtype,
         "rc_augment": args.rc_augment,
+        "threads": args.threads,
     }
 
 

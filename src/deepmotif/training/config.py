@@ -8,7 +8,8 @@ import os
 from deepmotif.errors import DeepMotifError, check_positive_int
 
 #: Every training setting and its default. ``dtype="auto"`` trains under bfloat16 autocast on
-#: CPU (evaluation is always float32) and float32 elsewhere.
+#: CPU (evaluation is always float32) and float32 elsewhere. ``threads="auto"`` trains the
+#: recurrent models with one intra-op thread on CPU (see ``deepmotif._device.training_threads``).
 TRAIN_DEFAULTS: dict = {
     "epochs": 30,
     "batch_size": 256,
@@ -22,6 +23,7 @@ TRAIN_DEFAULTS: dict = {
     "test_fraction": 0.1,
     "seed": 0,
     "dtype": "auto",
+    "threads": "auto",
 }
 
 
@@ -35,7 +37,9 @@ def load_config_file(path: str | os.PathLike) -> dict:
             try:
                 import tomllib
             except ImportError:  # Python 3.10
-                raise DeepMotifError(f"{path}: TOML config files need Python 3.11+; use JSON") from None
+                raise DeepMotifError(
+                    f"{path}: TOML config files need Python 3.11+; use JSON"
+                ) from None
 
             with open(path, "rb") as fh:
                 data = tomllib.load(fh)
@@ -84,4 +88,6 @@ def resolve_train_config(overrides: dict | None = None) -> dict:
     if config["dtype"] not in ("auto", "fp32", "bf16", "fp16"):
         raise DeepMotifError(f"dtype must be auto, fp32, bf16 or fp16, got {config['dtype']!r}")
     config["rc_augment"] = bool(config["rc_augment"])
+    if config["threads"] != "auto":
+        config["threads"] = check_positive_int("threads", config["threads"])
     return config

@@ -17,7 +17,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from deepmotif._device import autocast, resolve_device, training_autocast
+from deepmotif._device import (
+    autocast,
+    resolve_device,
+    torch_threads,
+    training_autocast,
+    training_threads,
+)
 from deepmotif.data.dataset import SequenceDataset
 from deepmotif.errors import DeepMotifError
 from deepmotif.evaluation import binary_metrics, curves, predict
@@ -289,6 +295,15 @@ def train(
     except OSError as exc:
         raise DeepMotifError(f"--out {out}: cannot write there ({exc.strerror or exc})") from exc
 
+    with torch_threads(training_threads(cfg["threads"], arch, dev)):
+        model, history, best = _fit(cfg, mcfg, arch, dev, cast, splits, out, resume, verbose, t0)
+        model = model.cpu().eval()
+        metrics = _finish_run(out, model, splits, history, best["epoch"])
+    return TrainResult(out, model, resolved, metrics, history, time.perf_counter() - t0)
+
+
+def _fit(cfg, mcfg, arch, dev, cast, splits, out: Path, resume: bool, verbose: bool, t0: float):
+    """The epoch loop with checkpoints; returns the model (best weights), history and best."""
     torch.manual_seed(cfg["seed"])
     model = build_model(arch, **mcfg).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
@@ -399,9 +414,7 @@ def train(
 
     if best["state"] is not None:
         model.load_state_dict(best["state"])
-    model = model.cpu().eval()
-    metrics = _finish_run(out, model, splits, history, best["epoch"])
-    return TrainResult(out, model, resolved, metrics, history, time.perf_counter() - t0)
+    return model, history, best
 
 
 def _finish_run(out: Path, model, splits, history: list[dict], best_epoch: int) -> dict:
