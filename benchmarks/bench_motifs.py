@@ -121,8 +121,12 @@ def _run_dirs(runs: Path, tfs=None, archs=ARCHS) -> list[Path]:
 def cmd_recover(args) -> int:
     import pandas as pd
 
+    from deepmotif.errors import DeepMotifError
+    from deepmotif.motifs.base import SOURCES
+    from deepmotif.motifs.extract import resolve_sources
     from deepmotif.motifs.recovery import recovery_summary, recovery_table
     from deepmotif.motifs.run import run_motifs
+    from deepmotif.training import load_run
 
     runs = Path(args.runs)
     dirs = _run_dirs(runs, args.tf, args.arch)
@@ -138,7 +142,21 @@ def cmd_recover(args) -> int:
             print(f"{d.name}: motifs already in {out}", flush=True)
             continue
         options = {"saliency": {"seqlets": args.seqlets}} if args.seqlets else None
-        res = run_motifs(d, out=out, top_k=args.top_k, force=True, verbose=False, options=options)
+        try:
+            res = run_motifs(
+                d, out=out, top_k=args.top_k, force=True, verbose=False, options=options
+            )
+        except DeepMotifError as exc:
+            # e.g. an untrained model with no positive scored >= 0.5: saliency cannot run. The
+            # other sources still do, and saliency is recorded as run and not recovered.
+            print(f"{d.name}: {exc}; running the other sources", flush=True)
+            sources = [s for s in resolve_sources(None, load_run(d).model) if s != "saliency"]
+            res = run_motifs(d, out=out, top_k=args.top_k, force=True, verbose=False,
+                             sources=sources)  # fmt: skip
+            info = json.loads((out / "motifs.json").read_text())
+            info["sources"] = [s for s in SOURCES if s in sources or s == "saliency"]
+            info["skipped"] = {"saliency": str(exc)}
+            (out / "motifs.json").write_text(json.dumps(info, indent=2) + "\n")
         results.append(out)
         best = {s: (b["target_name"], f"{b['q_value']:.2g}") for s, b in res["best"].items() if b}
         print(f"{d.name}: {time.perf_counter() - t0:.0f} s, best {best}", flush=True)

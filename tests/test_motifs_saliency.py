@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from deepmotif.data.encoding import one_hot
-from deepmotif.errors import DeepMotifError
-from deepmotif.motifs.from_saliency import cluster_seqlets, correct_positives
+from deepmotif.errors import DeepMotifError, DeepMotifWarning
+from deepmotif.motifs.from_saliency import call_seqlets, cluster_seqlets, correct_positives
 
 _COMP = str.maketrans("ACGT", "TGCA")
 
@@ -61,3 +61,15 @@ def test_correct_positives_order_and_error():
         DeepMotifError, match="no positive sequence is correctly classified .* among 3"
     ):
         correct_positives(labels, np.zeros(5))
+
+
+def test_tfmodisco_failure_falls_back_to_recursive_seqlets():
+    # all-positive attributions make tangermeme's tfmodisco_seqlets fail (no null values)
+    rng = np.random.default_rng(0)
+    attr = rng.random((20, 60)).astype("float32") * 0.1
+    attr[:, 20:28] += 5.0
+    with pytest.warns(DeepMotifWarning, match="using recursive_seqlets"):
+        seqlets = call_seqlets(attr, method="tfmodisco")
+    assert len(seqlets) > 0
+    assert set(seqlets.columns) >= {"example_idx", "start", "end"}
+    assert ((seqlets["start"] <= 27) & (seqlets["end"] >= 21)).all()

@@ -40,11 +40,12 @@ of its seqlets).
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 
 import numpy as np
 
-from deepmotif.errors import DeepMotifError
+from deepmotif.errors import DeepMotifError, DeepMotifWarning
 from deepmotif.motifs.base import ExtractedMotif, motif_name
 from deepmotif.motifs.pwm import (
     information_content,
@@ -128,7 +129,24 @@ def call_seqlets(
     if method == "tfmodisco":
         from tangermeme.seqlet import tfmodisco_seqlets
 
-        seqlets = tfmodisco_seqlets(X)
+        try:
+            seqlets = tfmodisco_seqlets(X)
+        except (ValueError, ZeroDivisionError) as exc:
+            # tangermeme 1.6 fails when one sign of the attributions has no null values (e.g.
+            # all-positive attributions of a barely trained model); the recursive caller copes
+            warnings.warn(
+                f"tfmodisco_seqlets could not call seqlets on these attributions ({exc}); "
+                "using recursive_seqlets",
+                DeepMotifWarning,
+                stacklevel=2,
+            )
+            return call_seqlets(
+                X.numpy(),
+                method="recursive",
+                threshold=threshold,
+                min_seqlet_len=min_seqlet_len,
+                max_seqlet_len=max_seqlet_len,
+            )
         return seqlets.sort_values("attribution", ascending=False, kind="stable").reset_index(
             drop=True
         )
