@@ -72,8 +72,13 @@ def cmd_train(args) -> int:
     runs = Path(args.runs)
     runs.mkdir(parents=True, exist_ok=True)
     tfs = args.tf or list(files)
+    epochs = dict(EPOCHS)
+    for item in (args.epochs or "").split(","):
+        if item.strip():
+            arch, _, n = item.partition("=")
+            epochs[arch.strip()] = int(n)
     settings = {
-        "epochs": EPOCHS,
+        "epochs": epochs,
         "lr": LEARNING_RATE,
         "max_positives": args.max_positives,
         "tfs": tfs,
@@ -93,7 +98,7 @@ def cmd_train(args) -> int:
             test_ds = read_dataset(b)
             resume = (out / "checkpoint.pt").is_file()
             res = train(
-                train_ds, test_ds, arch=arch, out=out, config={"epochs": EPOCHS[arch], "lr": LEARNING_RATE},
+                train_ds, test_ds, arch=arch, out=out, config={"epochs": epochs[arch], "lr": LEARNING_RATE},
                 force=not resume, resume=resume, verbose=False,
             )  # fmt: skip
             m = res.metrics["test"]
@@ -118,6 +123,13 @@ def _run_dirs(runs: Path, tfs=None, archs=ARCHS) -> list[Path]:
     return out
 
 
+def _label(run: Path) -> str:
+    """``REST-cnn`` for our runs, and for a 'deepmotif benchmark' run ``OUT/<dataset>/<arch>``."""
+    if run.name in ARCHS:
+        return f"{run.parent.name.split('_')[0]}-{run.name}"
+    return run.name
+
+
 def cmd_recover(args) -> int:
     import pandas as pd
 
@@ -129,17 +141,17 @@ def cmd_recover(args) -> int:
     from deepmotif.training import load_run
 
     runs = Path(args.runs)
-    dirs = _run_dirs(runs, args.tf, args.arch)
+    dirs = [Path(d) for d in args.run_dir] if args.run_dir else _run_dirs(runs, args.tf, args.arch)
     if not dirs:
         print(f"no finished runs in {runs}; run the 'train' step first", file=sys.stderr)
         return 1
     results = []
     for d in dirs:
-        out = Path(args.out) / d.name if args.out else d / "motifs"
+        out = Path(args.out) / _label(d) if args.out else d / "motifs"
         t0 = time.perf_counter()
         if (out / "motifs.json").is_file() and not args.force:
             results.append(out)
-            print(f"{d.name}: motifs already in {out}", flush=True)
+            print(f"{_label(d)}: motifs already in {out}", flush=True)
             continue
         options = {"saliency": {"seqlets": args.seqlets}} if args.seqlets else None
         try:
@@ -149,7 +161,7 @@ def cmd_recover(args) -> int:
         except DeepMotifError as exc:
             # e.g. an untrained model with no positive scored >= 0.5: saliency cannot run. The
             # other sources still do, and saliency is recorded as run and not recovered.
-            print(f"{d.name}: {exc}; running the other sources", flush=True)
+            print(f"{_label(d)}: {exc}; running the other sources", flush=True)
             sources = [s for s in resolve_sources(None, load_run(d).model) if s != "saliency"]
             res = run_motifs(d, out=out, top_k=args.top_k, force=True, verbose=False,
                              sources=sources)  # fmt: skip
@@ -159,7 +171,7 @@ def cmd_recover(args) -> int:
             (out / "motifs.json").write_text(json.dumps(info, indent=2) + "\n")
         results.append(out)
         best = {s: (b["target_name"], f"{b['q_value']:.2g}") for s, b in res["best"].items() if b}
-        print(f"{d.name}: {time.perf_counter() - t0:.0f} s, best {best}", flush=True)
+        print(f"{_label(d)}: {time.perf_counter() - t0:.0f} s, best {best}", flush=True)
     table = recovery_table(results, top_k=args.top_k)
     pd.set_option("display.width", 200)
     print(table.to_string(index=False))
@@ -223,10 +235,17 @@ def main(argv=None) -> int:
     p.add_argument("--tf", nargs="*", help="TFs (default: all ten)")
     p.add_argument("--arch", nargs="*", default=list(ARCHS), choices=ARCHS)
     p.add_argument("--max-positives", type=int, default=MAX_POSITIVES)
+    p.add_argument(
+        "--epochs", help=f"per architecture, e.g. 'cnn=20,cnn-rnn=15' (default {EPOCHS})"
+    )
     p.set_defaults(func=cmd_train)
     p = sub.choices["recover"]
     p.add_argument("--tf", nargs="*")
     p.add_argument("--arch", nargs="*", default=list(ARCHS), choices=ARCHS)
+    p.add_argument(
+        "--run-dir", nargs="*", help="explicit run directories instead of --runs (e.g. a "
+        "'deepmotif benchmark' output's OUT/<dataset>/<arch>); use with --out",
+    )  # fmt: skip
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--out", help="where to write motif results (default RUN/motifs)")
     p.add_argument("--table", help="also write the per-run table here (TSV)")
