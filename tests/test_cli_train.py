@@ -168,6 +168,14 @@ def test_benchmark_discovery_and_table(tmp_path, capsys):
     assert os.path.getmtime(tmp_path / "bench/TFX_cell_ab_Lab/cnn/model.safetensors") == mtime
     capsys.readouterr()
     one_line_error(capsys, [*argv[:5], "lstm"], "unknown architecture 'lstm'")
+    # --motifs: every finished run's motifs matched to JASPAR, then the recovery tables
+    assert main([*argv, "--motifs"]) == 0
+    rec = pd.read_csv(tmp_path / "bench/recovery.csv")
+    assert set(rec["arch"]) == {"cnn"} and "any" in set(rec["source"])
+    assert (tmp_path / "bench/TFX_cell_ab_Lab/cnn/motifs/matches.tsv").is_file()
+    # TFX has no JASPAR motif, so the summary counts no TF for it
+    assert not rec["tf_in_database"].any()
+    assert "## strict" in (tmp_path / "bench/recovery.md").read_text()
 
 
 def test_wide_table_means():

@@ -151,6 +151,7 @@ def run_benchmark(
     jobs: int = 1,
     device=None,
     reference=None,
+    motifs: bool = False,
     verbose: bool = True,
 ) -> pd.DataFrame:
     """Train every dataset of ``data_dir`` under every architecture and write the table.
@@ -170,6 +171,9 @@ def run_benchmark(
         Runs trained at once (each with ``cpu_count // jobs`` threads).
     reference : path, optional
         DeepBind's published AUCs (default: ``reference/deepbind_encode_aucs.csv`` beside ``data_dir``).
+    motifs : bool
+        Also extract every run's motifs (``RUN/motifs``, kept on rerun), match them to JASPAR and
+        write the TF-recovery tables ``recovery.csv`` and ``recovery.md``.
 
     Returns
     -------
@@ -219,6 +223,54 @@ def run_benchmark(
     _run_jobs(job_list, jobs, verbose)
     table = collect_results(out, [d.name for d in found], archs, ref)
     write_tables(table, out, archs)
+    if motifs:
+        run_dirs = [
+            out / d.name / a for d in found for a in archs if runs.run_is_finished(out / d.name / a)
+        ]
+        write_recovery(run_dirs, out, verbose=verbose)
+    return table
+
+
+def write_recovery(run_dirs, out, *, verbose: bool = True) -> pd.DataFrame:
+    """Extract and match every run's motifs (kept when present), then the recovery tables."""
+    import warnings
+
+    from tqdm.auto import tqdm
+
+    from deepmotif.errors import DeepMotifWarning
+    from deepmotif.motifs.recovery import recovery_summary, recovery_table
+    from deepmotif.motifs.run import run_motifs
+
+    done = []
+    for run in tqdm(run_dirs, desc="motifs", unit="run", disable=not verbose):
+        if not (Path(run) / "motifs" / "motifs.json").is_file():
+            try:
+                run_motifs(run, out=Path(run) / "motifs", verbose=False)
+            except DeepMotifError as exc:  # e.g. no correctly classified positive
+                warnings.warn(f"{run}: no motifs ({exc})", DeepMotifWarning, stacklevel=2)
+                continue
+        done.append(run)
+    table = recovery_table(done)
+    with runs.atomic_path(Path(out) / "recovery.csv") as tmp:
+        table.to_csv(tmp, index=False)
+    lines = ["# TFs recovered (known TF among the top-5 Tomtom matches, q < 0.05)", ""]
+    for title, summary in (
+        ("strict", recovery_summary(table)),
+        (
+            "also counting paralogs or the TF's own matrix at any rank",
+            recovery_summary(table, paralogs=True, any_rank=True),
+        ),
+    ):
+        if summary.empty:
+            continue
+        cols = list(summary.columns)
+        lines += [f"## {title}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        lines += [
+            "| " + " | ".join(str(v) for v in row) + " |" for row in summary.itertuples(index=False)
+        ]
+        lines.append("")
+    with runs.atomic_path(Path(out) / "recovery.md") as tmp:
+        tmp.write_text("\n".join(lines) + "\n")
     return table
 
 

@@ -35,6 +35,11 @@ def register(sub) -> None:
         metavar="CSV",
         help="published AUCs (default: reference/deepbind_encode_aucs.csv beside DATA_DIR)",
     )
+    p.add_argument(
+        "--motifs",
+        action="store_true",
+        help="also extract motifs, match them to JASPAR and write recovery.csv / recovery.md",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=run)
 
@@ -58,6 +63,7 @@ def run(args) -> int:
         jobs=args.jobs,
         device=args.device,
         reference=args.reference,
+        motifs=args.motifs,
         verbose=not args.quiet,
     )
     wide = wide_table(table, archs)
@@ -65,4 +71,6 @@ def run(args) -> int:
         cols = [c for c in wide.columns if c.endswith("AUROC")]
         print(wide[cols].to_string(float_format=lambda v: f"{v:.3f}"))
     print(f"tables: {args.out}/benchmark.csv, {args.out}/benchmark.md")
+    if args.motifs:
+        print(f"motif recovery: {args.out}/recovery.csv, {args.out}/recovery.md")
     return 0
