@@ -72,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     except DeepMotifError as exc:
         print(f"deepmotif {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         print(f"deepmotif {args.command}: interrupted", file=sys.stderr)
         return 130
