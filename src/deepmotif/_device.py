@@ -58,13 +58,23 @@ def model_on(
     except StopIteration:
         old_device = device
     was_training = model.training
+    # Touch the model only when something changes: ``.to()`` rebuilds an LSTM's flat-weight
+    # list even when nothing moves, which breaks a concurrent caller's forward pass (the
+    # dashboard serves several requests on one model at once).
+    moved = old_device != device
+    modes = {m.training for m in model.modules()}
+    toggled = modes != {train}
     try:
-        model.to(device)
-        model.train(train)
+        if moved:
+            model.to(device)
+        if toggled:
+            model.train(train)
         yield model
     finally:
-        model.to(old_device)
-        model.train(was_training)
+        if moved:
+            model.to(old_device)
+        if toggled:
+            model.train(was_training)
 
 
 def cpu_has_fast_bf16() -> bool:

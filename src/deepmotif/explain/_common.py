@@ -304,6 +304,10 @@ def gradient_twin(model: nn.Module, batch_size: int = FAST_LSTM_MIN_BATCH) -> nn
         sub = _fast_substitute(module, batch_size)
         if sub is not None:
             return sub
+        if not module._modules:
+            # A leaf is shared as it is: copying an LSTM runs its __getstate__, which may
+            # rebuild its flat weights under a concurrent caller.
+            return module
         twin = copy.copy(module)  # shares parameters and buffers; fresh child dict below
         twin._modules = {
             name: (clone(child) if child is not None else None)
