@@ -216,7 +216,11 @@ def _motifs_all(run_dirs: dict, verbose: bool) -> dict:
 
     best = {}
     for arch, run in run_dirs.items():
-        res = run_motifs(run, out=run / "motifs", verbose=verbose,
-                         options={"optimize": dict(QUICKSTART["optimize"])})
+        res = run_motifs(
+            run,
+            out=run / "motifs",
+            verbose=verbose,
+            options={"optimize": dict(QUICKSTART["optimize"])},
+        )
         best[arch] = res
     return best
