@@ -113,3 +113,48 @@ def test_pool_recurrent_lengths_equal_truncation(arch):
         torch.testing.assert_close(pooled[i], ref_f[0], atol=1e-6, rtol=1e-5)
         if arch == "rnn":
             torch.testing.assert_close(pooled[i], ref[0], atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("arch, inputs", [("rnn", 4), ("cnn-rnn", 128)])
+def test_lstm_starts_as_the_reference_lstm(arch, inputs):
+    """Forget-gate bias 1, all other biases 0, weights N(0, 1/sqrt(inputs + hidden))."""
+    torch.manual_seed(3)
+    lstm = build_model(arch).trunk.lstm
+    H = 32
+    for suffix in ("_l0", "_l0_reverse"):
+        b_ih = getattr(lstm, "bias_ih" + suffix).detach()
+        b_hh = getattr(lstm, "bias_hh" + suffix).detach()
+        expected = torch.zeros(4 * H)
+        expected[H : 2 * H] = 1.0  # gate order: input, forget, cell, output
+        assert torch.equal(b_ih, expected) and torch.equal(b_hh, torch.zeros(4 * H))
+        w = torch.cat(
+            [
+                getattr(lstm, "weight_ih" + suffix).flatten(),
+                getattr(lstm, "weight_hh" + suffix).flatten(),
+            ]
+        )
+        assert abs(w.mean().item()) < 0.01
+        # 4H * (inputs + H) draws: the sample std is within a few percent of the target
+        assert w.std().item() == pytest.approx(1 / np.sqrt(inputs + H), rel=0.05)
+
+
+def test_dropout_placement():
+    """CNN: dropout on the pooled features. RNN / CNN-RNN: on every LSTM output, before the mean."""
+    assert build_model("cnn").head.dropout.p == 0.5
+    for arch in ("rnn", "cnn-rnn"):
+        model = build_model(arch, dropout=0.3)
+        assert model.head.dropout.p == 0.0 and model.trunk.out_dropout.p == 0.3
+
+
+def test_recurrent_dropout_is_applied_before_the_mean():
+    """In training mode the pooled features equal the mean of the dropped-out LSTM outputs."""
+    model = build_model("rnn").train()
+    X = torch.from_numpy(one_hot(["ACGTACGTAC", "TTTTGGGGCC"]))
+    torch.manual_seed(7)
+    pooled = model.trunk(X)
+    out, _ = model.trunk.lstm(X.transpose(1, 2))
+    torch.manual_seed(7)
+    mask = torch.nn.functional.dropout(torch.ones_like(out), 0.5, training=True)
+    torch.testing.assert_close(pooled, (out * mask).mean(dim=1))
+    # and a fresh draw differs: the noise is there in training mode
+    assert not torch.allclose(model.trunk(X), pooled)

@@ -176,3 +176,27 @@ def test_resume_after_sigkill_equals_uninterrupted(tmp_path):
     assert (tmp_path / "whole/model.safetensors").read_bytes() == (
         killed / "model.safetensors"
     ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    "arch, lr, autocast", [("cnn", 1e-3, None), ("rnn", 1e-2, "fp32"), ("cnn-rnn", 1e-2, None)]
+)
+def test_auto_learning_rate_and_precision(tmp_path, arch, lr, autocast):
+    from deepmotif._device import cpu_has_fast_bf16
+
+    config = {"epochs": 1, "batch_size": 64}
+    train(planted(200), arch=arch, out=tmp_path / "run", config=config, verbose=False)
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["training"]["lr"] == lr
+    expected = autocast or ("bfloat16" if cpu_has_fast_bf16() else "fp32")
+    assert saved["autocast"] == expected
+    # the first epoch ran at that rate (the history records it after one decay step)
+    import pandas as pd
+
+    history = pd.read_csv(tmp_path / "run" / "history.csv")
+    assert history["lr"].iloc[0] == pytest.approx(lr * saved["training"]["lr_decay"])
+    # an explicit rate is kept as given
+    train(
+        planted(200), arch=arch, out=tmp_path / "b", config={**config, "lr": 0.004}, verbose=False
+    )
+    assert json.loads((tmp_path / "b" / "config.json").read_text())["training"]["lr"] == 0.004

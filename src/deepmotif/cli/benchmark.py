@@ -25,7 +25,11 @@ def register(sub) -> None:
     p.add_argument("--datasets", help="comma-separated name fragments: keep only matching datasets")
     p.add_argument("--epochs", type=positive_int, help="maximum epochs per run (default 30)")
     p.add_argument("--batch-size", type=positive_int, help="batch size (default 256)")
-    p.add_argument("--lr", type=positive_float, help="learning rate (default 1e-3)")
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        help="learning rate (default: 1e-3 for cnn, 1e-2 for rnn/cnn-rnn)",
+    )
     p.add_argument("--patience", type=positive_int, help="early-stopping patience (default 5)")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
     p.add_argument("--jobs", type=positive_int, default=1, help="runs trained at once (default 1)")

@@ -23,7 +23,11 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="RUN", help="run directory to create")
     p.add_argument("--epochs", type=positive_int, help="maximum epochs (default 30)")
     p.add_argument("--batch-size", type=positive_int, help="batch size (default 256)")
-    p.add_argument("--lr", type=positive_float, help="learning rate (default 1e-3)")
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        help="learning rate (default: 1e-3 for cnn, 1e-2 for rnn/cnn-rnn)",
+    )
     p.add_argument(
         "--patience", type=positive_int, help="early-stopping patience in epochs (default 5)"
     )

@@ -52,10 +52,14 @@ def build_model(arch: str = "cnn", **hparams) -> DeepMotifModel:
         if arch == "cnn":
             trunk = CNNTrunk(c["widths"], c["filters"], c["pool"], c["conv_dropout"])
         elif arch == "rnn":
-            trunk = BiLSTMTrunk(4, c["hidden"])
+            trunk = BiLSTMTrunk(4, c["hidden"], c["dropout"])
         else:
-            trunk = ConvBiLSTMTrunk(c["width"], c["filters"], c["hidden"], c["conv_dropout"])
+            trunk = ConvBiLSTMTrunk(
+                c["width"], c["filters"], c["hidden"], c["conv_dropout"], c["dropout"]
+            )
     except (TypeError, ValueError) as exc:
         raise DeepMotifError(f"invalid model settings for {arch}: {exc}") from exc
-    head = ClassificationHead(trunk.out_features, c["dropout"])
+    # The recurrent trunks apply ``dropout`` to the LSTM outputs before the mean; the CNN's
+    # head applies it to the pooled features.
+    head = ClassificationHead(trunk.out_features, c["dropout"] if arch == "cnn" else 0.0)
     return DeepMotifModel(arch, trunk, head, c)

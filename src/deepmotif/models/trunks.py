@@ -55,14 +55,40 @@ class CNNTrunk(nn.Module):
         return self.convs(X).amax(dim=-1)
 
 
+def init_lstm(lstm: nn.LSTM) -> None:
+    """Initialise ``lstm`` as the Deep Motif Dashboard's reference LSTM did.
+
+    Weights are drawn from N(0, 1/sqrt(inputs + hidden)), biases are zero except the forget
+    gate's, which is 1, so the cell starts out remembering. With PyTorch's default (uniform,
+    small random biases, forget gate near 0.5) the mean-over-time BiLSTM sat at chance for tens
+    of epochs on the shared ENCODE sets; with this start it leaves the plateau within a few
+    epochs (docs/training.md).
+    """
+    H = lstm.hidden_size
+    std = 1.0 / (lstm.input_size + H) ** 0.5
+    with torch.no_grad():
+        for name, p in lstm.named_parameters():
+            if name.startswith("weight"):
+                p.normal_(0.0, std)
+            else:
+                p.zero_()
+                if name.startswith("bias_ih"):
+                    p[H : 2 * H] = 1.0  # PyTorch's gate order is input, forget, cell, output
+
+
 class BiLSTMTrunk(nn.Module):
     """A bidirectional LSTM whose outputs are averaged over time per direction."""
 
-    def __init__(self, in_channels: int = 4, hidden: int = 32):
+    def __init__(self, in_channels: int = 4, hidden: int = 32, dropout: float = 0.0):
         super().__init__()
         self.lstm = nn.LSTM(in_channels, hidden, batch_first=True, bidirectional=True)
+        # Dropout on every position's output, before the mean (the reference's placement):
+        # after averaging over ~100 positions its noise is small, whereas dropout on the
+        # averaged features drowns the small differences between sequences early in training.
+        self.out_dropout = nn.Dropout(dropout)
         self.hidden = hidden
         self.out_features = 2 * hidden
+        init_lstm(self.lstm)
 
     def features(self, X: torch.Tensor) -> torch.Tensor:
         """The per-position input of the LSTM, ``(n, channels, length)``."""
@@ -78,11 +104,11 @@ class BiLSTMTrunk(nn.Module):
         seq = F.transpose(1, 2)
         if lengths is None:
             out, _ = self.lstm(seq)
-            return out.mean(dim=1)
+            return self.out_dropout(out).mean(dim=1)
         packed = pack_padded_sequence(seq, lengths.cpu(), batch_first=True, enforce_sorted=False)
         out, _ = self.lstm(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=seq.shape[1])
-        return out.sum(dim=1) / lengths.to(out.device, out.dtype).unsqueeze(1)
+        return self.out_dropout(out).sum(dim=1) / lengths.to(out.device, out.dtype).unsqueeze(1)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.pool_recurrent(self.features(X))
@@ -91,8 +117,15 @@ class BiLSTMTrunk(nn.Module):
 class ConvBiLSTMTrunk(BiLSTMTrunk):
     """One convolution (same padding, ReLU) feeding a BiLSTM."""
 
-    def __init__(self, width: int = 9, filters: int = 128, hidden: int = 32, dropout: float = 0.0):
-        super().__init__(in_channels=filters, hidden=hidden)
+    def __init__(
+        self,
+        width: int = 9,
+        filters: int = 128,
+        hidden: int = 32,
+        dropout: float = 0.0,
+        rnn_dropout: float = 0.0,
+    ):
+        super().__init__(in_channels=filters, hidden=hidden, dropout=rnn_dropout)
         self.conv = nn.Conv1d(4, filters, width, padding=width // 2)
         self.act = nn.ReLU()
         self.dropout = nn.Dropout(dropout)

@@ -10,10 +10,11 @@ from deepmotif.errors import DeepMotifError, check_positive_int
 #: Every training setting and its default. ``dtype="auto"`` trains under bfloat16 autocast on
 #: CPU (evaluation is always float32) and float32 elsewhere. ``threads="auto"`` trains the
 #: recurrent models with one intra-op thread on CPU (see ``deepmotif._device.training_threads``).
+#: ``lr="auto"`` is :data:`AUTO_LR` of the architecture.
 TRAIN_DEFAULTS: dict = {
     "epochs": 30,
     "batch_size": 256,
-    "lr": 1e-3,
+    "lr": "auto",
     "weight_decay": 0.0,
     "lr_decay": 0.95,
     "grad_clip": 5.0,
@@ -25,6 +26,19 @@ TRAIN_DEFAULTS: dict = {
     "dtype": "auto",
     "threads": "auto",
 }
+
+
+#: The learning rate ``lr="auto"`` gives each architecture. The recurrent models use the Deep
+#: Motif Dashboard reference's 1e-2: at 1e-3 the mean-over-time BiLSTM stayed near chance for
+#: 20 epochs on GABPA (docs/training.md).
+AUTO_LR: dict[str, float] = {"cnn": 1e-3, "rnn": 1e-2, "cnn-rnn": 1e-2}
+
+
+def resolve_lr(config: dict, arch: str) -> dict:
+    """``config`` with ``lr="auto"`` replaced by the architecture's :data:`AUTO_LR`."""
+    if config.get("lr") == "auto":
+        config = {**config, "lr": AUTO_LR[arch]}
+    return config
 
 
 def load_config_file(path: str | os.PathLike) -> dict:
@@ -76,6 +90,8 @@ def resolve_train_config(overrides: dict | None = None) -> dict:
     config["patience"] = check_positive_int("patience", config["patience"])
     config["seed"] = check_positive_int("seed", config["seed"], allow_zero=True)
     for key in ("lr", "grad_clip"):
+        if key == "lr" and config[key] == "auto":
+            continue
         if not isinstance(config[key], int | float) or not config[key] > 0:
             raise DeepMotifError(f"{key} must be a number above 0, got {config[key]!r}")
     if not 0 < float(config["lr_decay"]) <= 1:

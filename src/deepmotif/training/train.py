@@ -29,7 +29,7 @@ from deepmotif.errors import DeepMotifError
 from deepmotif.evaluation import binary_metrics, curves, predict
 from deepmotif.models import build_model, resolve_model_config
 from deepmotif.training import runs
-from deepmotif.training.config import resolve_train_config
+from deepmotif.training.config import resolve_lr, resolve_train_config
 
 
 @dataclass
@@ -227,10 +227,10 @@ def train(
     from deepmotif.data.splits import make_splits
 
     t0 = time.perf_counter()
-    cfg = resolve_train_config(config)
     mcfg = resolve_model_config(arch, model_config)
+    cfg = resolve_lr(resolve_train_config(config), arch)
     dev = resolve_device(device)
-    cast = training_autocast(cfg["dtype"], dev)
+    cast = training_autocast(cfg["dtype"], dev, arch)
     out = Path(out)
     _prepare_out(out, force=force, resume=resume)
 
