@@ -125,32 +125,17 @@ def test_known_tf_from_file_name_and_simulation(tmp_path):
         known_tf(tmp_path)
 
 
+def _result(tf, arch, sources, run, matches=TABLE) -> dict:
+    """One run's motif results as ``recovery_table`` accepts them in place of a directory."""
+    return {"matches": matches, "tf": tf, "arch": arch, "sources": sources, "run": run,
+            "tf_in_database": True}  # fmt: skip
+
+
 def test_recovery_table_and_summary():
     results = [
-        {
-            "matches": TABLE,
-            "tf": "MYC",
-            "arch": "cnn",
-            "sources": ["saliency", "filters"],
-            "run": "r1",
-            "tf_in_database": True,
-        },
-        {
-            "matches": TABLE,
-            "tf": "USF1",
-            "arch": "cnn",
-            "sources": ["saliency", "filters"],
-            "run": "r2",
-            "tf_in_database": True,
-        },
-        {
-            "matches": TABLE.iloc[:0],
-            "tf": "REST",
-            "arch": "rnn",
-            "sources": ["saliency"],
-            "run": "r3",
-            "tf_in_database": True,
-        },
+        _result("MYC", "cnn", ["saliency", "filters"], "r1"),
+        _result("USF1", "cnn", ["saliency", "filters"], "r2"),
+        _result("REST", "rnn", ["saliency"], "r3", matches=TABLE.iloc[:0]),
     ]
     table = recovery_table(results)
     assert list(table["source"]) == [
@@ -182,14 +167,7 @@ def test_recovery_table_needs_results(tmp_path):
 
 def test_summary_with_paralogs():
     results = [
-        {
-            "matches": TABLE,
-            "tf": "USF2",
-            "arch": "cnn",
-            "sources": ["saliency", "filters"],
-            "run": "r",
-            "tf_in_database": True,
-        },
+        _result("USF2", "cnn", ["saliency", "filters"], "r"),
     ]
     table = recovery_table(results)
     # USF2 itself is significant only in cnn-filters-1 (q=0.01); its paralog USF1 everywhere
@@ -215,17 +193,7 @@ def test_any_rank_uses_the_tfs_best_matrix_over_all_targets():
             "p_value": 1e-3,
         },
     }
-    results = [
-        {
-            "matches": TABLE,
-            "tf": "FOXA1",
-            "arch": "cnn",
-            "sources": ["saliency", "filters"],
-            "run": "r",
-            "tf_in_database": True,
-            "tf_matches": tf_matches,
-        },
-    ]
+    results = [{**_result("FOXA1", "cnn", ["saliency", "filters"], "r"), "tf_matches": tf_matches}]
     table = recovery_table(results).set_index("source")
     assert not table.loc["saliency", "recovered"] and table.loc["saliency", "any_rank"]
     assert table.loc["saliency", "tf_rank"] == 19 and table.loc["saliency", "tf_q_value"] == 1e-4

@@ -200,3 +200,19 @@ def test_auto_learning_rate_and_precision(tmp_path, arch, lr, autocast):
         planted(200), arch=arch, out=tmp_path / "b", config={**config, "lr": 0.004}, verbose=False
     )
     assert json.loads((tmp_path / "b" / "config.json").read_text())["training"]["lr"] == 0.004
+
+
+def test_quickstart_panels_show_the_most_confident_positives(tmp_path):
+    from deepmotif.quickstart import _panel
+    from deepmotif.training.runs import read_run_data
+
+    runs = {}
+    for arch in ("cnn", "rnn"):
+        runs[arch] = tmp_path / arch
+        train(planted(200), arch=arch, out=runs[arch], config={"epochs": 1}, verbose=False)
+    _panel(runs, tmp_path / "figures", n=2)
+    test = read_run_data(runs["cnn"])
+    pos = np.nonzero(test.labels == 1)[0]
+    top = pos[np.argsort(-test.meta["scores"][pos], kind="stable")[:2]]
+    expected = {f"panel_{test.ids[i]}.png" for i in top}
+    assert {p.name for p in (tmp_path / "figures").glob("*.png")} == expected

@@ -263,12 +263,8 @@ def write_recovery(run_dirs, out, *, verbose: bool = True) -> pd.DataFrame:
     ):
         if summary.empty:
             continue
-        cols = list(summary.columns)
-        lines += [f"## {title}", "", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-        lines += [
-            "| " + " | ".join(str(v) for v in row) + " |" for row in summary.itertuples(index=False)
-        ]
-        lines.append("")
+        rows = [[str(v) for v in row] for row in summary.itertuples(index=False)]
+        lines += [f"## {title}", "", *markdown_table(list(summary.columns), rows), ""]
     with runs.atomic_path(Path(out) / "recovery.md") as tmp:
         tmp.write_text("\n".join(lines) + "\n")
     return table
@@ -367,6 +363,16 @@ def wide_table(table: pd.DataFrame, archs) -> pd.DataFrame:
     return wide
 
 
+def markdown_table(header: list[str], rows: list[list[str]], *, numeric: bool = False) -> list[str]:
+    """Lines of a Markdown table; with ``numeric`` every column but the first is right-aligned."""
+    align = ["---"] + ["---:" if numeric else "---"] * (len(header) - 1)
+    return [
+        "| " + " | ".join(map(str, header)) + " |",
+        "|" + "|".join(align) + "|",
+        *("| " + " | ".join(r) + " |" for r in rows),
+    ]
+
+
 def write_tables(table: pd.DataFrame, out, archs) -> None:
     """``benchmark.csv`` (long) and ``benchmark.md`` (wide, with means), atomically."""
     out = Path(out)
@@ -377,13 +383,12 @@ def write_tables(table: pd.DataFrame, out, archs) -> None:
     if wide.empty:
         lines.append("No finished runs.")
     else:
-        cols = list(wide.columns)
-        lines.append("| dataset | " + " | ".join(cols) + " |")
-        lines.append("|---|" + "---:|" * len(cols))
-        for name, row in wide.iterrows():
-            cells = ["" if pd.isna(v) else f"{v:.3f}" for v in row]
-            label = f"**{name}**" if name == "mean" else name
-            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        rows = [
+            [f"**{name}**" if name == "mean" else name]
+            + ["" if pd.isna(v) else f"{v:.3f}" for v in row]
+            for name, row in wide.iterrows()
+        ]
+        lines += markdown_table(["dataset", *wide.columns], rows, numeric=True)
         lines += [
             "",
             "DeepBind* and DeepBind: published test AUROC (Alipanahi et al. 2015, supplementary table),",

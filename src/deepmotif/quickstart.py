@@ -146,15 +146,21 @@ def comparison_table(run_dirs: dict) -> pd.DataFrame:
 
 
 def _markdown(table: pd.DataFrame) -> str:
-    lines = [
-        "| arch | AUROC | AUPRC | accuracy | n test | best epoch |",
-        "|---|---:|---:|---:|---:|---:|",
+    from deepmotif.benchmark import markdown_table
+
+    header = ["arch", "AUROC", "AUPRC", "accuracy", "n test", "best epoch"]
+    rows = [
+        [
+            r.arch,
+            f"{r.auroc:.3f}",
+            f"{r.auprc:.3f}",
+            f"{r.accuracy:.3f}",
+            str(r.n_test),
+            str(r.best_epoch),
+        ]
+        for r in table.itertuples()
     ]
-    for r in table.itertuples():
-        lines.append(
-            f"| {r.arch} | {r.auroc:.3f} | {r.auprc:.3f} | {r.accuracy:.3f} | {r.n_test} | {r.best_epoch} |"
-        )
-    return "\n".join(lines) + "\n"
+    return "\n".join(markdown_table(header, rows, numeric=True)) + "\n"
 
 
 def _explain_all(run_dirs: dict, out: Path, device, verbose: bool) -> dict:
@@ -197,21 +203,20 @@ def _panel(run_dirs: dict, folder: Path, n: int = 3) -> None:
     pos = np.nonzero(test.labels == 1)[0]
     if len(pos) == 0:
         return
-    i = pos[np.argmax(test.meta["scores"][pos])]
-    X = test.subset([i]).one_hot()
-    per_arch = {}
+    chosen = pos[np.argsort(-test.meta["scores"][pos], kind="stable")[:n]]
+    X = test.subset(chosen).one_hot()
+    maps = {}
     for arch, run in run_dirs.items():
         model, _ = load_run(run)
-        s = saliency(model, X)
-        t = temporal_scores(model, X)
-        per_arch[arch] = {
-            "saliency": s.saliency[0],
-            "forward": t.forward[0],
-            "backward": t.backward[0],
-        }
+        maps[arch] = (saliency(model, X), temporal_scores(model, X))
     folder.mkdir(parents=True, exist_ok=True)
-    fig = architecture_panel(test.sequences[i], per_arch, title=f"{test.ids[i]} (label 1)")
-    save_figure(fig, folder / f"panel_{test.ids[i]}", formats=("png", "svg"))
+    for j, i in enumerate(chosen):
+        per_arch = {
+            arch: {"saliency": s.saliency[j], "forward": t.forward[j], "backward": t.backward[j]}
+            for arch, (s, t) in maps.items()
+        }
+        fig = architecture_panel(test.sequences[i], per_arch, title=f"{test.ids[i]} (label 1)")
+        save_figure(fig, folder / f"panel_{test.ids[i]}", formats=("png", "svg"))
 
 
 def _motifs_all(run_dirs: dict, verbose: bool) -> dict:
