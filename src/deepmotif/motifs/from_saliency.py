@@ -7,9 +7,9 @@ Steps
 2. Attributions: gradient x input from :func:`deepmotif.explain.saliency`, projected onto the
    observed bases (summed over the four channels), one value per position.
 3. Seqlets, called by tangermeme: TF-MoDISco's caller :func:`tangermeme.seqlet.tfmodisco_seqlets`
-   by default, or :func:`tangermeme.seqlet.recursive_seqlets` (see :func:`call_seqlets`). On
-   the CNNs of seven ENCODE TFs both gave the same recoveries (docs/benchmarks-motifs.md);
-   the TF-MoDISco caller needs no numba compilation (the recursive caller's costs 10-30 s in
+   by default, or :func:`tangermeme.seqlet.recursive_seqlets` (see :func:`call_seqlets`). Neither
+   recovers more TFs on the ten ENCODE sets (BENCHMARKS.md, "Seqlet callers"); the TF-MoDISco
+   caller needs no numba compilation (the recursive caller's costs 10-30 s in
    every new process) and, with its wider seqlets, kept a weaker co-factor (SOX2 beside CTCF in
    a simulation) that the recursive caller's seqlets missed.
 4. Aggregation, one motif at a time, both strands:
