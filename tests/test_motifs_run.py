@@ -146,7 +146,6 @@ def _no_positive_right(tmp_path, source_run):
         ("release", "unknown JASPAR release '1999'"),
         ("tax-group", "unknown JASPAR taxonomic group 'martians'"),
         ("rnn-filters", "the filters source needs convolutions, and the rnn model has none"),
-        ("no-positives", "no positive sequence is correctly classified"),
         ("source", "unknown motif source 'kmers'"),
     ],
 )
@@ -165,9 +164,6 @@ def test_cli_bad_input_is_one_line(case, message, cnn_run, tmp_path, capsys):
     elif case == "rnn-filters":
         run = _rnn_run(tmp_path, cnn_run)
         extra = ["--source", "filters"]
-    elif case == "no-positives":
-        run = _no_positive_right(tmp_path, cnn_run)
-        extra = ["--source", "saliency"]
     elif case == "source":
         extra = ["--source", "saliency,kmers"]
     code = main(["motifs", str(run), "--out", str(tmp_path / "out"), *extra])
@@ -175,6 +171,16 @@ def test_cli_bad_input_is_one_line(case, message, cnn_run, tmp_path, capsys):
     assert code == 1
     assert message in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_no_correct_positive_is_no_motif_not_an_error(cnn_run, tmp_path, capsys):
+    run = _no_positive_right(tmp_path, cnn_run)
+    code = main(["motifs", str(run), "--out", str(tmp_path / "out"), "--source", "saliency"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "saliency: no motif found (no positive sequence is correctly classified" in captured.out
+    info = json.loads((tmp_path / "out" / "motifs.json").read_text())
+    assert info["motifs"] == [] and "correctly classified" in info["no_motif"]["saliency"]
 
 
 def test_default_sources_per_architecture():

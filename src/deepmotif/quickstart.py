@@ -6,8 +6,14 @@ Everything goes under one folder (default ``deepmotif-quickstart/``)::
     runs/<arch>/                         one run directory per architecture
     runs/<arch>/explain/                 saliency.npz, temporal.npz, optimize.npz and figures
     runs/<arch>/motifs/                  matches.tsv, motifs.meme, logos
-    comparison.csv, comparison.md        test AUROC / AUPRC / accuracy per architecture
+    comparison.csv, comparison.md        test AUROC / AUPRC / accuracy per architecture, and a
+                                         verdict on whether each architecture learnt
     figures/                             the three architectures side by side on test sequences
+
+Whatever each architecture learns, the quickstart finishes: an architecture that stayed at
+chance (or fell far behind the best) is named as such in the comparison, and a step that fails
+for one architecture (explaining it, extracting its motifs) is reported on one line while the
+others go on.
 """
 
 from __future__ import annotations
@@ -99,9 +105,11 @@ def run_quickstart(
         table.to_csv(tmp, index=False, float_format="%.4f")
     with runs.atomic_path(out / "comparison.md") as tmp:
         tmp.write_text(_markdown(table))
+    shown = table.drop(columns=["verdict", "plateau"])
     _say(
         "[3/5] test set comparison:\n"
-        + table.to_string(index=False, float_format=lambda v: f"{v:.3f}"),
+        + shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
+        + "".join(f"\n  {r.arch}: {r.verdict}" for r in table.itertuples() if r.verdict),
         verbose,
     )
 
@@ -112,6 +120,7 @@ def run_quickstart(
         "runs": run_dirs,
         "comparison": table,
         "planted": [f"{m.name} {m.matrix_id}" for m in sim.motifs.values()][: len(q["motifs"])],
+        "failures": {},
     }
     if explain:
         _say(
@@ -119,19 +128,66 @@ def run_quickstart(
             "optimizing a bound sequence per architecture ...",
             verbose,
         )
-        result["explain"] = _explain_all(run_dirs, out, device, verbose)
+        result["explain"] = _explain_all(run_dirs, out, device, verbose, result["failures"])
     if motifs:
         _say("[5/5] extracting motifs and matching them to JASPAR with Tomtom ...", verbose)
-        result["motifs"] = _motifs_all(run_dirs, verbose)
+        result["motifs"] = _motifs_all(run_dirs, verbose, result["failures"])
     result["seconds"] = time.perf_counter() - t0
     return result
 
 
+#: An architecture whose test AUROC is this far below the best one's is said to have fallen
+#: behind: its row then says more about its training than about the architecture.
+BEHIND = 0.1
+
+
+def verdicts(table: pd.DataFrame, history: dict | None = None) -> list[str]:
+    """One verdict per row of a comparison: "" when the architecture learnt, else why not.
+
+    ``table`` has ``arch``, ``auroc``, ``best_epoch`` and ``plateau`` columns.
+    """
+    best = table["auroc"].max()
+    leader = table.loc[table["auroc"].idxmax(), "arch"] if len(table) else None
+    out = []
+    for r in table.itertuples():
+        if bool(r.plateau):
+            out.append(
+                "did not learn: its validation AUROC never left chance (0.5 +/- 0.05); "
+                "its comparison is not meaningful"
+            )
+        elif best - r.auroc > BEHIND:
+            out.append(
+                f"fell behind: test AUROC {r.auroc:.3f}, {best - r.auroc:.3f} below the {leader}'s, "
+                f"best epoch {r.best_epoch}; it likely stopped early, so its row reflects its "
+                "training, not the architecture"
+            )
+        else:
+            out.append("")
+    return out
+
+
+def _step(failures: dict, arch: str, step: str, say: bool, fn, /, *args, **kwargs):
+    """Run one architecture's step; on failure say so on one line and return None."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:  # one architecture's failure must not end the quickstart
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        failures.setdefault(arch, []).append(f"{step}: {message}")
+        _say(f"  {arch}: {step} failed ({message}); going on with the others", say)
+        return None
+
+
 def comparison_table(run_dirs: dict) -> pd.DataFrame:
     """Test AUROC / AUPRC / accuracy per architecture from finished runs."""
+    from deepmotif.training.health import never_left_plateau
+
     rows = []
     for arch, run in run_dirs.items():
         m = runs.read_metrics(run)
+        plateau = m.get("plateau")
+        if plateau is None:  # runs written before metrics.json recorded it
+            history = pd.read_csv(Path(run) / runs.HISTORY)
+            plateau = never_left_plateau(history["valid_auroc"])
         rows.append(
             {
                 "arch": arch,
@@ -140,15 +196,18 @@ def comparison_table(run_dirs: dict) -> pd.DataFrame:
                 "accuracy": m["test"]["accuracy"],
                 "n_test": m["test"]["n"],
                 "best_epoch": m["best_epoch"],
+                "plateau": bool(plateau),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table["verdict"] = verdicts(table) if len(table) else []
+    return table
 
 
 def _markdown(table: pd.DataFrame) -> str:
     from deepmotif.benchmark import markdown_table
 
-    header = ["arch", "AUROC", "AUPRC", "accuracy", "n test", "best epoch"]
+    header = ["arch", "AUROC", "AUPRC", "accuracy", "n test", "best epoch", "verdict"]
     rows = [
         [
             r.arch,
@@ -157,13 +216,14 @@ def _markdown(table: pd.DataFrame) -> str:
             f"{r.accuracy:.3f}",
             str(r.n_test),
             str(r.best_epoch),
+            r.verdict or "learnt",
         ]
         for r in table.itertuples()
     ]
     return "\n".join(markdown_table(header, rows, numeric=True)) + "\n"
 
 
-def _explain_all(run_dirs: dict, out: Path, device, verbose: bool) -> dict:
+def _explain_all(run_dirs: dict, out: Path, device, verbose: bool, failures: dict) -> dict:
     from deepmotif.explain.run import explain_run
     from deepmotif.training.runs import read_run_data
 
@@ -174,7 +234,12 @@ def _explain_all(run_dirs: dict, out: Path, device, verbose: bool) -> dict:
         sel = np.arange(min(q["explain_n"], len(test)))
         (run / "explain").mkdir(parents=True, exist_ok=True)
         for method in ("saliency", "temporal", "optimize"):
-            explain_run(
+            _step(
+                failures,
+                arch,
+                f"explain --method {method}",
+                verbose,
+                explain_run,
                 run,
                 test if method != "optimize" else None,
                 method=method,
@@ -186,7 +251,7 @@ def _explain_all(run_dirs: dict, out: Path, device, verbose: bool) -> dict:
                 **(q["optimize"] if method == "optimize" else {}),
             )
         done[arch] = run / "explain"
-    _panel(run_dirs, out / "figures")
+    _step(failures, "all", "architecture panel", verbose, _panel, run_dirs, out / "figures")
     return done
 
 
@@ -219,16 +284,22 @@ def _panel(run_dirs: dict, folder: Path, n: int = 3) -> None:
         save_figure(fig, folder / f"panel_{test.ids[i]}", formats=("png", "svg"))
 
 
-def _motifs_all(run_dirs: dict, verbose: bool) -> dict:
+def _motifs_all(run_dirs: dict, verbose: bool, failures: dict) -> dict:
     from deepmotif.motifs.run import run_motifs
 
     best = {}
     for arch, run in run_dirs.items():
-        res = run_motifs(
+        res = _step(
+            failures,
+            arch,
+            "motifs",
+            verbose,
+            run_motifs,
             run,
             out=run / "motifs",
             verbose=verbose,
             options={"optimize": dict(QUICKSTART["optimize"])},
         )
-        best[arch] = res
+        if res is not None:
+            best[arch] = res
     return best

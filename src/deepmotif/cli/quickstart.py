@@ -38,17 +38,29 @@ def run(args) -> int:
     for arch, run_dir in res["runs"].items():
         print(f"  {arch:<15} {run_dir}/  (metrics.json, roc.png, explain/, motifs/)")
     print(f"  comparison      {out}/comparison.md")
+    for r in res["comparison"].itertuples():
+        if r.verdict:
+            print(f"  note: {r.arch} {r.verdict}")
     truth = ", ".join(res["planted"])
-    for arch, m in (res.get("motifs") or {}).items():
+    motifs = res.get("motifs") or {}
+    for arch in res["runs"]:
+        if arch not in motifs:
+            continue
+        m = motifs[arch]
         parts = []
         for source, row in (m.get("best") or {}).items():
-            if row:
+            if source in (m.get("no_motif") or {}):
+                parts.append(f"{source}: no motif found")
+            elif row:
                 parts.append(
                     f"{source}: {row['target_name']} ({row['target_id']}, q={row['q_value']:.2g})"
                 )
             else:
                 parts.append(f"{source}: no match")
         print(f"  best JASPAR match, {arch:<8} {'; '.join(parts)}   [planted: {truth}]")
+    for arch, problems in res.get("failures", {}).items():
+        for problem in problems:
+            print(f"  failed: {arch}: {problem}")
     if args.no_serve:
         print(f"dashboard: deepmotif dashboard {out}/runs")
         return 0

@@ -784,8 +784,19 @@ class RunStore:
             ``target_id, target_name, p_value, offset, orientation`` (best first, at most ``n``
             rows); ``attrs["query_pwm"]`` is the query (4, W) the offsets refer to and
             ``attrs["query_label"]`` says where it comes from.
+
+        Raises
+        ------
+        NoMotifFound
+            When ``deepmotif motifs`` recorded that class optimization found no motif in this
+            run (then a JASPAR match of the optimised input would be a match to noise).
         """
         opt = self.optimization(key)
+        reason = self.no_motif(key).get("optimize")
+        if reason:
+            from deepmotif.motifs.base import NoMotifFound
+
+            raise NoMotifFound(f"no motif found by class optimization ({reason})")
         try:
             table = self.motif_matches(key)
             pwms = self.motif_pwms(key)
@@ -819,6 +830,19 @@ class RunStore:
         if not path.is_file():
             raise DeepMotifError(f"{run.key}: no motifs/matches.tsv (run 'deepmotif motifs' on it)")
         return self._file(path, _read_matches)
+
+    def no_motif(self, key: str) -> dict:
+        """Sources of the run's ``deepmotif motifs`` results that found no motif: source -> why.
+
+        Empty when every source found some, or when the run has no (readable) ``motifs.json``.
+        """
+        run = self.run(key)
+        path = run.path / "motifs" / "motifs.json"
+        if not path.is_file():
+            return {}
+        info = self._file(path, _read_json_or_none)
+        reasons = info.get("no_motif") if isinstance(info, dict) else None
+        return {str(k): str(v) for k, v in reasons.items()} if isinstance(reasons, dict) else {}
 
     def motif_pwms(self, key: str) -> dict:
         """``motifs/motifs.meme`` of a run: motif name -> PWM (4, L)."""
@@ -1108,4 +1132,13 @@ def _read_matches(path: Path) -> pd.DataFrame:
 def _read_meme(path: Path) -> dict:
     from deepmotif.motifs.meme import read_meme
 
-    return {str(k).split()[0]: np.asarray(v, dtype=np.float32) for k, v in read_meme(path).items()}
+    motifs = read_meme(path, allow_empty=True)
+    return {str(k).split()[0]: np.asarray(v, dtype=np.float32) for k, v in motifs.items()}
+
+
+def _read_json_or_none(path: Path):
+    """A JSON file's content, or None when it is not readable JSON (e.g. hand-edited)."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None

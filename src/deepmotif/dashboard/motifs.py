@@ -57,6 +57,11 @@ def table_data(store, key: str) -> tuple[list[dict], list[dict]]:
     return rows, columns
 
 
+def no_motif_lines(reasons: dict) -> list[str]:
+    """One sentence per motif source that found nothing: ``"saliency: no motif found (why)"``."""
+    return [f"{source}: no motif found ({why})" for source, why in reasons.items()]
+
+
 def download_links(key: str):
     """Links to the run's ``motifs.meme`` and ``matches.tsv`` (served by the ``/download`` route)."""
     from dash import html
@@ -178,7 +183,15 @@ def register(app, store) -> None:
             rows, columns = table_data(store, key)
         except DeepMotifError as exc:
             return [], [], None, None, html.Div(str(exc), className="dm-alert dm-warn")
-        return rows, columns, None, download_links(key), None
+        lines = no_motif_lines(store.no_motif(key))
+        if not rows and not lines:
+            lines = ["no motif found"]
+        message = (
+            html.Div([html.Div(line) for line in lines], className="dm-alert dm-info")
+            if lines
+            else None
+        )
+        return rows, columns, None, download_links(key), message
 
     @app.callback(
         Output(ids.MO_DETAIL, "children"),

@@ -9,6 +9,7 @@ import numpy as np
 from deepmotif.dashboard import figures, ids
 from deepmotif.dashboard._safe import guarded
 from deepmotif.errors import DeepMotifError
+from deepmotif.motifs.base import NoMotifFound
 
 
 def logo_uri(store, pwm: np.ndarray, *, col_width: float = 0.24, height: float = 1.5) -> str:
@@ -87,6 +88,9 @@ def arch_card(store, run):
     try:
         matches = store.optimization_matches(run.key)
         query, label = matches.attrs["query_pwm"], matches.attrs["query_label"]
+    except NoMotifFound as exc:
+        matches, query, label = None, opt.pwm, "optimised input (no motif found in it)"
+        children.append(html.Div(str(exc), className="dm-alert dm-info"))
     except DeepMotifError as exc:
         matches, query, label = None, opt.pwm, "optimised input"
         children.append(html.Div(f"no JASPAR matches: {exc}", className="dm-alert dm-warn"))

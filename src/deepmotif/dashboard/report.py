@@ -17,7 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepmotif.dashboard.motifs import no_motif_lines
 from deepmotif.errors import DeepMotifError
+from deepmotif.motifs.base import NoMotifFound
 
 _CSS = """
 body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color:#1f2933;
@@ -260,6 +262,9 @@ def _optimization_block(store, run) -> str:
     try:
         matches = store.optimization_matches(run.key)
         query, label = matches.attrs["query_pwm"], matches.attrs["query_label"]
+    except NoMotifFound as exc:
+        matches, query, label = None, opt.pwm, "optimised input (no motif found in it)"
+        out.append(f"<p class='note'>{_esc(exc)}</p>")
     except DeepMotifError as exc:
         matches, query, label = None, opt.pwm, "optimised input"
         out.append(f"<p class='note'>no JASPAR matches: {_esc(exc)}</p>")
@@ -301,8 +306,13 @@ def _motif_block(store, run, n_rows: int) -> str:
     ]
     order = "q_value" if "q_value" in matches.columns else "p_value"
     top = matches.sort_values(order, kind="stable").head(n_rows)[cols]
+    empty = "".join(
+        f"<p class='note'>{_esc(msg)}</p>" for msg in no_motif_lines(store.no_motif(run.key))
+    )
+    if len(matches) == 0:
+        return f"<h4>{_esc(run.arch)}</h4>" + (empty or "<p class='note'>no motif found</p>")
     note = f"<p class='note'>{min(n_rows, len(matches))} of {len(matches)} matches, best first</p>"
-    return f"<h4>{_esc(run.arch)}</h4>{note}" + _table(
+    return f"<h4>{_esc(run.arch)}</h4>{note}{empty}" + _table(
         top,
         numeric={"p_value", "q_value"},
         integer={"offset"},

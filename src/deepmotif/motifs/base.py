@@ -6,10 +6,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from deepmotif.errors import DeepMotifError
 from deepmotif.motifs.pwm import information_content
 
 #: The extraction sources, in the order they are run and reported.
 SOURCES = ("optimize", "saliency", "filters")
+
+
+class NoMotifFound(DeepMotifError):
+    """A source has nothing to extract from (e.g. no correctly classified positive, or
+    attributions that are all zero). An ordinary outcome: :func:`~deepmotif.motifs.extract.
+    extract_motifs` records the reason and goes on with the other sources."""
 
 
 def motif_name(arch: str, source: str, k: int) -> str:

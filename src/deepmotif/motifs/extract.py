@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from deepmotif.errors import DeepMotifError
-from deepmotif.motifs.base import SOURCES, ExtractedMotif
+from deepmotif.motifs.base import SOURCES, ExtractedMotif, NoMotifFound
 
 __all__ = ["ExtractionResult", "extract_motifs", "resolve_sources"]
 
@@ -25,11 +25,15 @@ class ExtractionResult(NamedTuple):
         The sources that ran.
     seconds : dict of str -> float
         Wall time per source.
+    empty : dict of str -> str
+        For each source that found no motif, why (e.g. "no positive sequence is correctly
+        classified ..."); a source missing here found at least one.
     """
 
     motifs: list[ExtractedMotif]
     sources: list[str]
     seconds: dict
+    empty: dict
 
 
 def resolve_sources(sources: str | Sequence[str] | None, model) -> list[str]:
@@ -108,27 +112,40 @@ def extract_motifs(
         raise DeepMotifError(f"options for unknown source(s): {', '.join(sorted(unknown))}")
     motifs: list[ExtractedMotif] = []
     seconds: dict = {}
+    empty: dict = {}
     for source in chosen:
         t0 = time.perf_counter()
-        kw = dict(options.get(source, {}))
-        if source == "optimize":
-            from deepmotif.motifs.from_optimization import optimization_motifs
-
-            found = optimization_motifs(model, arch=arch, length=length or X.shape[-1], **kw)
-        elif source == "saliency":
-            from deepmotif.motifs.from_saliency import saliency_motifs
-
-            if scores is None:
-                from deepmotif.evaluation import predict
-
-                scores = predict(model, X)
-            found = saliency_motifs(model, X, labels, scores, arch=arch, **kw)
-        else:
-            from deepmotif.motifs.from_filters import filter_motifs
-
-            found = filter_motifs(model, X, labels, arch=arch, **kw)
+        try:
+            found = _extract_one(source, model, X, labels, scores, arch, length, options)
+        except NoMotifFound as exc:
+            found, empty[source] = [], str(exc)
+        if not found and source not in empty:
+            empty[source] = "no candidate passed the source's filters"
         seconds[source] = time.perf_counter() - t0
         motifs.extend(found)
         if verbose:
-            print(f"{source}: {len(found)} motif(s) in {seconds[source]:.1f} s", flush=True)
-    return ExtractionResult(motifs, chosen, seconds)
+            if found:
+                print(f"{source}: {len(found)} motif(s) in {seconds[source]:.1f} s", flush=True)
+            else:
+                print(f"{source}: no motif found ({empty[source]})", flush=True)
+    return ExtractionResult(motifs, chosen, seconds, empty)
+
+
+def _extract_one(source, model, X, labels, scores, arch, length, options) -> list[ExtractedMotif]:
+    """One source's motifs (raises :class:`NoMotifFound` when it has nothing to work on)."""
+    kw = dict(options.get(source, {}))
+    if source == "optimize":
+        from deepmotif.motifs.from_optimization import optimization_motifs
+
+        return optimization_motifs(model, arch=arch, length=length or X.shape[-1], **kw)
+    if source == "saliency":
+        from deepmotif.motifs.from_saliency import saliency_motifs
+
+        if scores is None:
+            from deepmotif.evaluation import predict
+
+            scores = predict(model, X)
+        return saliency_motifs(model, X, labels, scores, arch=arch, **kw)
+    from deepmotif.motifs.from_filters import filter_motifs
+
+    return filter_motifs(model, X, labels, arch=arch, **kw)

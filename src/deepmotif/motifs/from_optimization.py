@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from deepmotif.motifs.base import ExtractedMotif, motif_name
+from deepmotif.motifs.base import ExtractedMotif, NoMotifFound, motif_name
 from deepmotif.motifs.pwm import (
     align,
     informative_segments,
@@ -150,7 +150,8 @@ def optimization_motifs(
 
     Parameters
     ----------
-    model : DeepMotifModel
+    model : DeepMotifModel or None
+        None only with ``result`` (then the no-signal check below is skipped).
     arch : str, optional
         For the names (default ``model.arch``).
     length : int
@@ -168,6 +169,13 @@ def optimization_motifs(
     -------
     list of ExtractedMotif
         ``<arch>-optimize-<k>``, best supported first.
+
+    Raises
+    ------
+    NoMotifFound
+        When the optimisation did not raise the model's logit above its value on an all-uniform
+        input (a model whose output does not depend on its input): whatever the optimised
+        inputs hold then is the starting noise, not something the model prefers.
     """
     arch = arch or getattr(model, "arch", "model")
     if result is None:
@@ -179,6 +187,12 @@ def optimization_motifs(
         result = class_optimization(model, **kwargs)
     inputs = np.asarray(_numpy(result.inputs), dtype=np.float64)
     scores = np.asarray(_numpy(result.scores), dtype=np.float64).reshape(-1)
+    baseline = _uniform_logit(model, inputs.shape[-1]) if model is not None else -np.inf
+    if not np.isfinite(scores).any() or not np.nanmax(scores) > baseline + _MIN_GAIN:
+        raise NoMotifFound(
+            f"class optimisation did not raise the model's logit above its value on a uniform "
+            f"input ({baseline:.3g}): the model's output does not depend on its input"
+        )
     pwms = restart_pwms(inputs)
     order = np.argsort(-scores, kind="stable")
     segments = []
@@ -209,6 +223,23 @@ def optimization_motifs(
             )
         )
     return out
+
+
+#: Logit gain over the all-uniform input below which the optimisation is taken to have found
+#: nothing (far below any real preference: trained models gain several logits).
+_MIN_GAIN = 1e-3
+
+
+def _uniform_logit(model, length: int) -> float:
+    """The model's logit for an input of 0.25 everywhere (float32, on the model's device)."""
+    import torch
+
+    from deepmotif._device import model_on
+
+    device = next(model.parameters()).device
+    with torch.no_grad(), model_on(model, device, train=False) as m:
+        x = torch.full((1, 4, int(length)), 0.25, device=device)
+        return float(m(x).float().reshape(-1)[0].cpu())
 
 
 def _numpy(x):

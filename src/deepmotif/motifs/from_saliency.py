@@ -45,8 +45,8 @@ from collections import Counter
 
 import numpy as np
 
-from deepmotif.errors import DeepMotifError, DeepMotifWarning
-from deepmotif.motifs.base import ExtractedMotif, motif_name
+from deepmotif.errors import DeepMotifWarning
+from deepmotif.motifs.base import ExtractedMotif, NoMotifFound, motif_name
 from deepmotif.motifs.pwm import (
     information_content,
     normalize,
@@ -71,15 +71,15 @@ def correct_positives(labels, scores, *, max_sequences: int | None = None) -> np
 
     Raises
     ------
-    DeepMotifError
-        When no positive is correctly classified.
+    NoMotifFound
+        When no positive is correctly classified (a :class:`DeepMotifError`).
     """
     labels = np.asarray(labels).astype(int)
     scores = np.asarray(scores, dtype=np.float64)
     idx = np.nonzero((labels == 1) & (scores >= 0.5))[0]
     if len(idx) == 0:
         n_pos = int((labels == 1).sum())
-        raise DeepMotifError(
+        raise NoMotifFound(
             f"no positive sequence is correctly classified (score >= 0.5) among {n_pos} "
             "positives; the saliency source needs some (is the model trained?)"
         )
@@ -131,7 +131,7 @@ def call_seqlets(
 
         try:
             seqlets = tfmodisco_seqlets(X)
-        except (ValueError, ZeroDivisionError) as exc:
+        except (ValueError, ZeroDivisionError, RuntimeError) as exc:
             # tangermeme 1.6 fails when one sign of the attributions has no null values (e.g.
             # all-positive attributions of a barely trained model); the recursive caller copes
             warnings.warn(
@@ -368,8 +368,8 @@ def saliency_motifs(
 
     Raises
     ------
-    DeepMotifError
-        No positive correctly classified.
+    NoMotifFound
+        No positive correctly classified, or attributions that are all zero.
     """
     arch = arch or getattr(model, "arch", "model")
     X = np.asarray(X, dtype=np.float32)
@@ -386,6 +386,11 @@ def saliency_motifs(
     else:
         attr = np.asarray(attributions, dtype=np.float32)[idx]
     projected = (attr * Xc).sum(axis=1)
+    if not np.isfinite(projected).all() or not np.abs(projected).max() > 0:
+        raise NoMotifFound(
+            f"the attributions of the {len(idx)} correctly classified positives are all zero "
+            "(or not finite): the model's output does not depend on its input"
+        )
     called = call_seqlets(
         projected,
         method=seqlets,

@@ -29,7 +29,7 @@ import pandas as pd
 from deepmotif.errors import DeepMotifError, DeepMotifWarning
 from deepmotif.motifs.pwm import reverse_complement
 
-__all__ = ["MATCH_COLUMNS", "MotifDatabase", "load_database", "tomtom_matches"]
+__all__ = ["MATCH_COLUMNS", "MotifDatabase", "load_database", "rows_where", "tomtom_matches"]
 
 MATCH_COLUMNS = [
     "query",
@@ -47,6 +47,15 @@ MATCH_COLUMNS = [
     "target_consensus",
     "database",
 ]
+
+
+def rows_where(table: pd.DataFrame, flags) -> pd.DataFrame:
+    """The rows of ``table`` whose flag is true (one flag per row).
+
+    ``table[[...]]`` with a Python list selects *columns* when the list is empty, so an empty
+    match table would lose its columns; a boolean array always selects rows.
+    """
+    return table[np.fromiter(flags, dtype=bool, count=len(table))]
 
 
 @dataclass(eq=False)

@@ -145,12 +145,16 @@ def _check_layout(path: str, text: str) -> None:
         raise DeepMotifError(f"{path}: not a MEME motif file (no 'MOTIF' line found)")
 
 
-def read_meme(path) -> dict[str, np.ndarray]:
+def read_meme(path, *, allow_empty: bool = False) -> dict[str, np.ndarray]:
     """Read a MEME-format motif file with :func:`memelite.io.read_meme`.
 
     Parameters
     ----------
     path : str or Path
+    allow_empty : bool
+        Accept a file with a MEME header and no motif (what :func:`write_meme` writes for a
+        run whose sources found none) and return ``{}``. A motif database must hold motifs,
+        so this is off by default.
 
     Returns
     -------
@@ -175,6 +179,8 @@ def read_meme(path) -> dict[str, np.ndarray]:
             text = fh.read()
     except UnicodeDecodeError as exc:
         raise DeepMotifError(f"{path}: not a text MEME file ({exc.reason})") from exc
+    if allow_empty and text.startswith("MEME version") and not re.search(r"^MOTIF", text, re.M):
+        return {}
     _check_layout(path, text)
     keys = [" ".join(line[5:].split()) for line in text.splitlines() if line.startswith("MOTIF")]
     dupes = sorted({k for k in keys if keys.count(k) > 1})

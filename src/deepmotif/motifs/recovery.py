@@ -36,6 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from deepmotif.errors import DeepMotifError
+from deepmotif.motifs.match import rows_where
 
 __all__ = [
     "RESULTS_FILE",
@@ -162,7 +163,7 @@ def recovery(
     if not tf:
         return out
     hits = matches[(matches["rank"] <= top_k) & (matches["q_value"] < q_threshold)]
-    exact = hits[[same_tf(n, tf) for n in hits["target_name"]]]
+    exact = rows_where(hits, (same_tf(n, tf) for n in hits["target_name"]))
     if len(exact):
         best = exact.sort_values(["q_value", "rank"], kind="stable").iloc[0]
         out.update(
@@ -237,7 +238,7 @@ def recovery_table(
         sources = list(res["sources"]) or sorted({_source_of(q) for q in matches["query"]})
         per = []
         for source in sources:
-            sub = matches[[_source_of(q) == source for q in matches["query"]]]
+            sub = rows_where(matches, (_source_of(q) == source for q in matches["query"]))
             r = recovery(sub, res["tf"], top_k=top_k, q_threshold=q_threshold, tf_matches=tfm)
             per.append(r)
             rows.append({"tf": res["tf"], "arch": res["arch"], "source": source, **r,

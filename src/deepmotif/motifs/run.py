@@ -7,7 +7,8 @@ Output directory (``out``)::
     motifs.json    run, arch, known TF, sources, database (JASPAR release, collection,
                    taxonomic group, or the MEME file), each motif's statistics, the best match
                    per source, the known TF's best rank per motif over all targets
-                   (``tf_matches``), and the time taken by each step
+                   (``tf_matches``), why a source found no motif (``no_motif``: source ->
+                   reason; absent sources found some), and the time taken by each step
     <motif>.png    each motif's logo above its best match's logo, in the matching orientation
                    (the motif alone when it has no match)
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from deepmotif.errors import DeepMotifError, check_positive_int
+from deepmotif.motifs.match import rows_where
 
 __all__ = ["OUTPUT_FILES", "run_motifs"]
 
@@ -65,7 +67,7 @@ def _tf_matches(every, tf: str) -> dict:
     """Per motif, the best-ranked database matrix naming ``tf`` among all targets."""
     from deepmotif.motifs.recovery import same_tf
 
-    hits = every[[same_tf(n, tf) for n in every["target_name"]]]
+    hits = rows_where(every, (same_tf(n, tf) for n in every["target_name"]))
     out = {}
     for query, rows in hits.groupby("query", sort=False):
         row = rows.sort_values("rank").iloc[0]
@@ -83,7 +85,7 @@ def _best_per_source(matches, motifs, sources) -> dict:
     best = {}
     by_name = {m.name: m.source for m in motifs}
     for source in sources:
-        sub = matches[[by_name.get(q) == source for q in matches["query"]]]
+        sub = rows_where(matches, (by_name.get(q) == source for q in matches["query"]))
         if len(sub) == 0:
             best[source] = None
             continue
@@ -144,7 +146,8 @@ def run_motifs(
         ``best`` (source -> best match row as a dict, or None), ``matches`` (DataFrame),
         ``motifs`` (list of ExtractedMotif), ``run``, ``arch``, ``tf`` (known TF or None),
         ``tf_in_database``, ``tf_matches`` (motif -> the best-ranked matrix naming the known
-        TF among all targets: ``rank, target_id, target_name, p_value, q_value``), ``sources``, ``database`` (provenance), ``timings`` (seconds:
+        TF among all targets: ``rank, target_id, target_name, p_value, q_value``), ``no_motif``
+        (source -> why it found no motif), ``sources``, ``database`` (provenance), ``timings`` (seconds:
         ``extract_<source>``, ``extract``, ``match``, ``figures``), ``out``, ``files``.
     """
     from deepmotif.evaluation import predict
@@ -236,14 +239,17 @@ def run_motifs(
         "motifs": [m.summary() for m in ext.motifs],
         "best": best,
         "tf_matches": tf_matches,
+        "no_motif": dict(ext.empty),
         "timings": timings,
     }
     write_json(out / "motifs.json", info)
     files.append(str(out / "motifs.json"))
     if verbose:
         for source, row in best.items():
-            if row is None:
-                print(f"{source}: no motif", flush=True)
+            if source in ext.empty:
+                print(f"{source}: no motif found", flush=True)
+            elif row is None:
+                print(f"{source}: no database match", flush=True)
             else:
                 print(
                     f"{source}: best match {row['target_name']} ({row['target_id']}) for "
@@ -260,6 +266,7 @@ def run_motifs(
         "tf": tf,
         "tf_in_database": info["tf_in_database"],
         "tf_matches": tf_matches,
+        "no_motif": dict(ext.empty),
         "sources": chosen,
         "database": database.info,
         "timings": timings,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import shutil
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +26,12 @@ from deepmotif._device import (
     training_threads,
 )
 from deepmotif.data.dataset import SequenceDataset
-from deepmotif.errors import DeepMotifError
+from deepmotif.errors import DeepMotifError, DeepMotifWarning
 from deepmotif.evaluation import binary_metrics, curves, predict
 from deepmotif.models import build_model, resolve_model_config
 from deepmotif.training import runs
 from deepmotif.training.config import resolve_lr, resolve_train_config
+from deepmotif.training.health import PLATEAU_ADVICE, PLATEAU_MARGIN, never_left_plateau
 
 
 @dataclass
@@ -453,6 +455,14 @@ def _finish_run(out: Path, model, splits, history: list[dict], best_epoch: int) 
         save_figure(curve_figure(results, kind, title=f"{model.arch} {kind.upper()}"), out / kind)
     metrics["best_epoch"] = best_epoch
     metrics["epochs_run"] = len(history)
+    metrics["plateau"] = never_left_plateau(h["valid_auroc"] for h in history)
+    if metrics["plateau"]:
+        warnings.warn(
+            f"{out}: the validation AUROC never left {0.5 - PLATEAU_MARGIN:.2f}-"
+            f"{0.5 + PLATEAU_MARGIN:.2f} (chance): the model did not learn; {PLATEAU_ADVICE}",
+            DeepMotifWarning,
+            stacklevel=3,
+        )
     runs.write_json(out / runs.METRICS, metrics)
     (out / runs.CHECKPOINT).unlink(missing_ok=True)
     return metrics

@@ -1,0 +1,47 @@
+"""Did a run learn? A start-up plateau detector over a run's validation history.
+
+A recurrent model can sit at chance for its first epochs and, when early stopping ends it
+there, the run looks finished but has learnt nothing: its test AUROC then says something about
+the optimiser, not about the architecture. :func:`never_left_plateau` names such a run from its
+history alone, so the CLI, ``metrics.json``, the quickstart and the dashboard can say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+__all__ = ["PLATEAU_MARGIN", "PLATEAU_ADVICE", "never_left_plateau"]
+
+#: A run never left its start-up plateau when every validation AUROC lies within this margin
+#: of chance (0.5).
+PLATEAU_MARGIN = 0.05
+
+#: What to try when a run never left its plateau.
+PLATEAU_ADVICE = (
+    "train longer with more patience (--epochs, --patience), try another --seed, or lower --lr"
+)
+
+
+def never_left_plateau(valid_aurocs: Iterable[float], *, margin: float = PLATEAU_MARGIN) -> bool:
+    """True when every validation AUROC of a run lies within ``margin`` of 0.5.
+
+    Parameters
+    ----------
+    valid_aurocs : iterable of float
+        One validation AUROC per epoch (NaN entries, e.g. a one-class validation split, are
+        ignored).
+    margin : float
+        Half-width of the chance band.
+
+    Returns
+    -------
+    bool
+        False for an empty or all-NaN history (nothing to judge).
+    """
+    values = np.asarray(list(valid_aurocs), dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return False
+    return bool(np.all(np.abs(values - 0.5) <= margin))
