@@ -249,7 +249,7 @@ def test_a_model_that_cannot_take_the_length(runs, tmp_path, monkeypatch):
             return self.conv(x).amax(dim=(1, 2))
 
     monkeypatch.setattr(
-        "deepmotif.training.runs.load_run",
+        "deepmotif.rundir.load_run",
         lambda path: (Valid().eval(), {"arch": "valid", "data": {}}),
     )
     with pytest.raises(DeepMotifError, match="cannot take these 24 bp sequences"):

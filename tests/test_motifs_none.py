@@ -58,8 +58,8 @@ def silent_results(silent, tmp_path_factory):
 
 
 def _model(run):
+    from deepmotif.rundir import read_run_data
     from deepmotif.training import load_run
-    from deepmotif.training.runs import read_run_data
 
     model, config = load_run(run)
     test = read_run_data(run)

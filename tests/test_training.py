@@ -13,8 +13,8 @@ import pytest
 
 from deepmotif.data.dataset import SequenceDataset
 from deepmotif.errors import DeepMotifError
+from deepmotif.rundir import run_is_finished
 from deepmotif.training import load_run, train
-from deepmotif.training.runs import run_is_finished
 
 MOTIF = "TTGACGTCAA"
 
@@ -69,7 +69,7 @@ def test_learns_planted_motif_and_writes_run(tmp_path, arch):
     assert set(metrics["test"]) >= {"auroc", "auprc", "accuracy", "n"}
     # the stored test predictions are the loaded model's
     from deepmotif.evaluation import predict
-    from deepmotif.training.runs import read_run_data
+    from deepmotif.rundir import read_run_data
 
     test = read_run_data(run)
     np.testing.assert_allclose(predict(model, test.one_hot()), test.meta["scores"], atol=1e-5)
@@ -204,7 +204,7 @@ def test_auto_learning_rate_and_precision(tmp_path, arch, lr, autocast):
 
 def test_quickstart_panels_show_the_most_confident_positives(tmp_path):
     from deepmotif.quickstart import _panel
-    from deepmotif.training.runs import read_run_data
+    from deepmotif.rundir import read_run_data
 
     runs = {}
     for arch in ("cnn", "rnn"):

@@ -21,7 +21,7 @@ __all__ = [
 
 def __getattr__(name: str):
     if name == "load_run":
-        from deepmotif.training.runs import load_run
+        from deepmotif.rundir import load_run
 
         return load_run
     if name == "read_dataset":

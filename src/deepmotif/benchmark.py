@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepmotif import rundir as runs
+from deepmotif.archs import ARCHS
 from deepmotif.errors import DeepMotifError
-from deepmotif.training import runs
 
 _SUPPORTED = re.compile(r"\.(fa|fasta|fna|seq|data|csv|tsv)(\.gz)?$", re.IGNORECASE)
 _DEEPBIND_TRAIN = re.compile(r"^(?P<name>.+)_AC\.seq(\.gz)?$")
@@ -145,7 +146,7 @@ def run_benchmark(
     data_dir,
     out,
     *,
-    archs=("cnn", "rnn", "cnn-rnn"),
+    archs=ARCHS,
     datasets: list[str] | None = None,
     config: dict | None = None,
     jobs: int = 1,
@@ -180,7 +181,6 @@ def run_benchmark(
     pandas.DataFrame
         One row per dataset x architecture (the content of ``benchmark.csv``).
     """
-    from deepmotif.models import ARCHS
     from deepmotif.training.config import resolve_train_config
 
     for a in archs:
@@ -243,9 +243,9 @@ def write_recovery(run_dirs, out, *, verbose: bool = True) -> pd.DataFrame:
 
     done = []
     for run in tqdm(run_dirs, desc="motifs", unit="run", disable=not verbose):
-        if not (Path(run) / "motifs" / "motifs.json").is_file():
+        if not runs.motif_file(run, runs.MOTIFS_JSON).is_file():
             try:
-                run_motifs(run, out=Path(run) / "motifs", verbose=False)
+                run_motifs(run, out=runs.motifs_dir(run), verbose=False)
             except DeepMotifError as exc:  # e.g. no correctly classified positive
                 warnings.warn(f"{run}: no motifs ({exc})", DeepMotifWarning, stacklevel=2)
                 continue

@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepmotif import rundir as runs
+from deepmotif.archs import ARCHS
 from deepmotif.errors import DeepMotifError
-from deepmotif.training import runs
 
 #: The quickstart's data and training settings (small enough for under 5 minutes on 2 CPU cores).
 QUICKSTART = {
@@ -35,7 +36,7 @@ QUICKSTART = {
     "length": 101,
     "decoys": 2,
     "seed": 0,
-    "archs": ["cnn", "rnn", "cnn-rnn"],
+    "archs": list(ARCHS),
     # lr per architecture: 3e-3 lets the CNN converge within 15 epochs; the recurrent models
     # use the reference's 1e-2 (docs/training.md)
     "training": {"epochs": 15, "patience": 3, "batch_size": 128},
@@ -225,14 +226,14 @@ def _markdown(table: pd.DataFrame) -> str:
 
 def _explain_all(run_dirs: dict, out: Path, device, verbose: bool, failures: dict) -> dict:
     from deepmotif.explain.run import explain_run
-    from deepmotif.training.runs import read_run_data
+    from deepmotif.rundir import read_run_data
 
     q = QUICKSTART
     done = {}
     for arch, run in run_dirs.items():
         test = read_run_data(run)
         sel = np.arange(min(q["explain_n"], len(test)))
-        (run / "explain").mkdir(parents=True, exist_ok=True)
+        (run / runs.EXPLAIN_DIR).mkdir(parents=True, exist_ok=True)
         for method in ("saliency", "temporal", "optimize"):
             _step(
                 failures,
@@ -243,14 +244,14 @@ def _explain_all(run_dirs: dict, out: Path, device, verbose: bool, failures: dic
                 run,
                 test if method != "optimize" else None,
                 method=method,
-                out=run / "explain" / f"{method}.npz",
-                figures=run / "explain" / "figures",
+                out=runs.explain_file(run, method),
+                figures=run / runs.EXPLAIN_FIGURES,
                 select=None if method == "optimize" else list(sel),
                 device=device,
                 verbose=verbose,
                 **(q["optimize"] if method == "optimize" else {}),
             )
-        done[arch] = run / "explain"
+        done[arch] = run / runs.EXPLAIN_DIR
     _step(failures, "all", "architecture panel", verbose, _panel, run_dirs, out / "figures")
     return done
 
@@ -260,8 +261,7 @@ def _panel(run_dirs: dict, folder: Path, n: int = 3) -> None:
     from deepmotif.explain import saliency, temporal_scores
     from deepmotif.plots.curves import save_figure
     from deepmotif.plots.explain import architecture_panel
-    from deepmotif.training import load_run
-    from deepmotif.training.runs import read_run_data
+    from deepmotif.rundir import load_run, read_run_data
 
     first = next(iter(run_dirs.values()))
     test = read_run_data(first)
@@ -296,7 +296,7 @@ def _motifs_all(run_dirs: dict, verbose: bool, failures: dict) -> dict:
             verbose,
             run_motifs,
             run,
-            out=run / "motifs",
+            out=runs.motifs_dir(run),
             verbose=verbose,
             options={"optimize": dict(QUICKSTART["optimize"])},
         )

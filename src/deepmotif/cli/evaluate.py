@@ -29,8 +29,8 @@ def run(args) -> int:
     import json
 
     from deepmotif.cli._data import dataset_from_args
-    from deepmotif.training.evaluate import evaluate_run
-    from deepmotif.training.runs import read_config
+    from deepmotif.evaluation import evaluate_run
+    from deepmotif.rundir import read_config
 
     config = read_config(args.run_dir)
     ds = dataset_from_args(args, args.data, length=args.length or config["data"].get("length"))

@@ -76,7 +76,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from deepmotif.errors import DeepMotifError
     from deepmotif.explain.run import explain_run
-    from deepmotif.training.runs import read_config
+    from deepmotif.rundir import read_config
 
     config = read_config(args.run_dir)
     if args.data is not None and args.run_data:

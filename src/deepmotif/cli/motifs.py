@@ -53,7 +53,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from deepmotif.motifs.run import run_motifs
-    from deepmotif.training.runs import read_config
+    from deepmotif.rundir import read_config
 
     config = read_config(args.run_dir)
     data = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from deepmotif.archs import ARCHS
 from deepmotif.cli._common import fraction, nonneg_int, positive_float, positive_int
 
 ORDER = 30
@@ -19,7 +20,7 @@ def register(sub) -> None:
     )
     p.add_argument("train", metavar="TRAIN", help="training sequences (any supported format)")
     p.add_argument("--test", metavar="TEST", help="held-out test file (otherwise a seeded split)")
-    p.add_argument("--arch", choices=["cnn", "rnn", "cnn-rnn"], help="architecture (default: cnn)")
+    p.add_argument("--arch", choices=ARCHS, help="architecture (default: cnn)")
     p.add_argument("--out", required=True, metavar="RUN", help="run directory to create")
     p.add_argument("--epochs", type=positive_int, help="maximum epochs (default 30)")
     p.add_argument("--batch-size", type=positive_int, help="batch size (default 256)")

@@ -38,9 +38,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepmotif.archs import ARCHS
 from deepmotif.errors import DeepMotifError
 
-ARCH_ORDER = ("cnn", "rnn", "cnn-rnn")
+ARCH_ORDER = ARCHS
 DNA = "ACGTN"
 #: Files a browser may download from a run, relative to the run directory (nothing else is served).
 DOWNLOADABLE = {
@@ -366,7 +367,7 @@ class RunStore:
         return runs, problems, reference
 
     def _read_info(self, path: Path) -> RunInfo:
-        from deepmotif.training import runs as run_files
+        from deepmotif import rundir as run_files
 
         config: dict = {}
         try:
@@ -569,7 +570,7 @@ class RunStore:
     # ---------------------------------------------------------------- models and explanations
     def model(self, key: str):
         """The run's model (loaded once, CPU, eval mode; never unpickles)."""
-        from deepmotif.training import load_run
+        from deepmotif.rundir import load_run
 
         run = self.run(key)
         if not run.finished:

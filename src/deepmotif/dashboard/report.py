@@ -394,8 +394,8 @@ def write_report(
     Path
         ``out``.
     """
+    from deepmotif.atomic import atomic_path
     from deepmotif.dashboard.data import RunStore
-    from deepmotif.training.runs import atomic_path
 
     out = Path(out)
     if out.is_dir():

@@ -43,7 +43,6 @@ import gzip
 import io
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepmotif.atomic import write_bytes
 from deepmotif.data.dataset import SequenceDataset
 from deepmotif.errors import DeepMotifError, check, check_positive_int
 from deepmotif.jaspar import Motif
@@ -636,22 +636,6 @@ def check_output(path: str | os.PathLike, *, force: bool = False) -> tuple[Path,
     return fasta, truth
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _fasta_bytes(dataset: SequenceDataset, compress: bool) -> bytes:
     text = "".join(
         f">{i} {int(y)}\n{s}\n" for i, s, y in zip(dataset.ids, dataset.sequences, dataset.labels)
@@ -686,6 +670,6 @@ def write_simulation(
     fasta, truth = check_output(path, force=force)
     fasta.parent.mkdir(parents=True, exist_ok=True)
     compress = fasta.name.lower().endswith(".gz")
-    _atomic_write(fasta, _fasta_bytes(sim.dataset, compress))
-    _atomic_write(truth, sim.sites.to_csv(sep="\t", index=False).encode("utf-8"))
+    write_bytes(fasta, _fasta_bytes(sim.dataset, compress))
+    write_bytes(truth, sim.sites.to_csv(sep="\t", index=False).encode("utf-8"))
     return fasta, truth

@@ -31,15 +31,13 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from deepmotif.errors import DeepMotifError, DeepMotifWarning
+from deepmotif.rundir.npz import NpzStream
 
 METHODS = ("saliency", "temporal", "optimize")
 #: Sequences explained per chunk when streaming.
@@ -98,71 +96,6 @@ def _safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:80] or "seq"
 
 
-class _NpzStream:
-    """Arrays appended chunk by chunk to ``.npy`` files in a temporary folder, then zipped."""
-
-    def __init__(self, out: Path):
-        self.out = out
-        self.tmpdir = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-        self.files: dict[str, object] = {}
-        self.shapes: dict[str, tuple] = {}
-        self.done: dict[str, int] = {}
-
-    def open(self, key: str, shape: tuple, dtype) -> None:
-        fh = open(self.tmpdir / f"{key}.npy", "wb")
-        np.lib.format.write_array_header_2_0(
-            fh,
-            {
-                "descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
-                "fortran_order": False,
-                "shape": tuple(shape),
-            },
-        )
-        self.files[key] = fh
-        self.shapes[key] = (tuple(shape), np.dtype(dtype))
-        self.done[key] = 0
-
-    def append(self, key: str, chunk: np.ndarray) -> None:
-        shape, dtype = self.shapes[key]
-        chunk = np.ascontiguousarray(chunk, dtype=dtype)
-        if chunk.shape[1:] != shape[1:]:
-            raise ValueError(f"{key}: chunk shape {chunk.shape} does not fit {shape}")
-        self.files[key].write(chunk.tobytes())
-        self.done[key] += chunk.shape[0]
-
-    def put(self, key: str, array) -> None:
-        array = np.asarray(array)
-        with open(self.tmpdir / f"{key}.npy", "wb") as fh:
-            np.lib.format.write_array(fh, array, allow_pickle=False)
-
-    def finish(self) -> None:
-        for key, fh in self.files.items():
-            fh.close()
-            if self.done[key] != self.shapes[key][0][0]:
-                raise RuntimeError(
-                    f"{key}: wrote {self.done[key]} rows of {self.shapes[key][0][0]}"
-                )
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=self.out.parent)
-        os.close(fd)
-        try:
-            with zipfile.ZipFile(
-                tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True
-            ) as zf:
-                for path in sorted(self.tmpdir.glob("*.npy")):
-                    zf.write(path, arcname=path.name)
-            os.replace(tmp, self.out)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            self.close()
-
-    def close(self) -> None:
-        for fh in self.files.values():
-            if not fh.closed:
-                fh.close()
-        shutil.rmtree(self.tmpdir, ignore_errors=True)
-
-
 def _check_out(out: Path, force: bool) -> None:
     if out.suffix != ".npz":
         raise DeepMotifError(f"--out {out}: expected a file name ending in .npz")
@@ -198,7 +131,7 @@ def explain_run(
     Parameters
     ----------
     run_dir : str or Path
-        A finished run directory (see :mod:`deepmotif.training.runs`).
+        A finished run directory (see :mod:`deepmotif.rundir`).
     data : SequenceDataset or None
         The sequences; ``None`` = the run's own test set (``test.tsv``). Ignored by
         ``optimize``, which needs no sequences.
@@ -229,7 +162,7 @@ def explain_run(
         ``out``, ``method``, ``n`` (sequences explained), ``length``, ``keys`` (written to the
         npz), ``figures`` (paths written), ``seconds``.
     """
-    from deepmotif.training.runs import load_run, read_run_data
+    from deepmotif.rundir import load_run, read_run_data
 
     t0 = time.perf_counter()
     if method not in METHODS:
@@ -296,7 +229,7 @@ def explain_run(
     _probe(model, L, config)
 
     N = len(index)
-    stream = _NpzStream(out)
+    stream = NpzStream(out)
     keys = ["method", "ids", "labels"]
     try:
         stream.put("method", np.array(method))
@@ -466,7 +399,7 @@ def _optimize(
         random_state=random_state,
         verbose=verbose,
     )
-    stream = _NpzStream(out)
+    stream = NpzStream(out)
     try:
         stream.put("method", np.array("optimize"))
         stream.put("ids", np.array([], dtype=str))

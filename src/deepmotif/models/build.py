@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from deepmotif.archs import ARCHS
 from deepmotif.errors import DeepMotifError
 from deepmotif.models.heads import ClassificationHead
 from deepmotif.models.network import DeepMotifModel
 from deepmotif.models.trunks import BiLSTMTrunk, CNNTrunk, ConvBiLSTMTrunk
-
-ARCHS = ("cnn", "rnn", "cnn-rnn")
 
 #: Defaults from Lanchantin et al. (PSB 2017). ``dropout`` (0.5, the paper's) is the head's;
 #: ``conv_dropout`` is an extra dropout after each pooled convolution block, off by default: at

@@ -53,7 +53,7 @@ def write_meme(path, motifs: Mapping[str, np.ndarray] | Sequence, *, background=
     background : array-like of 4 floats, optional
         Background letter frequencies written in the header (default uniform).
     """
-    from deepmotif.training.runs import atomic_path
+    from deepmotif.atomic import atomic_path
 
     items = _items(motifs)
     names = [n for n, _, _ in items]

@@ -37,6 +37,7 @@ import pandas as pd
 
 from deepmotif.errors import DeepMotifError
 from deepmotif.motifs.match import rows_where
+from deepmotif.rundir.layout import MOTIFS_JSON, MOTIFS_MATCHES, motifs_dir
 
 __all__ = [
     "RESULTS_FILE",
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 #: The summary file :func:`deepmotif.motifs.run.run_motifs` writes beside matches.tsv.
-RESULTS_FILE = "motifs.json"
+RESULTS_FILE = MOTIFS_JSON
 
 
 def name_parts(name: str) -> list[str]:
@@ -80,7 +81,7 @@ def same_stem(target_name: str, tf: str) -> bool:
 
 def known_tf(run_dir) -> str | None:
     """The TF a run's training data came from, or None when unknown (see the module docstring)."""
-    from deepmotif.training.runs import read_config
+    from deepmotif.rundir import read_config
 
     config = read_config(run_dir)
     train = ((config.get("data") or {}).get("train")) or {}
@@ -190,10 +191,10 @@ def _load_result(item) -> dict:
             "tf_matches": item.get("tf_matches") or {},
         }
     path = Path(item)
-    for candidate in (path, path / "motifs"):
-        if (candidate / RESULTS_FILE).is_file() and (candidate / "matches.tsv").is_file():
+    for candidate in (path, motifs_dir(path)):
+        if (candidate / RESULTS_FILE).is_file() and (candidate / MOTIFS_MATCHES).is_file():
             info = json.loads((candidate / RESULTS_FILE).read_text())
-            matches = pd.read_csv(candidate / "matches.tsv", sep="\t", dtype={"query": str})
+            matches = pd.read_csv(candidate / MOTIFS_MATCHES, sep="\t", dtype={"query": str})
             return {
                 "matches": matches,
                 "tf": info.get("tf"),

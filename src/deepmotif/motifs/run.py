@@ -23,10 +23,11 @@ import numpy as np
 
 from deepmotif.errors import DeepMotifError, check_positive_int
 from deepmotif.motifs.match import rows_where
+from deepmotif.rundir.layout import MOTIF_FILES, MOTIFS_JSON, MOTIFS_MATCHES, MOTIFS_MEME
 
 __all__ = ["OUTPUT_FILES", "run_motifs"]
 
-OUTPUT_FILES = ("motifs.meme", "matches.tsv", "motifs.json")
+OUTPUT_FILES = MOTIF_FILES
 _PNG = re.compile(r".+-(optimize|saliency|filters)-\d+\.png$")
 
 
@@ -52,7 +53,7 @@ def _read_data(data, config: dict, run_dir):
     from deepmotif.data.dataset import SequenceDataset
 
     if data is None:
-        from deepmotif.training.runs import read_run_data
+        from deepmotif.rundir import read_run_data
 
         return read_run_data(run_dir)
     if isinstance(data, SequenceDataset):
@@ -155,7 +156,7 @@ def run_motifs(
     from deepmotif.motifs.match import load_database, tomtom_matches
     from deepmotif.motifs.meme import as_written, write_meme
     from deepmotif.motifs.recovery import known_tf, same_tf
-    from deepmotif.training.runs import load_run, write_json
+    from deepmotif.rundir import load_run, write_json
 
     t_start = time.perf_counter()
     top_k = check_positive_int("top_k", top_k)
@@ -205,12 +206,12 @@ def run_motifs(
         for f in out.iterdir():
             if _PNG.match(f.name):
                 f.unlink()
-    from deepmotif.training.runs import atomic_path
+    from deepmotif.rundir import atomic_path
 
-    write_meme(out / "motifs.meme", ext.motifs)
-    with atomic_path(out / "matches.tsv") as tmp:
+    write_meme(out / MOTIFS_MEME, ext.motifs)
+    with atomic_path(out / MOTIFS_MATCHES) as tmp:
         matches.to_csv(tmp, sep="\t", index=False)
-    files = [str(out / "motifs.meme"), str(out / "matches.tsv")]
+    files = [str(out / MOTIFS_MEME), str(out / MOTIFS_MATCHES)]
 
     t0 = time.perf_counter()
     if figures:
@@ -242,8 +243,8 @@ def run_motifs(
         "no_motif": dict(ext.empty),
         "timings": timings,
     }
-    write_json(out / "motifs.json", info)
-    files.append(str(out / "motifs.json"))
+    write_json(out / MOTIFS_JSON, info)  # last: marks the results complete
+    files.append(str(out / MOTIFS_JSON))
     if verbose:
         for source, row in best.items():
             if source in ext.empty:

@@ -60,7 +60,7 @@ def history_figure(history, title: str = ""):
 
 def save_figure(fig, path_stem, formats=("png",)) -> list[str]:
     """Write ``fig`` as ``<path_stem>.<fmt>`` for every format (atomically) and close it."""
-    from deepmotif.training.runs import atomic_path
+    from deepmotif.atomic import atomic_path
 
     written = []
     for fmt in formats:

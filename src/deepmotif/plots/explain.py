@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
+from deepmotif.archs import ARCHS  # noqa: E402
 from deepmotif.data.encoding import ALPHABET  # noqa: E402
 
 __all__ = [
@@ -28,7 +29,7 @@ __all__ = [
 #: Sequences up to this long get one letter per x tick.
 MAX_LETTERS = 200
 #: Order of the architectures in :func:`architecture_panel`.
-ARCH_ORDER = ("cnn", "rnn", "cnn-rnn")
+ARCH_ORDER = ARCHS
 
 
 def _width(length: int) -> float:

@@ -1,7 +1,7 @@
 """Training, run directories and evaluation of trained runs."""
 
+from deepmotif.rundir import LoadedRun, load_run, read_run_data, run_is_finished
 from deepmotif.training.config import TRAIN_DEFAULTS, load_config_file, resolve_train_config
-from deepmotif.training.runs import LoadedRun, load_run, read_run_data, run_is_finished
 from deepmotif.training.train import TrainResult, train
 
 __all__ = [

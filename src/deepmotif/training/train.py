@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from deepmotif import rundir as runs
 from deepmotif._device import (
     autocast,
     resolve_device,
@@ -29,7 +30,6 @@ from deepmotif.data.dataset import SequenceDataset
 from deepmotif.errors import DeepMotifError, DeepMotifWarning
 from deepmotif.evaluation import binary_metrics, curves, predict
 from deepmotif.models import build_model, resolve_model_config
-from deepmotif.training import runs
 from deepmotif.training.config import resolve_lr, resolve_train_config
 from deepmotif.training.health import PLATEAU_ADVICE, PLATEAU_MARGIN, never_left_plateau
 

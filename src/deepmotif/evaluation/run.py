@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from deepmotif import rundir as runs
 from deepmotif.errors import DeepMotifError
-from deepmotif.evaluation import binary_metrics, curves, predict
-from deepmotif.training import runs
+from deepmotif.evaluation.metrics import binary_metrics, curves, predict
 
 
 def evaluate_run(run_dir, data, *, out=None, device=None, force: bool = False) -> dict:

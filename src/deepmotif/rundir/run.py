@@ -1,41 +1,32 @@
-"""The run directory: the unit that explanations, motifs and the dashboard read.
+"""Reading a run directory: finished or not, its config, metrics, weights and test set.
 
-Layout (``RUN/``)::
-
-    config.json          resolved config: arch, model and training settings, data files with
-                         sha256, seed, package versions, JASPAR release where used
-    model.safetensors    the best weights (safetensors: loading never unpickles)
-    metrics.json         {"test": {...}, "valid": {...}} -- written last: a run is finished iff
-                         this file exists
-    history.csv          one row per epoch
-    test.tsv             the test sequences with label and predicted probability
-    roc.csv, pr.csv      curves (split column: valid / test), and roc.png, pr.png
-    checkpoint.pt        only while training (tensors and numbers only; weights_only loading)
-
-Every file is written to a temporary name and renamed into place, so a crash never leaves a
-file half-written, and never a run that looks finished.
+The layout is in :mod:`deepmotif.rundir.layout`; every file is written through
+:mod:`deepmotif.atomic`, so a crash never leaves a file half-written, and never a run that
+looks finished.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from deepmotif.errors import DeepMotifError
+from deepmotif.rundir.layout import CONFIG, FINISHED_FILES, METRICS, TEST_TABLE, WEIGHTS
 
-CONFIG = "config.json"
-WEIGHTS = "model.safetensors"
-METRICS = "metrics.json"
-HISTORY = "history.csv"
-TEST_TABLE = "test.tsv"
-CHECKPOINT = "checkpoint.pt"
+__all__ = [
+    "LoadedRun",
+    "load_run",
+    "package_versions",
+    "read_config",
+    "read_metrics",
+    "read_run_data",
+    "run_is_finished",
+    "sha256_file",
+]
 
 
 class LoadedRun(NamedTuple):
@@ -43,48 +34,6 @@ class LoadedRun(NamedTuple):
 
     model: object
     config: dict
-
-
-@contextmanager
-def atomic_path(path: str | os.PathLike):
-    """Yield a temporary path beside ``path``; on success it is renamed to ``path``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file the usual mode
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_json(path, data) -> None:
-    """Write ``data`` as indented JSON, atomically (NaN becomes null)."""
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(_jsonable(data), indent=2, allow_nan=False) + "\n")
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    if isinstance(obj, Path):
-        return str(obj)
-    return obj
 
 
 def sha256_file(path, chunk: int = 1 << 20) -> str:
@@ -121,7 +70,7 @@ def package_versions() -> dict:
 def run_is_finished(path) -> bool:
     """True when ``path`` holds a finished run (config, weights and metrics)."""
     p = Path(path)
-    return all((p / f).is_file() for f in (CONFIG, WEIGHTS, METRICS))
+    return all((p / f).is_file() for f in FINISHED_FILES)
 
 
 def read_config(path) -> dict:

@@ -1,0 +1,65 @@
+"""The run directory: one owner for its layout, its reading and its writing.
+
+Everything that reads or writes a run (training, explanations, motifs, plots, the dashboard,
+the benchmark, the quickstart) goes through this room: file names from
+:mod:`~deepmotif.rundir.layout`, reading and loading from :mod:`~deepmotif.rundir.run`,
+streamed ``.npz`` results from :mod:`~deepmotif.rundir.npz`, and the package's one atomic write
+(:mod:`deepmotif.atomic`, re-exported here). It imports nothing from ``training``.
+"""
+
+from deepmotif.atomic import atomic_path, write_json
+from deepmotif.rundir.layout import (
+    CHECKPOINT,
+    CONFIG,
+    EXPLAIN_DIR,
+    EXPLAIN_FIGURES,
+    HISTORY,
+    METRICS,
+    MOTIF_FILES,
+    MOTIFS_JSON,
+    MOTIFS_MATCHES,
+    MOTIFS_MEME,
+    TEST_TABLE,
+    WEIGHTS,
+    explain_file,
+    motif_file,
+    motifs_dir,
+)
+from deepmotif.rundir.run import (
+    LoadedRun,
+    load_run,
+    package_versions,
+    read_config,
+    read_metrics,
+    read_run_data,
+    run_is_finished,
+    sha256_file,
+)
+
+__all__ = [
+    "CHECKPOINT",
+    "CONFIG",
+    "EXPLAIN_DIR",
+    "EXPLAIN_FIGURES",
+    "HISTORY",
+    "METRICS",
+    "MOTIF_FILES",
+    "MOTIFS_JSON",
+    "MOTIFS_MATCHES",
+    "MOTIFS_MEME",
+    "TEST_TABLE",
+    "WEIGHTS",
+    "LoadedRun",
+    "atomic_path",
+    "explain_file",
+    "load_run",
+    "motif_file",
+    "motifs_dir",
+    "package_versions",
+    "read_config",
+    "read_metrics",
+    "read_run_data",
+    "run_is_finished",
+    "sha256_file",
+    "write_json",
+]

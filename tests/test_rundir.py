@@ -1,0 +1,141 @@
+"""The run-directory room: one layout, one atomic write, one file mode for every run file."""
+
+from __future__ import annotations
+
+import stat
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deepmotif import rundir
+from deepmotif.atomic import atomic_path, file_mode, write_json
+from deepmotif.rundir.npz import NpzStream
+
+
+@pytest.fixture(scope="module")
+def explained_run(tmp_path_factory):
+    from deepmotif.data.simulate import simulate
+    from deepmotif.explain.run import explain_run
+    from deepmotif.training import train
+
+    root = tmp_path_factory.mktemp("rundir")
+    sim = simulate(["CTCF"], n=120, length=60, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        train(
+            sim.dataset,
+            None,
+            arch="cnn",
+            out=root / "run",
+            model_config={"filters": 4},
+            config={"epochs": 1},
+            verbose=False,
+        )
+    run = root / "run"
+    (run / rundir.EXPLAIN_DIR).mkdir()
+    explain_run(
+        run,
+        rundir.read_run_data(run),
+        method="saliency",
+        out=rundir.explain_file(run, "saliency"),
+        figures=run / rundir.EXPLAIN_FIGURES,
+        select=[0, 1],
+        verbose=False,
+    )
+    return run
+
+
+def test_every_run_file_has_the_ordinary_mode(explained_run):
+    files = [p for p in explained_run.rglob("*") if p.is_file()]
+    names = {p.name for p in files}
+    assert {rundir.WEIGHTS, rundir.CONFIG, rundir.METRICS, "saliency.npz"} <= names
+    modes = {p.relative_to(explained_run).as_posix(): stat.S_IMODE(p.stat().st_mode) for p in files}
+    assert set(modes.values()) == {file_mode()}, modes
+
+
+def test_no_temporary_litter(explained_run):
+    hidden = [p for p in explained_run.rglob(".*")]
+    assert hidden == []
+
+
+def test_layout_helpers(tmp_path):
+    assert rundir.explain_file(tmp_path, "ism") == tmp_path / "explain" / "ism.npz"
+    assert rundir.motif_file(tmp_path, rundir.MOTIFS_JSON) == tmp_path / "motifs" / "motifs.json"
+    assert rundir.MOTIF_FILES[-1] == rundir.MOTIFS_JSON  # the completion marker is last
+
+
+def test_atomic_path_leaves_the_old_file_on_failure(tmp_path):
+    target = tmp_path / "x.json"
+    write_json(target, {"a": 1})
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("interrupted")
+    assert target.read_text().strip().startswith("{") and '"a": 1' in target.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.json"]
+    write_json(target, {"nan": float("nan"), "x": np.float32(1.5), "p": Path("a/b")})
+    assert '"nan": null' in target.read_text() and '"x": 1.5' in target.read_text()
+
+
+def test_npz_stream_round_trip_and_abandon(tmp_path):
+    out = tmp_path / "a.npz"
+    s = NpzStream(out)
+    s.open("x", (5, 2), np.float32)
+    s.append("x", np.ones((3, 2)))
+    s.append("x", np.zeros((2, 2)))
+    s.put("ids", np.array(["a", "b"]))
+    s.finish()
+    with np.load(out) as z:
+        np.testing.assert_array_equal(z["x"], np.r_[np.ones((3, 2)), np.zeros((2, 2))])
+        assert list(z["ids"]) == ["a", "b"]
+    assert stat.S_IMODE(out.stat().st_mode) == file_mode()
+    s = NpzStream(tmp_path / "b.npz")
+    s.open("x", (5, 2), np.float32)
+    s.append("x", np.ones((3, 2)))
+    with pytest.raises(RuntimeError, match="wrote 3 rows of 5"):
+        s.finish()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz"]
+
+
+def test_rooms_below_training_do_not_import_it():
+    """plots, explain, motifs, dashboard, rundir, evaluation and data never import training."""
+    src = Path(__file__).resolve().parents[1] / "src" / "deepmotif"
+    offenders = []
+    for room in ("plots", "explain", "motifs", "dashboard", "rundir", "evaluation", "data"):
+        for path in (src / room).rglob("*.py"):
+            for n, line in enumerate(path.read_text().splitlines(), 1):
+                code = line.split("#")[0]
+                if "import" in code and "deepmotif.training" in code:
+                    offenders.append(f"{path.relative_to(src)}:{n}")
+                if "from deepmotif import training" in code:
+                    offenders.append(f"{path.relative_to(src)}:{n}")
+    assert offenders == []
+
+
+def test_no_module_over_600_lines():
+    src = Path(__file__).resolve().parents[1] / "src" / "deepmotif"
+    long = {
+        str(p.relative_to(src)): n
+        for p in src.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 600
+    }
+    assert long == {}
+
+
+def test_one_atomic_write_implementation():
+    src = Path(__file__).resolve().parents[1] / "src" / "deepmotif"
+    users = sorted(
+        str(p.relative_to(src))
+        for p in src.rglob("*.py")
+        if "mkstemp" in p.read_text() or "os.replace" in p.read_text()
+    )
+    assert users == ["atomic.py"]
+
+
+def test_importing_archs_does_not_load_torch():
+    code = "import sys, deepmotif.archs; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
