@@ -1,0 +1,188 @@
+"""The explanation methods, looked up by name: one table every consumer reads.
+
+The CLI (``deepmotif explain --method``), :func:`~deepmotif.explain.run.explain_run`, the
+dashboard, the quickstart and motif extraction find methods here instead of switching on
+strings. Adding a method means one new module (its function with the shared signature), one
+:func:`register` call below, and its tests.
+
+Kinds
+-----
+``attribution``
+    One score per base and position: ``compute(model, X, **kw)`` returns a dict whose
+    ``"attributions"`` entry is (n, 4, L) float32 (the contribution of the observed base, and
+    hypothetical values at the other bases where the method has them). Other entries are extra
+    arrays written beside it (e.g. saliency's ``gradient`` and ``saliency``). Motif extraction
+    (seqlets) and the audit read ``"attributions"``.
+``profile``
+    One or more curves per position, (n, L) each (temporal output scores: ``forward``,
+    ``backward``).
+``input``
+    No sequences: the method designs an input (class optimization); ``compute(model, length=L,
+    **kw)`` returns its arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from deepmotif.errors import DeepMotifError
+
+__all__ = ["KINDS", "Method", "attribution_methods", "get_method", "method_names", "register"]
+
+KINDS = ("attribution", "profile", "input")
+
+
+@dataclass(frozen=True)
+class Method:
+    """One explanation method.
+
+    Attributes
+    ----------
+    name : str
+        What users type (``deepmotif explain --method NAME``).
+    kind : str
+        One of :data:`KINDS`.
+    compute : callable
+        ``(model, X, *, batch_size=None, device=None, verbose=False, **options) -> dict[str,
+        ndarray]`` for ``attribution`` and ``profile``; ``(model, *, length, batch_size=None,
+        device=None, verbose=False, **options) -> dict`` for ``input``. Arrays are CPU numpy, one row per sequence.
+    keys : tuple of str
+        The per-sequence arrays ``compute`` returns, in the order they are written.
+    description : str
+        One line for ``--help`` and the dashboard.
+    options : tuple of str
+        Extra keyword options ``compute`` accepts (e.g. ``n_restarts``).
+    """
+
+    name: str
+    kind: str
+    compute: Callable
+    keys: tuple[str, ...]
+    description: str
+    options: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"method {self.name}: kind must be one of {KINDS}, got {self.kind!r}")
+        if self.kind == "attribution" and "attributions" not in self.keys:
+            raise ValueError(f"method {self.name}: an attribution method returns 'attributions'")
+
+
+_METHODS: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    """Add ``method`` to the table (a name may be registered once)."""
+    if method.name in _METHODS:
+        raise ValueError(f"explanation method {method.name!r} is registered already")
+    _METHODS[method.name] = method
+    return method
+
+
+def method_names(kind: str | None = None) -> tuple[str, ...]:
+    """The registered names (of one kind), in registration order."""
+    return tuple(n for n, m in _METHODS.items() if kind is None or m.kind == kind)
+
+
+def attribution_methods() -> tuple[str, ...]:
+    """The names of the methods that give a (n, 4, L) attribution map."""
+    return method_names("attribution")
+
+
+def get_method(name: str, *, kind: str | None = None) -> Method:
+    """The method called ``name``; a :class:`DeepMotifError` naming the choices otherwise."""
+    method = _METHODS.get(str(name).strip().lower())
+    if method is None or (kind is not None and method.kind != kind):
+        choices = method_names(kind)
+        what = f"{kind} method" if kind else "method"
+        raise DeepMotifError(f"unknown {what} {name!r}; choose from {', '.join(choices)}")
+    return method
+
+
+# ------------------------------------------------------------------------------ the methods
+
+
+def _saliency(model, X, *, batch_size=None, device=None, verbose=False):
+    from deepmotif.explain.saliency import saliency
+
+    r = saliency(model, X, batch_size=batch_size, device=device, verbose=verbose)
+    return {
+        "attributions": np.asarray(r.grad_x_input, dtype=np.float32),
+        "saliency": np.asarray(r.saliency, dtype=np.float32),
+        "gradient": np.asarray(r.gradient, dtype=np.float32),
+    }
+
+
+def _temporal(model, X, *, batch_size=None, device=None, verbose=False):
+    from deepmotif.explain.temporal import temporal_scores
+
+    r = temporal_scores(model, X, batch_size=batch_size or 16, device=device, verbose=verbose)
+    return {
+        "forward": np.asarray(r.forward, dtype=np.float32),
+        "backward": np.asarray(r.backward, dtype=np.float32),
+    }
+
+
+def _optimize(
+    model,
+    *,
+    length: int,
+    batch_size=None,
+    device=None,
+    verbose=False,
+    n_restarts: int = 16,
+    steps: int = 1000,
+    random_state: int | None = 0,
+):
+    from deepmotif.explain.optimize import class_optimization
+
+    r = class_optimization(
+        model,
+        length=length,
+        n_restarts=n_restarts,
+        steps=steps,
+        random_state=random_state,
+        batch_size=batch_size or 64,
+        device=device,
+        verbose=verbose,
+    )
+    return {
+        "pwm": np.asarray(r.pwm, dtype=np.float32),
+        "pwm_softmax": np.asarray(r.pwm_softmax, dtype=np.float32),
+        "scores": np.asarray(r.scores, dtype=np.float32),
+        "inputs": np.asarray(r.inputs, dtype=np.float32),
+        "best": np.asarray(int(r.best)),
+    }
+
+
+register(
+    Method(
+        "saliency",
+        "attribution",
+        _saliency,
+        ("attributions", "saliency", "gradient"),
+        "gradient of the logit: |gradient| x input (the paper's map), gradient x input",
+    )
+)
+register(
+    Method(
+        "temporal",
+        "profile",
+        _temporal,
+        ("forward", "backward"),
+        "P(bound) of every prefix (forward) and suffix (backward) of the sequence",
+    )
+)
+register(
+    Method(
+        "optimize",
+        "input",
+        _optimize,
+        ("pwm", "pwm_softmax", "scores", "inputs", "best"),
+        "class optimization: the input the model scores highest as bound",
+        options=("n_restarts", "steps", "random_state"),
+    )
+)
