@@ -1,0 +1,306 @@
+"""``deepmotif dependencies``: does a trained model score a motif pair as more than its parts?
+
+For each run, motifs A and B are planted into backgrounds at every order, orientation and
+spacing (:mod:`deepmotif.dependencies.marginalize`), the cooperativity is estimated with a
+bootstrap over backgrounds and judged against a null in which B's columns are shuffled
+(:mod:`deepmotif.dependencies.stats`). Several runs (e.g. the three architectures trained on one
+dataset) are compared side by side.
+
+Output folder::
+
+    dependencies.tsv    one row per run x order x orientation x spacing (columns: stats.COLUMNS
+                        after ``run`` and ``arch``)
+    dependencies.json   per run: the strongest configuration, whether any is significant, the
+                        null threshold, the motifs and backgrounds used -- written last
+    cooperativity.png/.svg   cooperativity against spacing, one panel per order x orientation,
+                        one line per run
+    heatmap_<run>.png   spacing x (order, orientation) heatmap per run
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from deepmotif import rundir
+from deepmotif.atomic import atomic_path, write_json
+from deepmotif.dependencies.marginalize import grid_effects
+from deepmotif.dependencies.stats import (
+    COLUMNS,
+    MIN_EFFECT,
+    cooperativity_table,
+    mark_significant,
+    shuffled_motif,
+)
+from deepmotif.errors import DeepMotifError, check_positive_int
+
+__all__ = ["BACKGROUNDS", "OUTPUT_FILES", "dependencies", "resolve_motif"]
+
+OUTPUT_FILES = ("dependencies.tsv", "dependencies.json")
+BACKGROUNDS = ("shuffle", "negatives")
+#: Column shuffles of B in the null.
+NULL_SHUFFLES = 2
+#: Backgrounds used for the null (at most).
+NULL_BACKGROUNDS = 200
+
+
+def resolve_motif(name: str, run=None) -> dict:
+    """``{"name", "consensus", "source"}`` of a motif named on the command line.
+
+    A name of a motif in the run's ``motifs/motifs.meme`` (e.g. ``cnn-saliency-1``) takes its
+    consensus; anything else is looked up in JASPAR (TF name or matrix id).
+    """
+    name = str(name).strip()
+    if not name:
+        raise DeepMotifError("--motifs: an empty motif name")
+    if run is not None:
+        meme = rundir.motif_file(run, rundir.MOTIFS_MEME)
+        if meme.is_file():
+            from deepmotif.motifs.meme import read_meme
+
+            for key, pwm in read_meme(meme, allow_empty=True).items():
+                if key.split()[0] == name:
+                    consensus = "".join("ACGT"[i] for i in np.argmax(pwm, axis=0))
+                    return {"name": name, "consensus": consensus, "source": str(meme)}
+    from deepmotif import jaspar
+
+    m = jaspar.get_motif(name)
+    return {"name": name, "consensus": m.consensus, "source": f"JASPAR {m.matrix_id} {m.name}"}
+
+
+def _top_motifs(run) -> list[str]:
+    """The run's two best-matched extracted motifs (by Tomtom p-value), for ``--motifs`` unset."""
+    path = rundir.motif_file(run, rundir.MOTIFS_MATCHES)
+    if not path.is_file():
+        raise DeepMotifError(
+            f"{run}: no --motifs given and no extracted motifs ({path}); "
+            "run 'deepmotif motifs' first or pass --motifs A,B"
+        )
+    matches = pd.read_csv(path, sep="\t", dtype={"query": str})
+    best = matches.sort_values("p_value", kind="stable").drop_duplicates("target_name")
+    names = list(dict.fromkeys(best["query"]))[:2]
+    if len(names) < 2:
+        raise DeepMotifError(
+            f"{run}: no --motifs given and fewer than two extracted motifs to pair; "
+            "pass --motifs A,B"
+        )
+    return names
+
+
+def _backgrounds(run, n: int, kind: str, seed: int) -> np.ndarray:
+    from deepmotif.data.encoding import one_hot
+    from deepmotif.data.shuffle import dinucleotide_shuffle
+
+    test = rundir.read_run_data(run)
+    labels = np.asarray(test.labels)
+    if kind == "negatives":
+        pool = [s for s, y in zip(test.sequences, labels) if y == 0]
+        if not pool:
+            raise DeepMotifError(f"{run}: its test set holds no negatives to use as backgrounds")
+        seqs = [pool[i % len(pool)] for i in range(n)]
+    else:
+        pool = [s for s, y in zip(test.sequences, labels) if y == 1] or list(test.sequences)
+        if not pool:
+            raise DeepMotifError(f"{run}: its test set holds no sequences to shuffle")
+        seqs = [pool[i % len(pool)] for i in range(n)]
+        seqs = dinucleotide_shuffle(seqs, seed=seed)
+    return one_hot(seqs, dtype=np.float32)
+
+
+def _prepare_out(out: Path, force: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise DeepMotifError(f"--out {out}: exists and is a file, not a folder")
+    if out.is_dir() and not force:
+        present = [f for f in OUTPUT_FILES if (out / f).exists()]
+        if present:
+            raise DeepMotifError(
+                f"--out {out}: already holds dependency results ({present[0]}); "
+                "pass --force to overwrite"
+            )
+
+
+def dependencies(
+    runs: Sequence,
+    *,
+    motifs: Sequence[str] | str | None = None,
+    spacing=(0, 20),
+    n: int = 500,
+    background: str = "shuffle",
+    out,
+    force: bool = False,
+    n_boot: int = 1000,
+    min_effect: float = MIN_EFFECT,
+    alpha: float = 0.05,
+    batch_size: int = 1024,
+    device=None,
+    random_state: int = 0,
+    figures: bool = True,
+    verbose: bool = True,
+) -> dict:
+    """Marginalise a motif pair on every run and write the comparison to ``out``.
+
+    Parameters
+    ----------
+    runs : sequence of run directories
+        Trained on sequences of one length.
+    motifs : "A,B", (A, B) or None
+        JASPAR names/ids or names of motifs in the first run's ``motifs/motifs.meme``; None:
+        the first run's two best-matched extracted motifs.
+    spacing : "LO-HI" or (lo, hi)
+        Bases between the end of the first motif and the start of the second.
+    n : int
+        Backgrounds per run.
+    background : {"shuffle", "negatives"}
+        Dinucleotide shuffles of the run's test positives (seeded), or its test negatives.
+    n_boot, min_effect, alpha
+        Bootstrap samples; smallest cooperativity called a dependency (logits); level after
+        Bonferroni correction.
+
+    Returns
+    -------
+    dict
+        ``table`` (DataFrame, the rows of dependencies.tsv), ``summary`` (dict per run, as
+        dependencies.json), ``files``, ``seconds``.
+    """
+    from deepmotif.data.simulate import parse_spacing
+
+    t0 = time.perf_counter()
+    runs = [Path(r) for r in runs]
+    if not runs:
+        raise DeepMotifError("no run directory given")
+    n = check_positive_int("n", n)
+    n_boot = check_positive_int("n_boot", n_boot)
+    if background not in BACKGROUNDS:
+        raise DeepMotifError(f"--background must be one of {', '.join(BACKGROUNDS)}")
+    lo, hi = parse_spacing(spacing)
+    spacings = list(range(lo, hi + 1))
+    out = Path(out)
+    _prepare_out(out, force)
+    loaded = []
+    for run in runs:
+        model, config = rundir.load_run(run)
+        length = (config.get("data") or {}).get("length")
+        if not length:
+            raise DeepMotifError(f"{run}: config.json records no sequence length (data.length)")
+        loaded.append((run, model, config, int(length)))
+    lengths = {r[3] for r in loaded}
+    if len(lengths) > 1:
+        detail = ", ".join(f"{r[0]} ({r[3]} bp)" for r in loaded)
+        raise DeepMotifError(f"the runs were trained on different lengths: {detail}")
+    length = lengths.pop()
+    if motifs is None:
+        names = _top_motifs(runs[0])
+    else:
+        names = [m.strip() for m in motifs.split(",")] if isinstance(motifs, str) else list(motifs)
+        if len(names) != 2:
+            raise DeepMotifError(f"--motifs needs two names A,B, got {len(names)}: {motifs!r}")
+    a, b = (resolve_motif(nm, runs[0]) for nm in names)
+    widest = len(a["consensus"]) + len(b["consensus"]) + hi
+    if widest > length:
+        raise DeepMotifError(
+            f"--spacing {lo}-{hi}: {a['name']} ({len(a['consensus'])} bp) and {b['name']} "
+            f"({len(b['consensus'])} bp) up to {hi} bp apart need {widest} bp; the runs' "
+            f"sequences have {length} bp"
+        )
+    nulls = shuffled_motif(b["consensus"], NULL_SHUFFLES, random_state)
+
+    tables, summary = [], {}
+    for run, model, config, _ in loaded:
+        t_run = time.perf_counter()
+        X = _backgrounds(run, n, background, random_state)
+        eff = grid_effects(
+            model, X, a["consensus"], b["consensus"], spacings,
+            batch_size=batch_size, device=device, verbose=verbose,
+        )  # fmt: skip
+        table = cooperativity_table(
+            eff, spacings, motif_a=a["name"], motif_b=b["name"], n_boot=n_boot,
+            random_state=random_state,
+        )  # fmt: skip
+        null_sizes = []
+        for shuffled in nulls:
+            null_eff = grid_effects(
+                model, X[:NULL_BACKGROUNDS], a["consensus"], shuffled, spacings,
+                batch_size=batch_size, device=device,
+            )  # fmt: skip
+            null = cooperativity_table(null_eff, spacings, n_boot=2, random_state=random_state)
+            null_sizes.append(float(null["cooperativity"].abs().max()))
+        threshold = max(null_sizes) if null_sizes else 0.0
+        table = mark_significant(table, threshold, alpha=alpha, min_effect=min_effect)
+        label = _label(run, runs)
+        table.insert(0, "arch", config["arch"])
+        table.insert(0, "run", label)
+        tables.append(table)
+        best = table.loc[table["cooperativity"].abs().idxmax()]
+        summary[label] = {
+            "run": str(run),
+            "arch": config["arch"],
+            "best": {
+                "order": best["order"],
+                "orientation": best["orientation"],
+                "spacing": int(best["spacing"]),
+                "cooperativity": float(best["cooperativity"]),
+                "ci_low": float(best["ci_low"]),
+                "ci_high": float(best["ci_high"]),
+                "p_adjusted": float(best["p_adjusted"]),
+                "significant": bool(best["significant"]),
+            },
+            "significant": bool(table["significant"].any()),
+            "n_significant": int(table["significant"].sum()),
+            "null_threshold": threshold,
+            "seconds": time.perf_counter() - t_run,
+        }
+        if verbose:
+            verdict = "a dependency" if summary[label]["significant"] else "no dependency"
+            print(
+                f"{label} ({config['arch']}): {verdict}; strongest {best['order']} "
+                f"{best['orientation']} spacing {int(best['spacing'])}: cooperativity "
+                f"{best['cooperativity']:.2f} [{best['ci_low']:.2f}, {best['ci_high']:.2f}] "
+                f"(null {threshold:.2f})",
+                flush=True,
+            )
+    full = pd.concat(tables, ignore_index=True)
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    with atomic_path(out / "dependencies.tsv") as tmp:
+        full.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    files.append(str(out / "dependencies.tsv"))
+    if figures:
+        from deepmotif.plots.curves import save_figure
+        from deepmotif.plots.dependencies import cooperativity_figure, heatmap_figure
+
+        files += save_figure(cooperativity_figure(full), out / "cooperativity", ("png", "svg"))
+        for label in summary:
+            sub = full[full["run"] == label]
+            files += save_figure(heatmap_figure(sub, title=label), out / f"heatmap_{_safe(label)}")
+    info = {
+        "motifs": {"a": a, "b": b},
+        "spacing": [lo, hi],
+        "background": background,
+        "n_backgrounds": n,
+        "n_boot": n_boot,
+        "alpha": alpha,
+        "min_effect": min_effect,
+        "null": {"shuffles_of_b": nulls, "n_backgrounds": min(n, NULL_BACKGROUNDS)},
+        "n_configurations": len(spacings) * 8,
+        "runs": summary,
+        "columns": ["run", "arch", *COLUMNS],
+    }
+    write_json(out / "dependencies.json", info)  # last: marks the results complete
+    files.append(str(out / "dependencies.json"))
+    return {"table": full, "summary": info, "files": files, "seconds": time.perf_counter() - t0}
+
+
+def _label(run: Path, runs: list[Path]) -> str:
+    """A short unique label: the run folder's name, with its parent when names repeat."""
+    names = [r.name for r in runs]
+    return run.name if names.count(run.name) == 1 else f"{run.parent.name}/{run.name}"
+
+
+def _safe(text: str) -> str:
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text)

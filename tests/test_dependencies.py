@@ -1,0 +1,255 @@
+"""Motif-pair marginalisation (RQ4): values against a hand-computed toy model, the naive
+one-arrangement-at-a-time loop and tangermeme's ``space``/``substitute``; batch-size invariance;
+significance; files; bad input."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from deepmotif.cli import main
+from deepmotif.dependencies.marginalize import (
+    grid_effects,
+    pair_effects,
+    plant,
+    reverse_complement,
+)
+from deepmotif.dependencies.stats import cooperativity_table, mark_significant, shuffled_motif
+
+A = "GATTACAG"
+B = "CCTGAGTA"
+L = 40
+WINDOW = (2, 5)  # the toy model's grammar: A then B, 2 to 5 bases apart, both on +
+
+
+class ToyGrammar(nn.Module):
+    """logit = 1 * [A on +] + 2 * [B on +] + 3 * [A then B, WINDOW bases apart], exactly."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = nn.Parameter(_onehot(A)[None], requires_grad=False)
+        self.b = nn.Parameter(_onehot(B)[None], requires_grad=False)
+
+    def forward(self, X):
+        ka, kb = self.a.shape[-1], self.b.shape[-1]
+        hit_a = (nn.functional.conv1d(X, self.a) > ka - 0.5).float()[:, 0]  # (n, L-ka+1)
+        hit_b = (nn.functional.conv1d(X, self.b) > kb - 0.5).float()[:, 0]
+        i = torch.arange(hit_a.shape[1])[:, None]
+        j = torch.arange(hit_b.shape[1])[None, :]
+        gap = j - (i + ka)
+        band = ((gap >= WINDOW[0]) & (gap <= WINDOW[1])).float()
+        pair = ((hit_a @ band) * hit_b).sum(1) > 0
+        return 1.0 * hit_a.amax(1) + 2.0 * hit_b.amax(1) + 3.0 * pair.float()
+
+
+def _onehot(seq: str) -> torch.Tensor:
+    return torch.tensor([[float(c == b) for c in seq] for b in "ACGT"])
+
+
+def _backgrounds(n: int, seed: int = 0) -> torch.Tensor:
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, 4, (n, L))
+    return torch.from_numpy(np.eye(4, dtype=np.float32)[idx].transpose(0, 2, 1).copy())
+
+
+SPACINGS = list(range(0, 9))
+
+
+@pytest.fixture(scope="module")
+def toy():
+    model = ToyGrammar().eval()
+    X = _backgrounds(30)
+    assert (model(X) == 0).all()  # the backgrounds hold neither motif
+    return model, X
+
+
+def _expected(order: str, orientation: str, s: int) -> tuple[float, float, float]:
+    """(effect_a, effect_b, cooperativity) of the toy model, by hand."""
+    a_plus = orientation[0 if order == "AB" else 1] == "+"
+    b_plus = orientation[1 if order == "AB" else 0] == "+"
+    ea, eb = (1.0 if a_plus else 0.0), (2.0 if b_plus else 0.0)
+    grammar = order == "AB" and orientation == "++" and WINDOW[0] <= s <= WINDOW[1]
+    return ea, eb, 3.0 if grammar else 0.0
+
+
+def test_toy_model_values_by_hand(toy):
+    model, X = toy
+    table = cooperativity_table(grid_effects(model, X, A, B, SPACINGS), SPACINGS, n_boot=50)
+    assert len(table) == 2 * 4 * len(SPACINGS)
+    for r in table.itertuples():
+        ea, eb, coop = _expected(r.order, r.orientation, r.spacing)
+        assert (r.effect_a, r.effect_b, r.cooperativity) == (ea, eb, coop), r
+        assert r.effect_ab == pytest.approx(ea + eb + coop)
+        assert r.ci_low == r.ci_high == coop  # no spread: every background gives the same
+    marked = mark_significant(table, null_threshold=0.0)
+    hits = marked[marked["significant"]]
+    assert set(zip(hits["order"], hits["orientation"])) == {("AB", "++")}
+    assert sorted(hits["spacing"]) == list(range(WINDOW[0], WINDOW[1] + 1))
+
+
+def test_grid_equals_the_naive_loop_and_tangermeme(toy):
+    """Each arrangement alone, one call per sequence set, and tangermeme's own planting."""
+    from tangermeme.ersatz import substitute
+    from tangermeme.space import space
+
+    class Column(nn.Module):  # tangermeme's predict wants (n, outputs)
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, X):
+            return self.m(X)[:, None]
+
+    model, X = toy
+    grid = grid_effects(model, X, A, B, SPACINGS, batch_size=7)
+    for order, (m1, m2) in {"AB": (A, B), "BA": (B, A)}.items():
+        start = grid.starts[order]
+        for orient in ("++", "+-", "-+", "--"):
+            f = m1 if orient[0] == "+" else reverse_complement(m1)
+            g = m2 if orient[1] == "+" else reverse_complement(m2)
+            with torch.no_grad():
+                np.testing.assert_array_equal(
+                    grid.first[(order, orient[0])], model(plant(X, f, start)).numpy()
+                )
+                np.testing.assert_array_equal(
+                    grid.first[(order, orient[0])],
+                    model(substitute(X, f, start=start)).numpy(),
+                )
+                y_before, y_afters = space(
+                    Column(model), X, [f, g], spacing=[[s] for s in SPACINGS], start=start
+                )
+            np.testing.assert_array_equal(grid.base, y_before[:, 0].numpy())
+            np.testing.assert_array_equal(grid.both[(order, orient)], y_afters[:, :, 0].T.numpy())
+            for j, s in enumerate(SPACINGS):
+                with torch.no_grad():
+                    naive = model(plant(X, g, start + len(f) + s)).numpy()
+                np.testing.assert_array_equal(grid.second[(order, orient[1])][j], naive)
+    single = pair_effects(model, X, A, B, SPACINGS)
+    np.testing.assert_array_equal(single.both, grid.both[("AB", "++")])
+
+
+def test_batch_size_invariance_on_a_trained_style_model():
+    torch.manual_seed(0)
+    from deepmotif.models import build_model
+
+    model = build_model("cnn-rnn", filters=6, hidden=4).eval()
+    X = _backgrounds(9, seed=3)
+    g1 = grid_effects(model, X, A, B, [0, 3, 7], batch_size=1024)
+    g2 = grid_effects(model, X, A, B, [0, 3, 7], batch_size=5)
+    for key in g1.both:
+        np.testing.assert_allclose(g1.both[key], g2.both[key], rtol=1e-5, atol=1e-5)
+    t1 = cooperativity_table(g1, [0, 3, 7], random_state=4)
+    t2 = cooperativity_table(g1, [0, 3, 7], random_state=4)
+    pd.testing.assert_frame_equal(t1, t2)  # seeded bootstrap
+
+
+def test_null_shuffles_are_not_the_motif():
+    shuffles = shuffled_motif(B, 3, random_state=1)
+    assert len(shuffles) == 3 and all(sorted(s) == sorted(B) for s in shuffles)
+    assert B not in shuffles and reverse_complement(B) not in shuffles
+    assert shuffled_motif(B, 3, random_state=1) == shuffles
+
+
+def test_minimum_effect_and_null_threshold():
+    table = pd.DataFrame(
+        {
+            "motif_a": "A", "motif_b": "B", "order": "AB", "orientation": "++",
+            "spacing": [0, 1, 2], "effect_a": 1.0, "effect_b": 1.0, "effect_ab": 2.0,
+            "cooperativity": [0.2, 0.9, 2.0], "ci_low": 0.0, "ci_high": 0.0,
+            "se": [0.01, 0.01, 0.01], "p_value": [1e-9, 1e-9, 1e-9],
+        }
+    )  # fmt: skip
+    marked = mark_significant(table, null_threshold=1.0, min_effect=0.5)
+    assert marked["significant"].tolist() == [False, False, True]
+    assert marked["p_adjusted"].tolist() == pytest.approx([3e-9] * 3)
+
+
+# ------------------------------------------------------------------ runs, files and the CLI
+
+
+@pytest.fixture(scope="module")
+def tiny_runs(tmp_path_factory):
+    from deepmotif.data.simulate import simulate
+    from deepmotif.training import train
+
+    root = tmp_path_factory.mktemp("dep-runs")
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name, length in (("cnn", 101), ("cnn-rnn", 101), ("short", 80)):
+            sim = simulate(["CTCF"], n=200, length=length, seed=0)
+            arch = "cnn" if name == "short" else name
+            train(
+                sim.dataset,
+                None,
+                arch=arch,
+                out=root / name,
+                model_config={"filters": 4} if arch == "cnn" else {"filters": 4, "hidden": 3},
+                config={"epochs": 1},
+                verbose=False,
+            )
+            out[name] = root / name
+    return out
+
+
+def test_cli_writes_table_json_and_figures(tiny_runs, tmp_path, capsys):
+    out = tmp_path / "dep"
+    args = ["dependencies", str(tiny_runs["cnn"]), str(tiny_runs["cnn-rnn"]), "--out", str(out)]
+    args += ["--motifs", "CTCF,REST", "--spacing", "0-4", "--n", "20", "--n-boot", "50", "--quiet"]
+    assert main(args) == 0, capsys.readouterr().err
+    table = pd.read_csv(out / "dependencies.tsv", sep="\t")
+    needed = ["run", "arch", "motif_a", "motif_b", "order", "orientation", "spacing", "effect_a",
+              "effect_b", "effect_ab", "cooperativity", "ci_low", "ci_high"]  # fmt: skip
+    assert list(table.columns[: len(needed)]) == needed
+    assert len(table) == 2 * 2 * 4 * 5 and set(table["arch"]) == {"cnn", "cnn-rnn"}
+    assert (table["ci_low"] <= table["cooperativity"] + 1e-9).all()
+    info = json.loads((out / "dependencies.json").read_text())
+    assert set(info["runs"]) == {"cnn", "cnn-rnn"}
+    for r in info["runs"].values():
+        assert {"order", "orientation", "spacing", "cooperativity", "ci_low", "ci_high"} <= set(
+            r["best"]
+        )
+        assert isinstance(r["significant"], bool)
+    assert info["motifs"]["a"]["source"].startswith("JASPAR MA0139")
+    for f in ("cooperativity.png", "cooperativity.svg", "heatmap_cnn.png", "heatmap_cnn-rnn.png"):
+        assert (out / f).is_file()
+    # never overwritten without --force
+    assert main(args) == 1
+    assert "already holds dependency results" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("unknown", "ZZZNOTATF"),
+        ("too-long", "need"),
+        ("lengths", "trained on different lengths"),
+        ("one-motif", "--motifs needs two names"),
+        ("spacing", "spacing LO-HI needs LO <= HI"),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_writes_nothing(tiny_runs, tmp_path, capsys, case, message):
+    runs, motifs, spacing = [str(tiny_runs["cnn"])], "CTCF,REST", "0-4"
+    if case == "unknown":
+        motifs = "CTCF,ZZZNOTATF"
+    elif case == "too-long":
+        spacing = "0-90"
+    elif case == "lengths":
+        runs.append(str(tiny_runs["short"]))
+    elif case == "one-motif":
+        motifs = "CTCF"
+    elif case == "spacing":
+        spacing = "9-2"
+    out = tmp_path / "dep"
+    code = main(["dependencies", *runs, "--out", str(out), "--motifs", motifs,
+                 "--spacing", spacing, "--n", "5", "--quiet"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 1 and message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
