@@ -79,5 +79,9 @@ def run(args) -> int:
         figures=not args.no_figures,
         verbose=not args.quiet,
     )
+    from deepmotif.dependencies.run import verdict_line
+
+    for label, run in res["summary"]["runs"].items():
+        print(verdict_line(label, run))
     print(f"written to {args.out} in {res['seconds']:.0f} s")
     return 0

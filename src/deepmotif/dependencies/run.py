@@ -253,15 +253,6 @@ def dependencies(
             "null_threshold": threshold,
             "seconds": time.perf_counter() - t_run,
         }
-        if verbose:
-            verdict = "a dependency" if summary[label]["significant"] else "no dependency"
-            print(
-                f"{label} ({config['arch']}): {verdict}; strongest {best['order']} "
-                f"{best['orientation']} spacing {int(best['spacing'])}: cooperativity "
-                f"{best['cooperativity']:.2f} [{best['ci_low']:.2f}, {best['ci_high']:.2f}] "
-                f"(null {threshold:.2f})",
-                flush=True,
-            )
     full = pd.concat(tables, ignore_index=True)
     out.mkdir(parents=True, exist_ok=True)
     files = []
@@ -292,6 +283,17 @@ def dependencies(
     write_json(out / "dependencies.json", info)  # last: marks the results complete
     files.append(str(out / "dependencies.json"))
     return {"table": full, "summary": info, "files": files, "seconds": time.perf_counter() - t0}
+
+
+def verdict_line(label: str, run: dict) -> str:
+    """One line per run for the CLI: dependency or not, and the strongest configuration."""
+    best = run["best"]
+    verdict = "a dependency" if run["significant"] else "no dependency"
+    return (
+        f"{label} ({run['arch']}): {verdict}; strongest {best['order']} {best['orientation']} "
+        f"spacing {best['spacing']}: cooperativity {best['cooperativity']:.2f} "
+        f"[{best['ci_low']:.2f}, {best['ci_high']:.2f}], null {run['null_threshold']:.2f}"
+    )
 
 
 def _label(run: Path, runs: list[Path]) -> str:
