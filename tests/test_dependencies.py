@@ -253,3 +253,34 @@ def test_cli_bad_input_is_one_line_and_writes_nothing(tiny_runs, tmp_path, capsy
     assert code == 1 and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert not out.exists()
+
+
+def test_temporal_view_on_hand_made_scores():
+    from deepmotif.dependencies.temporal import crossings, grammar_spans, temporal_summary
+
+    sites = pd.DataFrame(
+        {
+            "seq_id": ["s0", "s0", "s1", "s1", "s2"],
+            "tf": ["A", "B", "B", "A", "A"],
+            "start": [2, 10, 3, 12, 5],
+            "end": [6, 14, 7, 16, 9],
+            "role": "target",
+        }
+    )
+    spans = grammar_spans(sites, ["s0", "s1", "s2"], "A", "B")
+    assert spans.tolist() == [[2, 6, 10, 14], [3, 7, 12, 16], [-1, -1, -1, -1]]
+    L = 20
+    fwd = np.zeros((3, L))
+    bwd = np.zeros((3, L))
+    fwd[0, 12:] = 0.9  # s0: bound once inside the right motif (after both)
+    fwd[1, 5:] = 0.9  # s1: bound inside the left motif already
+    fwd[1, 8] = 0.4  # ... with a dip: "for good" starts at 9
+    bwd[0, :5] = 0.8  # s0: suffixes bound up to position 4, inside the left motif
+    bwd[1, :15] = 0.8  # s1: up to 14, inside the right motif
+    t_f, t_b = crossings(fwd[:2], bwd[:2])
+    assert t_f.tolist() == [12, 9] and t_b.tolist() == [4, 14]
+    s = temporal_summary(fwd, bwd, spans)
+    assert s["n_positives"] == 2 and s["n_forward_crossing"] == 2
+    assert s["forward_needs_both"] == 0.5 and s["backward_needs_both"] == 0.5
+    assert s["forward_after_left_end"] == np.median([12 - 5, 9 - 6])
+    assert s["forward_after_right_end"] == np.median([12 - 13, 9 - 15])

@@ -54,6 +54,12 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of shuffles and bootstrap")
     p.add_argument("--batch-size", type=positive_int, default=1024, help="sequences per batch")
     p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
+    p.add_argument(
+        "--truth",
+        metavar="SITES.tsv",
+        help="planted sites of simulated data, for the temporal view of the grammar (default: "
+        "the one recorded in the run, when present)",
+    )
     p.add_argument("--no-figures", action="store_true", help="write only the TSV and JSON")
     p.add_argument("--force", action="store_true", help="overwrite results already in DIR")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -77,6 +83,7 @@ def run(args) -> int:
         device=args.device,
         random_state=args.seed,
         figures=not args.no_figures,
+        truth=args.truth,
         verbose=not args.quiet,
     )
     from deepmotif.dependencies.run import verdict_line

@@ -139,6 +139,7 @@ def dependencies(
     device=None,
     random_state: int = 0,
     figures: bool = True,
+    truth=None,
     verbose: bool = True,
 ) -> dict:
     """Marginalise a motif pair on every run and write the comparison to ``out``.
@@ -159,6 +160,10 @@ def dependencies(
     n_boot, min_effect, alpha
         Bootstrap samples; smallest cooperativity called a dependency (logits); level after
         Bonferroni correction.
+    truth : path, optional
+        Planted sites (``deepmotif simulate``'s ``.sites.tsv``) for the temporal view of the
+        grammar (:mod:`deepmotif.dependencies.temporal`); default: the one recorded in each
+        run's config, when it is still there. Without one the temporal view is skipped.
 
     Returns
     -------
@@ -251,6 +256,7 @@ def dependencies(
             "significant": bool(table["significant"].any()),
             "n_significant": int(table["significant"].sum()),
             "null_threshold": threshold,
+            "temporal": _temporal_view(run, model, a["name"], b["name"], truth, device),
             "seconds": time.perf_counter() - t_run,
         }
     full = pd.concat(tables, ignore_index=True)
@@ -285,15 +291,44 @@ def dependencies(
     return {"table": full, "summary": info, "files": files, "seconds": time.perf_counter() - t0}
 
 
+def _temporal_view(run, model, name_a: str, name_b: str, truth, device) -> dict | None:
+    """The temporal view on the run's test positives that hold both planted sites, or None."""
+    from deepmotif.dependencies.temporal import grammar_spans, temporal_summary, truth_path
+    from deepmotif.explain.registry import get_method
+
+    path = truth_path(run, truth)
+    if path is None:
+        return None
+    sites = pd.read_csv(path, sep="\t")
+    test = rundir.read_run_data(run)
+    pos = np.nonzero(np.asarray(test.labels) == 1)[0]
+    spans = grammar_spans(sites, [test.ids[i] for i in pos], name_a, name_b)
+    keep = pos[spans[:, 0] >= 0]
+    if len(keep) == 0:
+        return None
+    scores = get_method("temporal").compute(model, test.subset(keep).one_hot(), device=device)
+    summary = temporal_summary(scores["forward"], scores["backward"], spans[spans[:, 0] >= 0])
+    summary["truth"] = str(path)
+    return summary
+
+
 def verdict_line(label: str, run: dict) -> str:
     """One line per run for the CLI: dependency or not, and the strongest configuration."""
     best = run["best"]
     verdict = "a dependency" if run["significant"] else "no dependency"
-    return (
+    line = (
         f"{label} ({run['arch']}): {verdict}; strongest {best['order']} {best['orientation']} "
         f"spacing {best['spacing']}: cooperativity {best['cooperativity']:.2f} "
         f"[{best['ci_low']:.2f}, {best['ci_high']:.2f}], null {run['null_threshold']:.2f}"
     )
+    t = run.get("temporal")
+    if t and t.get("forward_needs_both") is not None:
+        line += (
+            f"\n  temporal: the forward score calls a grammar positive bound only after reading "
+            f"both motifs in {100 * t['forward_needs_both']:.0f}% of {t['n_forward_crossing']} "
+            f"positives (median {t['forward_after_right_end']:+.0f} bp from the right motif's end)"
+        )
+    return line
 
 
 def _label(run: Path, runs: list[Path]) -> str:
