@@ -284,3 +284,38 @@ def test_temporal_view_on_hand_made_scores():
     assert s["forward_needs_both"] == 0.5 and s["backward_needs_both"] == 0.5
     assert s["forward_after_left_end"] == np.median([12 - 5, 9 - 6])
     assert s["forward_after_right_end"] == np.median([12 - 13, 9 - 15])
+
+
+def test_dependency_map_equals_tangermeme_and_finds_the_toy_grammar(toy):
+    from tangermeme.dependency_map import dependency_map as tangermeme_map
+    from tangermeme.saturation_mutagenesis import saturation_mutagenesis
+
+    from deepmotif.dependencies.pairwise import dependency_map, ism_effects
+
+    class Column(nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, X):
+            return self.m(X)[:, None]
+
+    torch.manual_seed(0)
+    from deepmotif.models import build_model
+
+    model = build_model("cnn-rnn", filters=4, hidden=3).eval()
+    x = _backgrounds(1, seed=5)[0, :, :17]
+    ours = dependency_map(model, x, batch_size=7)
+    ref = tangermeme_map(Column(model), x[None], func=saturation_mutagenesis, batch_size=64)
+    np.testing.assert_allclose(ours, ref[0].numpy(), rtol=1e-4, atol=1e-6)
+    window = dependency_map(model, x, start=3, end=9)
+    np.testing.assert_allclose(window, ours[:, 3:9], rtol=1e-5, atol=1e-6)
+    # the toy grammar: with A and B planted 3 apart, mutating A changes B's effects
+    toy_model, X = toy
+    seq = plant(plant(X[:1], A, 4), B, 4 + len(A) + 3)[0]
+    e = ism_effects(toy_model, seq[None])[0]
+    b_at = slice(4 + len(A) + 3, 4 + len(A) + 3 + len(B))
+    assert np.all(e[b_at] == -(2 + 3) * 3 / 4)  # 3 of 4 bases break B: lose 2 + 3
+    dmap = dependency_map(toy_model, seq)
+    assert dmap[b_at, 4 : 4 + len(A)].min() > 0  # B's effects depend on A's bases
+    assert dmap[30:, 4 : 4 + len(A)].max() == 0  # and nothing outside the motifs does

@@ -60,6 +60,14 @@ def register(sub) -> None:
         help="planted sites of simulated data, for the temporal view of the grammar (default: "
         "the one recorded in the run, when present)",
     )
+    p.add_argument(
+        "--maps",
+        type=int,
+        default=0,
+        metavar="K",
+        help="also the pairwise dependency maps (ISM) of each run's K most confident test "
+        "positives (about 3L x 4L forward passes per sequence; default 0)",
+    )
     p.add_argument("--no-figures", action="store_true", help="write only the TSV and JSON")
     p.add_argument("--force", action="store_true", help="overwrite results already in DIR")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -84,6 +92,7 @@ def run(args) -> int:
         random_state=args.seed,
         figures=not args.no_figures,
         truth=args.truth,
+        maps=args.maps,
         verbose=not args.quiet,
     )
     from deepmotif.dependencies.run import verdict_line

@@ -140,6 +140,7 @@ def dependencies(
     random_state: int = 0,
     figures: bool = True,
     truth=None,
+    maps: int = 0,
     verbose: bool = True,
 ) -> dict:
     """Marginalise a motif pair on every run and write the comparison to ``out``.
@@ -164,6 +165,9 @@ def dependencies(
         Planted sites (``deepmotif simulate``'s ``.sites.tsv``) for the temporal view of the
         grammar (:mod:`deepmotif.dependencies.temporal`); default: the one recorded in each
         run's config, when it is still there. Without one the temporal view is skipped.
+    maps : int
+        Dependency maps (:mod:`deepmotif.dependencies.pairwise`) of the run's ``maps`` most
+        confident test positives, written as ``maps.npz`` and ``map_<run>_<id>.png``.
 
     Returns
     -------
@@ -286,9 +290,47 @@ def dependencies(
         "runs": summary,
         "columns": ["run", "arch", *COLUMNS],
     }
+    if maps:
+        files += _write_maps(loaded, runs, maps, out, batch_size, device, figures)
+        info["maps"] = maps
     write_json(out / "dependencies.json", info)  # last: marks the results complete
     files.append(str(out / "dependencies.json"))
     return {"table": full, "summary": info, "files": files, "seconds": time.perf_counter() - t0}
+
+
+def _write_maps(loaded, runs, k: int, out: Path, batch_size, device, figures: bool) -> list[str]:
+    """Dependency maps of each run's ``k`` most confident test positives."""
+    from deepmotif.dependencies.pairwise import dependency_map
+    from deepmotif.rundir.npz import NpzStream
+
+    arrays, files = {}, []
+    for run, model, _config, _ in loaded:
+        label = _label(run, runs)
+        test = rundir.read_run_data(run)
+        pos = np.nonzero(np.asarray(test.labels) == 1)[0]
+        top = pos[np.argsort(-test.meta["scores"][pos], kind="stable")[:k]]
+        for i in top:
+            x = test.subset([i]).one_hot()[0]
+            dmap = dependency_map(model, x, batch_size=batch_size, device=device)
+            key = f"{_safe(label)}__{_safe(test.ids[i])}"
+            arrays[key] = dmap
+            if figures:
+                from deepmotif.plots.curves import save_figure
+                from deepmotif.plots.dependencies import dependency_map_figure
+
+                fig = dependency_map_figure(
+                    dmap, test.sequences[i], title=f"{label}: {test.ids[i]}"
+                )
+                files += save_figure(fig, out / f"map_{key}")
+    stream = NpzStream(out / "maps.npz")
+    try:
+        for key, value in arrays.items():
+            stream.put(key, value)
+        stream.finish()
+    except BaseException:
+        stream.close()
+        raise
+    return [*files, str(out / "maps.npz")]
 
 
 def _temporal_view(run, model, name_a: str, name_b: str, truth, device) -> dict | None:

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
-__all__ = ["cooperativity_figure", "heatmap_figure"]
+__all__ = ["cooperativity_figure", "dependency_map_figure", "heatmap_figure"]
 
 _ORDERS = ("AB", "BA")
 _ORIENTATIONS = ("++", "+-", "-+", "--")
@@ -71,5 +71,27 @@ def heatmap_figure(table, title: str = ""):
     ax.set_xlabel("spacing (bp)")
     ax.set_title(title)
     fig.colorbar(im, ax=ax, label="cooperativity (logit)")
+    fig.tight_layout()
+    return fig
+
+
+def dependency_map_figure(dmap, sequence: str | None = None, *, start: int = 0, title: str = ""):
+    """A dependency map (L, W): substituted position on x, affected position on y; the
+    diagonal (a base's effect on itself) is blanked so the off-diagonal blocks show."""
+    dmap = np.array(dmap, dtype=float)
+    rows, cols = dmap.shape
+    for k in range(cols):
+        if 0 <= start + k < rows:
+            dmap[start + k, k] = np.nan
+    size = min(12.0, max(4.0, 0.08 * rows + 2))
+    fig, ax = plt.subplots(figsize=(size * max(cols, 1) / max(rows, 1) + 1.5, size))
+    im = ax.imshow(dmap, cmap="viridis", aspect="equal", origin="upper",
+                   extent=(start - 0.5, start + cols - 0.5, rows - 0.5, -0.5))  # fmt: skip
+    ax.set_xlabel("substituted position")
+    ax.set_ylabel("position whose ISM effect changes")
+    if sequence is not None and rows <= 60:
+        ax.set_yticks(range(rows), list(sequence[:rows]), fontsize=6, family="monospace")
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, label="mean |change of ISM effect| (logit)", shrink=0.8)
     fig.tight_layout()
     return fig
