@@ -52,3 +52,12 @@ MO_TABLE = "motifs-table"
 MO_DETAIL = "motifs-detail"
 MO_MESSAGE = "motifs-message"
 MO_LINKS = "motifs-links"
+
+# Dependencies page
+TAB_DEPENDENCIES = "tab-dependencies"
+DEP_RESULT = "dependencies-result"
+DEP_MESSAGE = "dependencies-message"
+DEP_LINKS = "dependencies-links"
+DEP_CURVES = "dependencies-curves"
+DEP_RUN = "dependencies-run"
+DEP_HEATMAP = "dependencies-heatmap"
