@@ -225,6 +225,7 @@ def _markdown(table: pd.DataFrame) -> str:
 
 
 def _explain_all(run_dirs: dict, out: Path, device, verbose: bool, failures: dict) -> dict:
+    from deepmotif.explain.registry import get_method, method_names
     from deepmotif.explain.run import explain_run
     from deepmotif.rundir import read_run_data
 
@@ -234,7 +235,8 @@ def _explain_all(run_dirs: dict, out: Path, device, verbose: bool, failures: dic
         test = read_run_data(run)
         sel = np.arange(min(q["explain_n"], len(test)))
         (run / runs.EXPLAIN_DIR).mkdir(parents=True, exist_ok=True)
-        for method in ("saliency", "temporal", "optimize"):
+        for method in method_names():
+            designs_input = get_method(method).kind == "input"
             _step(
                 failures,
                 arch,
@@ -242,14 +244,14 @@ def _explain_all(run_dirs: dict, out: Path, device, verbose: bool, failures: dic
                 verbose,
                 explain_run,
                 run,
-                test if method != "optimize" else None,
+                None if designs_input else test,
                 method=method,
                 out=runs.explain_file(run, method),
                 figures=run / runs.EXPLAIN_FIGURES,
-                select=None if method == "optimize" else list(sel),
+                select=None if designs_input else list(sel),
                 device=device,
                 verbose=verbose,
-                **(q["optimize"] if method == "optimize" else {}),
+                **(q["optimize"] if designs_input else {}),
             )
         done[arch] = run / runs.EXPLAIN_DIR
     _step(failures, "all", "architecture panel", verbose, _panel, run_dirs, out / "figures")
