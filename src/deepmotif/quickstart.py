@@ -132,7 +132,7 @@ def run_quickstart(
         result["explain"] = _explain_all(run_dirs, out, device, verbose, result["failures"])
     if motifs:
         _say("[5/5] extracting motifs and matching them to JASPAR with Tomtom ...", verbose)
-        result["motifs"] = _motifs_all(run_dirs, verbose, result["failures"])
+        result["motifs"] = _motifs_all(run_dirs, device, verbose, result["failures"])
     result["seconds"] = time.perf_counter() - t0
     return result
 
@@ -254,11 +254,11 @@ def _explain_all(run_dirs: dict, out: Path, device, verbose: bool, failures: dic
                 **(q["optimize"] if designs_input else {}),
             )
         done[arch] = run / runs.EXPLAIN_DIR
-    _step(failures, "all", "architecture panel", verbose, _panel, run_dirs, out / "figures")
+    _step(failures, "all", "architecture panel", verbose, _panel, run_dirs, out / "figures", device)
     return done
 
 
-def _panel(run_dirs: dict, folder: Path, n: int = 3) -> None:
+def _panel(run_dirs: dict, folder: Path, device=None, n: int = 3) -> None:
     """The paper's layout: the three architectures side by side on the most confident positives."""
     from deepmotif.explain import saliency, temporal_scores
     from deepmotif.plots.curves import save_figure
@@ -275,7 +275,7 @@ def _panel(run_dirs: dict, folder: Path, n: int = 3) -> None:
     maps = {}
     for arch, run in run_dirs.items():
         model, _ = load_run(run)
-        maps[arch] = (saliency(model, X), temporal_scores(model, X))
+        maps[arch] = (saliency(model, X, device=device), temporal_scores(model, X, device=device))
     folder.mkdir(parents=True, exist_ok=True)
     for j, i in enumerate(chosen):
         per_arch = {
@@ -286,7 +286,7 @@ def _panel(run_dirs: dict, folder: Path, n: int = 3) -> None:
         save_figure(fig, folder / f"panel_{test.ids[i]}", formats=("png", "svg"))
 
 
-def _motifs_all(run_dirs: dict, verbose: bool, failures: dict) -> dict:
+def _motifs_all(run_dirs: dict, device, verbose: bool, failures: dict) -> dict:
     from deepmotif.motifs.run import run_motifs
 
     best = {}
@@ -299,6 +299,7 @@ def _motifs_all(run_dirs: dict, verbose: bool, failures: dict) -> dict:
             run_motifs,
             run,
             out=runs.motifs_dir(run),
+            device=device,
             verbose=verbose,
             options={"optimize": dict(QUICKSTART["optimize"])},
         )
