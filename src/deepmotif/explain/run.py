@@ -371,7 +371,9 @@ def _sequence_figures(
                 values["attributions"], seq, title=f"{seq_id}: {label} ({arch})", label=label
             )
         written += save_figure(fig, f"{stem}_{heatmap}", formats=("png", "svg"))
-        fig = saliency_logo(values["attributions"], seq, title=f"{seq_id}: {label} ({arch})")
+        fig = saliency_logo(
+            values["attributions"], seq, title=f"{seq_id}: {label} ({arch})", label=label
+        )
         written += save_figure(fig, f"{stem}_{logo}", formats=("png", "svg"))
     else:
         (suffix,) = (k.format(name=spec.name) for k in FIGURES["profile"])
