@@ -156,3 +156,18 @@ def one_thread():
             torch.set_num_threads(before)
 
     return _one_thread
+
+
+#: The motif :func:`planted` plants in the positives of the training tests.
+TRAINING_MOTIF = "TTGACGTCAA"
+
+
+@pytest.fixture(scope="session")
+def planted(planted_dataset):
+    """``planted(n=400, length=40, seed=0)``: random sequences; positives carry
+    :data:`TRAINING_MOTIF` at a random place (the training and CLI training tests' data)."""
+
+    def make(n=400, length=40, seed=0):
+        return planted_dataset(n, length=length, seed=seed, motif=TRAINING_MOTIF, format="test")
+
+    return make

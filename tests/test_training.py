@@ -15,19 +15,6 @@ from deepmotif.errors import DeepMotifError
 from deepmotif.rundir import run_is_finished
 from deepmotif.training import load_run, train
 
-MOTIF = "TTGACGTCAA"
-
-
-@pytest.fixture(scope="session")
-def planted(planted_dataset):
-    """``planted(n=400, length=40, seed=0)``: random sequences; positives carry MOTIF at a random
-    place."""
-
-    def make(n=400, length=40, seed=0):
-        return planted_dataset(n, length=length, seed=seed, motif=MOTIF, format="test")
-
-    return make
-
 
 def write_fasta(path, ds):
     with open(path, "w") as fh:
