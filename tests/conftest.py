@@ -35,3 +35,139 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "deepbind_encode").is_dir():
         pytest.skip(f"real data folder {SHARED_DATA} is absent")
     return SHARED_DATA
+
+
+# ------------------------------------------------------------------------------------------
+# toy models and tiny data shared by the explain, motifs and training tests
+
+
+def _random_onehot(n: int, length: int, seed: int = 0, *, n_fraction: float = 0.0, n_at=None):
+    import torch
+    from torch import nn
+
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(0, 4, (n, length), generator=g)
+    X = nn.functional.one_hot(idx, 4).permute(0, 2, 1).float().contiguous()
+    if n_fraction:
+        X[torch.rand(n, 1, length, generator=g).expand(-1, 4, -1) < n_fraction] = 0.0
+    if n_at is not None:
+        X[0, :, n_at] = 0  # an N in the first sequence
+    return X
+
+
+@pytest.fixture(scope="session")
+def random_onehot():
+    """``random_onehot(n, length, seed=0, *, n_fraction=0.0, n_at=None) -> Tensor (n, 4, length)``.
+
+    Seeded uniform one-hot sequences; ``n_fraction`` of the columns set to ``N`` (all zero) at
+    random, and/or column ``n_at`` of the first sequence.
+    """
+    return _random_onehot
+
+
+def _toy_model(arch: str, seed: int = 0, **hp):
+    import torch
+
+    from deepmotif.models import build_model
+
+    torch.manual_seed(seed)
+    return build_model(arch, **hp).eval()
+
+
+@pytest.fixture(scope="session")
+def toy_model():
+    """``toy_model(arch, seed=0, **hp)``: ``build_model(arch, **hp)`` in eval mode, its weights
+    drawn after ``torch.manual_seed(seed)`` (so the same call gives the same model)."""
+    return _toy_model
+
+
+def _planted_dataset(
+    n: int,
+    *,
+    length: int,
+    seed: int,
+    motif: str,
+    at: int | None = None,
+    prefix: str = "s",
+    format: str | None = None,
+):
+    import numpy as np
+
+    from deepmotif.data.dataset import SequenceDataset
+
+    rng = np.random.default_rng(seed)
+    seqs, labels = [], []
+    for i in range(n):
+        s = list(rng.choice(list("ACGT"), size=length))
+        if i % 2 == 0:
+            p = at if at is not None else int(rng.integers(0, length - len(motif)))
+            s[p : p + len(motif)] = motif
+        seqs.append("".join(s))
+        labels.append(1 - i % 2)
+    extra = {"format": format} if format is not None else {}
+    return SequenceDataset([f"{prefix}{i}" for i in range(n)], seqs, np.array(labels), **extra)
+
+
+@pytest.fixture(scope="session")
+def planted_dataset():
+    """``planted_dataset(n, *, length, seed, motif, at=None, prefix="s", format=None)``.
+
+    Random sequences, alternately positive (label 1, ``motif`` planted at ``at`` or at a random
+    place) and negative; ids ``<prefix><i>``.
+    """
+    return _planted_dataset
+
+
+@pytest.fixture(scope="session")
+def simulated():
+    """``simulated(motifs, n=..., length=..., seed=...)``: :func:`deepmotif.data.simulate.simulate`,
+    computed once per set of arguments in the test session (do not modify the result)."""
+    from deepmotif.data.simulate import simulate
+
+    cache: dict = {}
+
+    def _sim(motifs, **kwargs):
+        key = (
+            tuple([motifs] if isinstance(motifs, str) else motifs),
+            tuple(sorted(kwargs.items())),
+        )
+        if key not in cache:
+            cache[key] = simulate(motifs, **kwargs)
+        return cache[key]
+
+    return _sim
+
+
+@pytest.fixture(scope="session")
+def one_thread():
+    """``with one_thread(): ...`` runs torch single-threaded inside the block (reference libraries'
+    LSTM backward and many tiny model calls crawl over OpenMP threads on a loaded machine)."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def _one_thread():
+        import torch
+
+        before = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+    return _one_thread
+
+
+#: The motif :func:`planted` plants in the positives of the training tests.
+TRAINING_MOTIF = "TTGACGTCAA"
+
+
+@pytest.fixture(scope="session")
+def planted(planted_dataset):
+    """``planted(n=400, length=40, seed=0)``: random sequences; positives carry
+    :data:`TRAINING_MOTIF` at a random place (the training and CLI training tests' data)."""
+
+    def make(n=400, length=40, seed=0):
+        return planted_dataset(n, length=length, seed=seed, motif=TRAINING_MOTIF, format="test")
+
+    return make

@@ -9,11 +9,11 @@ import pytest
 
 from deepmotif.benchmark import discover_datasets, wide_table
 from deepmotif.cli import main
-from tests.test_training import planted, write_fasta
+from tests.test_training import write_fasta
 
 
 @pytest.fixture
-def fasta(tmp_path):
+def fasta(tmp_path, planted):
     return write_fasta(tmp_path / "train.fa", planted(200, 30))
 
 
@@ -124,7 +124,7 @@ def test_train_and_evaluate_cli_values(tmp_path, capsys, fasta):
     one_line_error(capsys, ["evaluate", str(tmp_path / "nope"), fasta], "no such run directory")
 
 
-def test_benchmark_discovery_and_table(tmp_path, capsys):
+def test_benchmark_discovery_and_table(tmp_path, capsys, planted):
     data = tmp_path / "data"
     data.mkdir()
     ds = planted(120, 30)

@@ -59,9 +59,8 @@ def test_toy_model_optimised_input_beats_every_positive():
     np.testing.assert_allclose(res.pwm_softmax.sum(0), 1, atol=1e-6)
 
 
-def test_deterministic_under_seed_and_batched_equals_one_at_a_time():
-    torch.manual_seed(0)
-    model = build_model("cnn", filters=8).eval()
+def test_deterministic_under_seed_and_batched_equals_one_at_a_time(toy_model):
+    model = toy_model("cnn", 0, filters=8)
     a = class_optimization(model, length=15, n_restarts=3, steps=40, random_state=7, device="cpu")
     b = class_optimization(
         model, length=15, n_restarts=3, steps=40, random_state=7, device="cpu", batch_size=1
@@ -78,9 +77,8 @@ def test_deterministic_under_seed_and_batched_equals_one_at_a_time():
         np.testing.assert_allclose(alone.inputs[0], a.inputs[i], rtol=1e-4, atol=1e-5)
 
 
-def test_recurrent_model_improves_and_is_untouched():
-    torch.manual_seed(1)
-    model = build_model("cnn-rnn", filters=16, hidden=8)
+def test_recurrent_model_improves_and_is_untouched(toy_model):
+    model = toy_model("cnn-rnn", 1, filters=16, hidden=8)
     model.train()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     res = class_optimization(
@@ -140,14 +138,13 @@ def best_alignment_correlation(pwm: np.ndarray, motif: np.ndarray) -> float:
 
 
 @pytest.mark.slow
-def test_planted_motif_is_recovered(tmp_path):
+def test_planted_motif_is_recovered(tmp_path, simulated):
     """Train a CNN on simulated data with CTCF planted; the PWM must contain CTCF (r >= 0.8)."""
     import warnings
 
-    from deepmotif.data.simulate import simulate
     from deepmotif.training import train
 
-    sim = simulate(["CTCF"], n=3000, length=101, seed=0)
+    sim = simulated(["CTCF"], n=3000, length=101, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         run = train(

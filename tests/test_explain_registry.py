@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from deepmotif.errors import DeepMotifError
 from deepmotif.explain import class_optimization, saliency, temporal_scores
 from deepmotif.explain.registry import Method, attribution_methods, get_method, method_names
-from deepmotif.models import build_model
 
 
 @pytest.fixture(scope="module")
-def model():
-    torch.manual_seed(0)
-    return build_model("cnn-rnn", filters=4, hidden=3).eval()
+def model(toy_model):
+    return toy_model("cnn-rnn", 0, filters=4, hidden=3)
 
 
 def test_lookup_and_errors():

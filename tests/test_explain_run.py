@@ -20,20 +20,20 @@ from deepmotif.training import load_run, train
 LENGTH = 24
 
 
-def make_data(n: int, seed: int) -> SequenceDataset:
-    rng = np.random.default_rng(seed)
-    seqs, labels = [], []
-    for i in range(n):
-        s = list(rng.choice(list("ACGT"), LENGTH))
-        if i % 2 == 0:
-            s[8:14] = "GGATCC"
-        seqs.append("".join(s))
-        labels.append(1 - i % 2)
-    return SequenceDataset([f"q{seed}_{i}" for i in range(n)], seqs, np.array(labels))
+@pytest.fixture(scope="session")
+def make_data(planted_dataset):
+    """``make_data(n, seed)``: positives carry GGATCC at 8..14; ids ``q<seed>_<i>``."""
+
+    def make(n: int, seed: int) -> SequenceDataset:
+        return planted_dataset(
+            n, length=LENGTH, seed=seed, motif="GGATCC", at=8, prefix=f"q{seed}_"
+        )
+
+    return make
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def runs(tmp_path_factory, make_data):
     root = tmp_path_factory.mktemp("runs")
     out = {}
     with warnings.catch_warnings():
@@ -58,7 +58,7 @@ def fasta(tmp_path, ds: SequenceDataset, name="seqs.fa"):
     return path
 
 
-def test_saliency_npz_equals_library_call(runs, tmp_path):
+def test_saliency_npz_equals_library_call(runs, tmp_path, make_data):
     data = make_data(9, 3)
     res = explain_run(runs["cnn"], data, method="saliency", out=tmp_path / "s.npz", verbose=False)
     assert res["n"] == 9 and res["length"] == LENGTH
@@ -69,10 +69,13 @@ def test_saliency_npz_equals_library_call(runs, tmp_path):
         ref = saliency(model, data.one_hot(), device="cpu")
         np.testing.assert_allclose(z["saliency"], ref.saliency, rtol=1e-5, atol=1e-7)
         np.testing.assert_allclose(z["gradient"], ref.gradient, rtol=1e-5, atol=1e-7)
+        # the key every attribution method writes: saliency's is gradient x input
+        np.testing.assert_allclose(z["attributions"], ref.grad_x_input, rtol=1e-5, atol=1e-7)
         np.testing.assert_array_equal(z["labels"], data.labels)
+    assert res["keys"] == ["method", "ids", "labels", "attributions", "saliency", "gradient"]
 
 
-def test_temporal_streams_in_chunks_with_ids_in_given_order(runs, tmp_path, monkeypatch):
+def test_temporal_streams_in_chunks_with_ids_in_given_order(runs, tmp_path, monkeypatch, make_data):
     data = make_data(11, 4)
     monkeypatch.setattr(explain_module, "CHUNK", 3)  # 4 chunks, the last one short
     wanted = [data.ids[7], data.ids[2], data.ids[10], data.ids[0]]
@@ -139,7 +142,7 @@ def test_cli_run_test_set_with_figures_and_force(runs, tmp_path, capsys):
     assert main([*args, "--force"]) == 0
 
 
-def test_cli_reads_a_fasta_file_at_the_run_length(runs, tmp_path, capsys):
+def test_cli_reads_a_fasta_file_at_the_run_length(runs, tmp_path, capsys, make_data):
     data = make_data(4, 5)
     data.sequences[1] = (
         "AC" + data.sequences[1] + "GT"
@@ -214,7 +217,7 @@ def test_cli_broken_runs(runs, tmp_path, capsys):
         assert code == 1 and message in err and err.count("\n") == 1, err
 
 
-def test_bad_arguments_in_the_library(runs, tmp_path):
+def test_bad_arguments_in_the_library(runs, tmp_path, make_data):
     data = make_data(3, 6)
     with pytest.raises(DeepMotifError, match="ending in .npz"):
         explain_run(runs["cnn"], data, method="saliency", out=tmp_path / "x.txt", verbose=False)
@@ -237,7 +240,7 @@ def test_bad_arguments_in_the_library(runs, tmp_path):
         )
 
 
-def test_a_model_that_cannot_take_the_length(runs, tmp_path, monkeypatch):
+def test_a_model_that_cannot_take_the_length(runs, tmp_path, monkeypatch, make_data):
     """A model whose convolution has no padding refuses short sequences with one clear line."""
 
     class Valid(torch.nn.Module):
@@ -265,3 +268,82 @@ def test_parse_select():
     assert list(parse_select("7,1", 10)) == [7, 1]
     assert list(parse_select("-1", 10)) == [9]
     assert list(parse_select(None, 3)) == [0, 1, 2]
+
+
+TOY_WEIGHT = np.where((np.arange(LENGTH) >= 8) & (np.arange(LENGTH) < 14), 1.0, 0.01).astype(
+    np.float32
+)
+
+
+@pytest.fixture
+def toy_method(monkeypatch):
+    """A toy attribution method registered for one test: the input times a constant weight per
+    position (high where the planted GGATCC lies)."""
+    from deepmotif.explain import registry
+
+    calls = []
+
+    def compute(model, X, *, batch_size=None, device=None, verbose=False):
+        calls.append(len(X))
+        return {"attributions": TOY_WEIGHT * np.asarray(X, dtype=np.float32)}
+
+    method = registry.Method("toy", "attribution", compute, ("attributions",), "weighted input")
+    monkeypatch.setitem(registry._METHODS, "toy", method)
+    return calls
+
+
+@pytest.mark.filterwarnings("ignore:tfmodisco_seqlets could not call seqlets")
+def test_a_registered_method_is_explained_and_used_for_motifs(
+    runs, tmp_path, make_data, toy_method
+):
+    """Registering a method is all it takes: explain_run writes it, the motif code uses it."""
+    from deepmotif.evaluation import predict
+    from deepmotif.motifs.extract import extract_motifs
+    from deepmotif.motifs.from_saliency import saliency_motifs
+
+    data = make_data(6, 8)
+    res = explain_run(
+        runs["cnn"],
+        data,
+        method="toy",
+        out=tmp_path / "toy.npz",
+        figures=tmp_path / "f",
+        verbose=False,
+    )
+    assert res["keys"] == ["method", "ids", "labels", "attributions"] and toy_method == [6]
+    with np.load(tmp_path / "toy.npz", allow_pickle=False) as z:
+        assert str(z["method"]) == "toy" and set(z.files) == set(res["keys"])
+        np.testing.assert_array_equal(z["attributions"], TOY_WEIGHT * data.one_hot())
+    assert len(res["figures"]) == 6 * 2 * 2  # a heatmap and a logo per sequence, PNG and SVG
+
+    model, _ = load_run(runs["cnn"])
+    ds = make_data(60, 9)
+    X, y = ds.one_hot(), ds.labels
+    scores = predict(model, X, device="cpu")
+    scores[y == 1] = 0.9  # every positive counts as correctly classified
+    options = {"min_sites": 2, "min_fraction": 0.0}
+    # the toy's map, computed here, gives what saliency_motifs finds by looking the method up
+    expected = saliency_motifs(
+        model, X, y, scores, attributions=TOY_WEIGHT * X, device="cpu", **options
+    )
+    del toy_method[:]
+    found = saliency_motifs(model, X, y, scores, attribution="toy", device="cpu", **options)
+    assert toy_method == [int((y == 1).sum())]
+    ext = extract_motifs(
+        model,
+        X,
+        y,
+        scores,
+        sources="saliency",
+        options={"saliency": options},
+        attribution="toy",
+        device="cpu",
+    )
+    assert len(toy_method) == 2
+    assert expected, "the toy map should give at least one motif"
+    for motifs in (found, ext.motifs):
+        assert [m.name for m in motifs] == [m.name for m in expected]
+        for a, b in zip(motifs, expected):
+            np.testing.assert_array_equal(a.pwm, b.pwm)
+    with pytest.raises(DeepMotifError, match="unknown attribution method 'temporal'"):
+        saliency_motifs(model, X, y, scores, attribution="temporal")

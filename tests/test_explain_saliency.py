@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 import torch
@@ -18,32 +16,8 @@ from deepmotif.models import build_model
 ARCHS = ("cnn", "rnn", "cnn-rnn")
 
 
-def random_onehot(n: int, length: int, seed: int = 0, n_fraction: float = 0.0) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    idx = torch.randint(0, 4, (n, length), generator=g)
-    X = nn.functional.one_hot(idx, 4).permute(0, 2, 1).float().contiguous()
-    if n_fraction:
-        X[torch.rand(n, 1, length, generator=g).expand(-1, 4, -1) < n_fraction] = 0.0
-    return X
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run reference libraries single-threaded: their LSTM backward crawls on a loaded machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def small_model(arch: str, seed: int = 0):
-    torch.manual_seed(seed)
-    hp = {"cnn": {"filters": 16}, "rnn": {"hidden": 8}, "cnn-rnn": {"filters": 16, "hidden": 8}}[
-        arch
-    ]
-    return build_model(arch, **hp).eval()
+#: Small models: the hand-checked references (finite differences, Captum) stay fast.
+SMALL = {"cnn": {"filters": 16}, "rnn": {"hidden": 8}, "cnn-rnn": {"filters": 16, "hidden": 8}}
 
 
 class LinearConv(nn.Module):
@@ -60,7 +34,7 @@ class LinearConv(nn.Module):
         return self.conv(X).sum(dim=(1, 2))
 
 
-def test_hand_computed_linear_conv():
+def test_hand_computed_linear_conv(random_onehot):
     rng = np.random.default_rng(1)
     w = rng.normal(size=(4, 3)).round(2)
     L = 7
@@ -83,11 +57,11 @@ def test_hand_computed_linear_conv():
 
 
 @pytest.mark.parametrize("arch", ARCHS)
-def test_equals_finite_differences(arch):
-    model = small_model(arch, seed=3)
+def test_equals_finite_differences(arch, random_onehot, toy_model):
+    model = toy_model(arch, 3, **SMALL[arch])
     X = random_onehot(2, 12, seed=4)
     got = saliency(model, X, device="cpu").gradient
-    ref64 = small_model(arch, seed=3).double()
+    ref64 = toy_model(arch, 3, **SMALL[arch]).double()
     x = X.double()
     eps = 1e-6
     n, _, L = x.shape
@@ -103,12 +77,12 @@ def test_equals_finite_differences(arch):
 
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("batch_size", [1, 64])
-def test_equals_captum(arch, batch_size):
+def test_equals_captum(arch, batch_size, random_onehot, one_thread):
     from captum.attr import InputXGradient, Saliency
 
     torch.manual_seed(5)
     model = build_model(arch).eval()  # default sizes: the CNN-RNN's LSTM reads 128 features
-    X = random_onehot(64 if batch_size == 64 else 5, 41, seed=6, n_fraction=0.05)
+    X = random_onehot(64 if batch_size == 64 else 5, 41, 6, n_fraction=0.05)
     res = saliency(model, X, batch_size=batch_size, device="cpu")
     with one_thread():
         grad = Saliency(model).attribute(X.clone().requires_grad_(), abs=False).detach().numpy()
@@ -119,7 +93,7 @@ def test_equals_captum(arch, batch_size):
     np.testing.assert_allclose(res.saliency, np.abs(gxi), rtol=1e-4, atol=1e-5 * scale)
 
 
-def test_fast_layers_are_used_and_model_untouched():
+def test_fast_layers_are_used_and_model_untouched(random_onehot):
     torch.manual_seed(0)
     cnn, crnn = build_model("cnn"), build_model("cnn-rnn")
     twin = gradient_twin(cnn, 64)
@@ -150,8 +124,8 @@ def test_fast_max_pool_matches_max_pool_with_ties():
 
 
 @pytest.mark.parametrize("arch", ARCHS)
-def test_batch_size_invariance(arch):
-    model = small_model(arch, seed=7)
+def test_batch_size_invariance(arch, random_onehot, toy_model):
+    model = toy_model(arch, 7, **SMALL[arch])
     X = random_onehot(70, 23, seed=8)
     a = saliency(model, X, batch_size=1, device="cpu").gradient
     b = saliency(model, X, batch_size=64, device="cpu").gradient
@@ -160,7 +134,7 @@ def test_batch_size_invariance(arch):
     np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-7)
 
 
-def test_corrected_equals_tangermeme():
+def test_corrected_equals_tangermeme(random_onehot, toy_model, one_thread):
     from tangermeme.saliency import saliency as tangermeme_saliency
 
     class TwoD(nn.Module):  # tangermeme wants (n, targets) outputs
@@ -171,7 +145,7 @@ def test_corrected_equals_tangermeme():
         def forward(self, x):
             return self.m(x).unsqueeze(-1)
 
-    model = small_model("cnn-rnn", seed=9)
+    model = toy_model("cnn-rnn", 9, **SMALL["cnn-rnn"])
     X = random_onehot(10, 30, seed=10)
     ours = saliency(model, X, device="cpu").corrected
     with one_thread():
@@ -179,8 +153,8 @@ def test_corrected_equals_tangermeme():
     np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6 * np.abs(theirs).max())
 
 
-def test_bad_inputs():
-    model = small_model("cnn")
+def test_bad_inputs(toy_model):
+    model = toy_model("cnn", **SMALL["cnn"])
     with pytest.raises(DeepMotifError, match=r"shape \(n, 4, length\)"):
         saliency(model, np.zeros((3, 5, 10)))
     with pytest.raises(DeepMotifError, match="add a batch axis"):
@@ -209,7 +183,7 @@ def test_fast_lstm_equals_autograd(bidirectional):
     assert all(p.grad is None for p in lstm.parameters())
 
 
-def test_twin_with_fast_lstm_equals_captum():
+def test_twin_with_fast_lstm_equals_captum(random_onehot, one_thread):
     from captum.attr import Saliency
 
     from deepmotif.explain.saliency import input_gradients
@@ -227,13 +201,13 @@ def test_twin_with_fast_lstm_equals_captum():
         torch.testing.assert_close(logits, model(X), rtol=1e-5, atol=1e-6)
 
 
-def test_thread_count_restored_even_with_concurrent_callers():
+def test_thread_count_restored_even_with_concurrent_callers(random_onehot, toy_model):
     # The dashboard explains with one model from several request threads at once. Many small
     # calls make the threads overlap: moving the model to its own device, or copying its LSTM,
     # used to rebuild the LSTM's flat weights under another thread's forward pass.
     import threading
 
-    model = small_model("rnn", seed=14)
+    model = toy_model("rnn", 14, **SMALL["rnn"])
     X = random_onehot(4, 15, seed=15)
     before = torch.get_num_threads()
     torch.set_num_threads(2)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
 import pytest
 import torch
@@ -16,26 +14,6 @@ from deepmotif.explain.temporal import is_prefix_model
 from deepmotif.models import build_model
 
 
-def random_onehot(n: int, length: int, seed: int) -> torch.Tensor:
-    g = torch.Generator().manual_seed(seed)
-    idx = torch.randint(0, 4, (n, length), generator=g)
-    X = nn.functional.one_hot(idx, 4).permute(0, 2, 1).float().contiguous()
-    X[0, :, length // 2] = 0  # an N
-    return X
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Many tiny model calls run faster single-threaded (no OpenMP barrier per call)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-@one_thread()
 @torch.no_grad()
 def naive_loop(model, X: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     """One model call per prefix and per suffix, as in the paper."""
@@ -57,13 +35,12 @@ def naive_loop(model, X: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     return fwd, bwd
 
 
-def model_for(arch: str, seed: int):
-    torch.manual_seed(seed)
-    hp = {"cnn": {"filters": 16}, "rnn": {"hidden": 12}, "cnn-rnn": {"filters": 24, "hidden": 12}}[
-        arch
-    ]
-    model = build_model(arch, **hp).eval()
-    with torch.no_grad():  # larger weights than the initialisation: scores spread over 0..1
+HP = {"cnn": {"filters": 16}, "rnn": {"hidden": 12}, "cnn-rnn": {"filters": 24, "hidden": 12}}
+
+
+def spread(model):
+    """Larger weights than the initialisation: the scores spread over 0..1."""
+    with torch.no_grad():
         for p in model.parameters():
             p.mul_(3.0)
         model.head.linear.weight.mul_(10.0)
@@ -72,11 +49,12 @@ def model_for(arch: str, seed: int):
 
 @pytest.mark.parametrize("arch", ["rnn", "cnn-rnn", "cnn"])
 @pytest.mark.parametrize("length", [1, 2, 9, 40])
-def test_equals_naive_loop(arch, length):
-    model = model_for(arch, seed=length)
-    X = random_onehot(5, length, seed=length + 1)
+def test_equals_naive_loop(arch, length, random_onehot, toy_model, one_thread):
+    model = spread(toy_model(arch, length, **HP[arch]))
+    X = random_onehot(5, length, length + 1, n_at=length // 2)
     res = temporal_scores(model, X, batch_size=2, device="cpu")
-    fwd, bwd = naive_loop(model, X)
+    with one_thread():
+        fwd, bwd = naive_loop(model, X)
     np.testing.assert_allclose(res.forward, fwd, atol=1e-5, rtol=0)
     np.testing.assert_allclose(res.backward, bwd, atol=1e-5, rtol=0)
     assert res.forward.dtype == np.float32 and res.forward.shape == (5, length)
@@ -85,9 +63,9 @@ def test_equals_naive_loop(arch, length):
 
 
 @pytest.mark.parametrize("arch", ["rnn", "cnn-rnn", "cnn"])
-def test_ends_are_the_whole_sequence(arch):
-    model = model_for(arch, seed=3)
-    X = random_onehot(6, 25, seed=4)
+def test_ends_are_the_whole_sequence(arch, random_onehot, toy_model):
+    model = spread(toy_model(arch, 3, **HP[arch]))
+    X = random_onehot(6, 25, 4, n_at=25 // 2)
     res = temporal_scores(model, X, device="cpu")
     with torch.no_grad():
         whole = torch.sigmoid(model(X)).numpy()
@@ -95,10 +73,10 @@ def test_ends_are_the_whole_sequence(arch):
     np.testing.assert_allclose(res.backward[:, 0], whole, atol=1e-6)
 
 
-def test_batch_size_invariance_and_state_restored():
-    model = model_for("cnn-rnn", seed=5)
+def test_batch_size_invariance_and_state_restored(random_onehot, toy_model):
+    model = spread(toy_model("cnn-rnn", 5, **HP["cnn-rnn"]))
     model.train()
-    X = random_onehot(9, 30, seed=6)
+    X = random_onehot(9, 30, 6, n_at=30 // 2)
     a = temporal_scores(model, X, batch_size=1, device="cpu")
     b = temporal_scores(model, X.numpy().astype(np.int8), batch_size=64, device="cpu")
     np.testing.assert_allclose(a.forward, b.forward, atol=1e-6)
@@ -107,7 +85,7 @@ def test_batch_size_invariance_and_state_restored():
 
 
 @pytest.mark.parametrize("direction", [0, 1])
-def test_restarted_runs_equal_fresh_lstm_runs(direction):
+def test_restarted_runs_equal_fresh_lstm_runs(direction, one_thread):
     torch.manual_seed(7)
     lstm = nn.LSTM(5, 4, batch_first=True, bidirectional=True)
     x = torch.randn(3, 11, 5)

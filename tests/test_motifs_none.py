@@ -20,13 +20,11 @@ from deepmotif.motifs.recovery import recovery_table
 from deepmotif.motifs.run import run_motifs
 
 
-def _silent_run(root, arch: str):
+def _silent_run(root, arch: str, sim):
     from safetensors.torch import save_file
 
-    from deepmotif.data.simulate import simulate
     from deepmotif.training import train
 
-    sim = simulate(["CTCF"], n=200, length=60, seed=0)
     out = root / f"silent-{arch}"
     res = train(
         sim.dataset,
@@ -43,9 +41,10 @@ def _silent_run(root, arch: str):
 
 
 @pytest.fixture(scope="module")
-def silent(tmp_path_factory):
+def silent(tmp_path_factory, simulated):
     root = tmp_path_factory.mktemp("silent")
-    return {arch: _silent_run(root, arch) for arch in ("cnn", "rnn")}
+    sim = simulated(["CTCF"], n=200, length=60, seed=0)
+    return {arch: _silent_run(root, arch, sim) for arch in ("cnn", "rnn")}
 
 
 @pytest.fixture(scope="module")

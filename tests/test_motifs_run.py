@@ -24,11 +24,10 @@ from deepmotif.motifs.run import run_motifs
 
 
 @pytest.fixture(scope="module")
-def cnn_run(tmp_path_factory):
-    from deepmotif.data.simulate import simulate
+def cnn_run(tmp_path_factory, simulated):
     from deepmotif.training import train
 
-    sim = simulate(["CTCF"], n=1000, length=101, seed=0)
+    sim = simulated(["CTCF"], n=1000, length=101, seed=0)
     out = tmp_path_factory.mktemp("runs") / "ctcf-cnn"
     train(
         sim.dataset,
@@ -94,6 +93,7 @@ def test_files_round_trip_and_equal_tomtom_called_directly(cnn_result):
         info["database"]["collection"] == "CORE" and info["database"]["tax_group"] == "vertebrates"
     )
     assert set(info["timings"]) >= {"extract", "match", "extract_saliency", "extract_filters"}
+    assert info["attribution"] == cnn_result["attribution"] == "saliency"
 
 
 def test_cli_writes_tables_and_logos(cnn_run, tmp_path, capsys):
@@ -171,6 +171,18 @@ def test_cli_bad_input_is_one_line(case, message, cnn_run, tmp_path, capsys):
     assert code == 1
     assert message in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_attribution_and_device(cnn_run, tmp_path, capsys):
+    """--attribution takes the registry's attribution methods; anything else is one line."""
+    out = tmp_path / "out"
+    args = ["motifs", str(cnn_run), "--out", str(out), "--source", "filters"]
+    assert main([*args, "--attribution", "temporal"]) == 2
+    err = capsys.readouterr().err
+    assert "--attribution: invalid choice: 'temporal'" in err and err.count("\n") == 1
+    assert not out.exists()
+    assert main([*args, "--attribution", "saliency", "--device", "cpu", "--quiet"]) == 0
+    assert json.loads((out / "motifs.json").read_text())["attribution"] == "saliency"
 
 
 def test_no_correct_positive_is_no_motif_not_an_error(cnn_run, tmp_path, capsys):

@@ -17,13 +17,12 @@ from deepmotif.rundir.npz import NpzStream
 
 
 @pytest.fixture(scope="module")
-def explained_run(tmp_path_factory):
-    from deepmotif.data.simulate import simulate
+def explained_run(tmp_path_factory, simulated):
     from deepmotif.explain.run import explain_run
     from deepmotif.training import train
 
     root = tmp_path_factory.mktemp("rundir")
-    sim = simulate(["CTCF"], n=120, length=60, seed=0)
+    sim = simulated(["CTCF"], n=120, length=60, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         train(

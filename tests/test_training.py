@@ -11,26 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from deepmotif.data.dataset import SequenceDataset
 from deepmotif.errors import DeepMotifError
 from deepmotif.rundir import run_is_finished
 from deepmotif.training import load_run, train
-
-MOTIF = "TTGACGTCAA"
-
-
-def planted(n=400, length=40, seed=0):
-    """Random sequences; positives carry MOTIF at a random place."""
-    rng = np.random.default_rng(seed)
-    seqs, labels = [], []
-    for i in range(n):
-        s = "".join(rng.choice(list("ACGT"), size=length))
-        if i % 2 == 0:
-            p = rng.integers(0, length - len(MOTIF))
-            s = s[:p] + MOTIF + s[p + len(MOTIF) :]
-        seqs.append(s)
-        labels.append(1 - i % 2)
-    return SequenceDataset([f"s{i}" for i in range(n)], seqs, np.array(labels), format="test")
 
 
 def write_fasta(path, ds):
@@ -44,7 +27,7 @@ FAST = {"epochs": 3, "batch_size": 64, "dtype": "fp32"}
 
 
 @pytest.mark.parametrize("arch", ["cnn", "cnn-rnn"])
-def test_learns_planted_motif_and_writes_run(tmp_path, arch):
+def test_learns_planted_motif_and_writes_run(tmp_path, arch, planted):
     res = train(
         planted(600), arch=arch, out=tmp_path / "run", config={**FAST, "epochs": 8}, verbose=False
     )
@@ -75,7 +58,7 @@ def test_learns_planted_motif_and_writes_run(tmp_path, arch):
     np.testing.assert_allclose(predict(model, test.one_hot()), test.meta["scores"], atol=1e-5)
 
 
-def test_same_seed_same_metrics(tmp_path):
+def test_same_seed_same_metrics(tmp_path, planted):
     ds = planted()
     a = train(ds, arch="rnn", out=tmp_path / "a", config=FAST, verbose=False)
     b = train(ds, arch="rnn", out=tmp_path / "b", config=FAST, verbose=False)
@@ -87,14 +70,14 @@ def test_same_seed_same_metrics(tmp_path):
     ).read_bytes()
 
 
-def test_bf16_training_is_deterministic_too(tmp_path):
+def test_bf16_training_is_deterministic_too(tmp_path, planted):
     ds = planted(200)
     a = train(ds, arch="cnn", out=tmp_path / "a", config={**FAST, "dtype": "bf16"}, verbose=False)
     b = train(ds, arch="cnn", out=tmp_path / "b", config={**FAST, "dtype": "bf16"}, verbose=False)
     assert a.metrics == b.metrics
 
 
-def test_refuses_to_overwrite_and_force(tmp_path):
+def test_refuses_to_overwrite_and_force(tmp_path, planted):
     ds = planted(200)
     out = tmp_path / "run"
     train(ds, arch="cnn", out=out, config={**FAST, "epochs": 1}, verbose=False)
@@ -114,7 +97,7 @@ def test_refuses_to_overwrite_and_force(tmp_path):
     assert (other / "precious.txt").read_text() == "keep me"
 
 
-def test_load_run_refusals(tmp_path):
+def test_load_run_refusals(tmp_path, planted):
     ds = planted(200)
     out = tmp_path / "run"
     train(ds, arch="cnn", out=out, config={**FAST, "epochs": 1}, verbose=False)
@@ -131,7 +114,7 @@ def test_load_run_refusals(tmp_path):
 
 
 @pytest.mark.slow
-def test_resume_after_sigkill_equals_uninterrupted(tmp_path):
+def test_resume_after_sigkill_equals_uninterrupted(tmp_path, planted):
     data = write_fasta(tmp_path / "train.fa", planted(1200, 60))
     cmd = [
         sys.executable,
@@ -181,7 +164,7 @@ def test_resume_after_sigkill_equals_uninterrupted(tmp_path):
 @pytest.mark.parametrize(
     "arch, lr, autocast", [("cnn", 1e-3, None), ("rnn", 1e-2, "fp32"), ("cnn-rnn", 1e-2, None)]
 )
-def test_auto_learning_rate_and_precision(tmp_path, arch, lr, autocast):
+def test_auto_learning_rate_and_precision(tmp_path, arch, lr, autocast, planted):
     from deepmotif._device import cpu_has_fast_bf16
 
     config = {"epochs": 1, "batch_size": 64}
@@ -202,7 +185,7 @@ def test_auto_learning_rate_and_precision(tmp_path, arch, lr, autocast):
     assert json.loads((tmp_path / "b" / "config.json").read_text())["training"]["lr"] == 0.004
 
 
-def test_quickstart_panels_show_the_most_confident_positives(tmp_path):
+def test_quickstart_panels_show_the_most_confident_positives(tmp_path, planted):
     from deepmotif.quickstart import _panel
     from deepmotif.rundir import read_run_data
 

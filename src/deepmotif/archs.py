@@ -1,10 +1,55 @@
-"""The architecture names, defined once (torch-free, so the CLI and the dashboard import it
-without loading torch). Models, plots, the dashboard, the CLI, the benchmark and the quickstart
-all take the list and its order from here."""
+"""The architecture names and their batch sizes, defined once (torch-free, so the CLI and the
+dashboard import it without loading torch). Models, plots, the dashboard, the CLI, the benchmark
+and the quickstart all take the list and its order from here, and every function that runs a
+model takes ``batch_size=None`` to mean :func:`default_batch_size` of its task.
+"""
 
 from __future__ import annotations
 
 #: The three Deep Motif Dashboard architectures, in the order they are shown everywhere.
 ARCHS: tuple[str, ...] = ("cnn", "rnn", "cnn-rnn")
 
-__all__ = ["ARCHS"]
+#: Sequences per batch when a function is given ``batch_size=None``, per task and architecture.
+#: The results never depend on them (batch-size invariance is tested); they are the fastest
+#: measured on a CPU (docs/benchmarks-explain.md).
+#:
+#: ``predict``
+#:     forward passes only (evaluation, validation during training).
+#: ``saliency``
+#:     input gradients: LSTMs over the 4 bases (RNN) run fastest at 16, where the fused oneDNN
+#:     kernels stay in cache; LSTMs over wide features (CNN-RNN) at 128, for the hand-written
+#:     backward; convolutions alone at 64.
+#: ``temporal``
+#:     temporal output scores: 16 keeps a batch's restarted LSTM states in cache.
+#: ``optimize``
+#:     class optimization: restarts optimised together.
+#: ``motifs``
+#:     motif extraction: predictions, attributions and filter activations of the sequences.
+BATCH_SIZES: dict[str, dict[str, int]] = {
+    "predict": {"cnn": 1024, "rnn": 1024, "cnn-rnn": 1024},
+    "saliency": {"cnn": 64, "rnn": 16, "cnn-rnn": 128},
+    "temporal": {"cnn": 16, "rnn": 16, "cnn-rnn": 16},
+    "optimize": {"cnn": 64, "rnn": 64, "cnn-rnn": 64},
+    "motifs": {"cnn": 256, "rnn": 256, "cnn-rnn": 256},
+}
+
+#: Input-gradient batches at least this large use the hand-written LSTM backward
+#: (:func:`deepmotif.explain._common.gradient_twin`); below it the fused kernels win.
+FAST_LSTM_MIN_BATCH = 64
+
+
+def default_batch_size(task: str, arch: str | None = None) -> int:
+    """Sequences per batch for ``task`` (a key of :data:`BATCH_SIZES`) on ``arch``.
+
+    ``arch`` None (or a name not in :data:`ARCHS`) takes the convolutional network's value.
+    """
+    try:
+        table = BATCH_SIZES[task]
+    except KeyError:
+        raise ValueError(
+            f"no batch size for task {task!r}; tasks: {', '.join(BATCH_SIZES)}"
+        ) from None
+    return table[arch] if isinstance(arch, str) and arch in table else table["cnn"]
+
+
+__all__ = ["ARCHS", "BATCH_SIZES", "FAST_LSTM_MIN_BATCH", "default_batch_size"]

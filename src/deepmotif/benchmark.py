@@ -227,12 +227,13 @@ def run_benchmark(
         run_dirs = [
             out / d.name / a for d in found for a in archs if runs.run_is_finished(out / d.name / a)
         ]
-        write_recovery(run_dirs, out, verbose=verbose)
+        write_recovery(run_dirs, out, verbose=verbose, device=device)
     return table
 
 
-def write_recovery(run_dirs, out, *, verbose: bool = True) -> pd.DataFrame:
-    """Extract and match every run's motifs (kept when present), then the recovery tables."""
+def write_recovery(run_dirs, out, *, verbose: bool = True, device=None) -> pd.DataFrame:
+    """Extract and match every run's motifs (kept when present; the models run on ``device``),
+    then the recovery tables."""
     import warnings
 
     from tqdm.auto import tqdm
@@ -245,7 +246,7 @@ def write_recovery(run_dirs, out, *, verbose: bool = True) -> pd.DataFrame:
     for run in tqdm(run_dirs, desc="motifs", unit="run", disable=not verbose):
         if not runs.motif_file(run, runs.MOTIFS_JSON).is_file():
             try:
-                run_motifs(run, out=runs.motifs_dir(run), verbose=False)
+                run_motifs(run, out=runs.motifs_dir(run), verbose=False, device=device)
             except DeepMotifError as exc:  # e.g. no correctly classified positive
                 warnings.warn(f"{run}: no motifs ({exc})", DeepMotifWarning, stacklevel=2)
                 continue

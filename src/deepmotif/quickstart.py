@@ -132,7 +132,7 @@ def run_quickstart(
         result["explain"] = _explain_all(run_dirs, out, device, verbose, result["failures"])
     if motifs:
         _say("[5/5] extracting motifs and matching them to JASPAR with Tomtom ...", verbose)
-        result["motifs"] = _motifs_all(run_dirs, verbose, result["failures"])
+        result["motifs"] = _motifs_all(run_dirs, device, verbose, result["failures"])
     result["seconds"] = time.perf_counter() - t0
     return result
 
@@ -225,6 +225,7 @@ def _markdown(table: pd.DataFrame) -> str:
 
 
 def _explain_all(run_dirs: dict, out: Path, device, verbose: bool, failures: dict) -> dict:
+    from deepmotif.explain.registry import get_method, method_names
     from deepmotif.explain.run import explain_run
     from deepmotif.rundir import read_run_data
 
@@ -234,7 +235,8 @@ def _explain_all(run_dirs: dict, out: Path, device, verbose: bool, failures: dic
         test = read_run_data(run)
         sel = np.arange(min(q["explain_n"], len(test)))
         (run / runs.EXPLAIN_DIR).mkdir(parents=True, exist_ok=True)
-        for method in ("saliency", "temporal", "optimize"):
+        for method in method_names():
+            designs_input = get_method(method).kind == "input"
             _step(
                 failures,
                 arch,
@@ -242,21 +244,21 @@ def _explain_all(run_dirs: dict, out: Path, device, verbose: bool, failures: dic
                 verbose,
                 explain_run,
                 run,
-                test if method != "optimize" else None,
+                None if designs_input else test,
                 method=method,
                 out=runs.explain_file(run, method),
                 figures=run / runs.EXPLAIN_FIGURES,
-                select=None if method == "optimize" else list(sel),
+                select=None if designs_input else list(sel),
                 device=device,
                 verbose=verbose,
-                **(q["optimize"] if method == "optimize" else {}),
+                **(q["optimize"] if designs_input else {}),
             )
         done[arch] = run / runs.EXPLAIN_DIR
-    _step(failures, "all", "architecture panel", verbose, _panel, run_dirs, out / "figures")
+    _step(failures, "all", "architecture panel", verbose, _panel, run_dirs, out / "figures", device)
     return done
 
 
-def _panel(run_dirs: dict, folder: Path, n: int = 3) -> None:
+def _panel(run_dirs: dict, folder: Path, device=None, n: int = 3) -> None:
     """The paper's layout: the three architectures side by side on the most confident positives."""
     from deepmotif.explain import saliency, temporal_scores
     from deepmotif.plots.curves import save_figure
@@ -273,7 +275,7 @@ def _panel(run_dirs: dict, folder: Path, n: int = 3) -> None:
     maps = {}
     for arch, run in run_dirs.items():
         model, _ = load_run(run)
-        maps[arch] = (saliency(model, X), temporal_scores(model, X))
+        maps[arch] = (saliency(model, X, device=device), temporal_scores(model, X, device=device))
     folder.mkdir(parents=True, exist_ok=True)
     for j, i in enumerate(chosen):
         per_arch = {
@@ -284,7 +286,7 @@ def _panel(run_dirs: dict, folder: Path, n: int = 3) -> None:
         save_figure(fig, folder / f"panel_{test.ids[i]}", formats=("png", "svg"))
 
 
-def _motifs_all(run_dirs: dict, verbose: bool, failures: dict) -> dict:
+def _motifs_all(run_dirs: dict, device, verbose: bool, failures: dict) -> dict:
     from deepmotif.motifs.run import run_motifs
 
     best = {}
@@ -297,6 +299,7 @@ def _motifs_all(run_dirs: dict, verbose: bool, failures: dict) -> dict:
             run_motifs,
             run,
             out=runs.motifs_dir(run),
+            device=device,
             verbose=verbose,
             options={"optimize": dict(QUICKSTART["optimize"])},
         )

@@ -25,11 +25,14 @@ def register(sub) -> None:
         help="sequences to explain (any supported format); omit (or give --run-data) to use the "
         "run's own test set",
     )
+    from deepmotif.explain.registry import get_method, method_names
+
+    names = method_names()
     p.add_argument(
         "--method",
         required=True,
-        choices=("saliency", "temporal", "optimize"),
-        help="what to compute",
+        choices=names,
+        help="what to compute: " + "; ".join(f"{n}: {get_method(n).description}" for n in names),
     )
     p.add_argument("--out", required=True, metavar="OUT.npz", help="the .npz file to write")
     p.add_argument("--figures", metavar="DIR", help="also write figures (PNG and SVG) into DIR")
@@ -75,6 +78,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from deepmotif.errors import DeepMotifError
+    from deepmotif.explain.registry import get_method
     from deepmotif.explain.run import explain_run
     from deepmotif.rundir import read_config
 
@@ -82,7 +86,8 @@ def run(args) -> int:
     if args.data is not None and args.run_data:
         raise DeepMotifError("give SEQS or --run-data, not both")
     data = None
-    if args.data is not None and args.method != "optimize":
+    needs_sequences = get_method(args.method).kind != "input"
+    if args.data is not None and needs_sequences:
         from deepmotif.cli._data import dataset_from_args
 
         length = args.length or (config.get("data") or {}).get("length")
@@ -108,7 +113,7 @@ def run(args) -> int:
         steps=args.steps,
         random_state=args.seed,
     )
-    what = f"{result['n']} sequences" if args.method != "optimize" else f"{args.restarts} restarts"
+    what = f"{result['n']} sequences" if needs_sequences else f"{args.restarts} restarts"
     print(f"{args.method}: {what} ({result['seconds']:.1f} s) written to {result['out']}")
     if result["figures"]:
         print(f"{len(result['figures'])} figure files written to {args.figures}")

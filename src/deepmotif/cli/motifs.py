@@ -28,6 +28,16 @@ def register(sub) -> None:
         help="comma-separated sources among optimize, saliency, filters (default: all; filters "
         "only for models with convolutions)",
     )
+    from deepmotif.explain.registry import attribution_methods
+
+    p.add_argument(
+        "--attribution",
+        default="saliency",
+        choices=attribution_methods(),
+        help="the attribution method whose map the saliency source cuts into seqlets "
+        f"(default: saliency; one of {', '.join(attribution_methods())})",
+    )
+    p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     p.add_argument(
         "--top-k", type=positive_int, default=5, help="matches kept per motif (default 5)"
     )
@@ -74,6 +84,8 @@ def run(args) -> int:
         db=args.db,
         force=args.force,
         verbose=not args.quiet,
+        attribution=args.attribution,
+        device=args.device,
     )
     if args.quiet:
         for source, row in result["best"].items():

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from deepmotif._device import autocast, model_on, resolve_autocast, resolve_device
+from deepmotif.archs import default_batch_size
 
 
 def _batches(n: int, batch_size: int, verbose: bool, desc: str):
@@ -18,7 +19,9 @@ def _batches(n: int, batch_size: int, verbose: bool, desc: str):
 
 
 @torch.no_grad()
-def predict(model, X, *, batch_size: int = 1024, device=None, dtype=None, verbose: bool = False):
+def predict(
+    model, X, *, batch_size: int | None = None, device=None, dtype=None, verbose: bool = False
+):
     """Positive-class probabilities of ``model`` on one-hot sequences.
 
     Parameters
@@ -27,11 +30,16 @@ def predict(model, X, *, batch_size: int = 1024, device=None, dtype=None, verbos
         Maps (n, 4, length) to logits (n,).
     X : numpy.ndarray or torch.Tensor, shape (n, 4, length)
         One-hot sequences (any dtype; cast to float32 batch by batch).
+    batch_size : int or None
+        Sequences per forward pass; ``None`` = :data:`deepmotif.archs.BATCH_SIZES` (task
+        ``predict``). The result does not depend on it.
 
     Returns
     -------
     numpy.ndarray of float32, shape (n,)
     """
+    if batch_size is None:
+        batch_size = default_batch_size("predict", getattr(model, "arch", None))
     dev = resolve_device(device)
     cast = resolve_autocast(dtype)
     X = torch.as_tensor(X)

@@ -27,6 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from deepmotif import archs
+from deepmotif.archs import FAST_LSTM_MIN_BATCH
 from deepmotif.errors import DeepMotifError, check_positive_int
 from deepmotif.explain._lstm import FastLSTM, supports_fast_lstm
 
@@ -247,10 +249,6 @@ def _one(v):
     return v[0] if isinstance(v, tuple | list) else v
 
 
-#: Batches at least this large use the hand-written LSTM backward (see :func:`gradient_twin`).
-FAST_LSTM_MIN_BATCH = 64
-
-
 def _wide_lstm(module: nn.Module) -> bool:
     return (
         type(module) is nn.LSTM
@@ -274,18 +272,28 @@ def _fast_substitute(module: nn.Module, batch_size: int) -> nn.Module | None:
     return None
 
 
-def default_batch_size(model: nn.Module) -> int:
-    """The batch size at which gradients of ``model`` run fastest on a CPU (measured).
+def batch_arch(model: nn.Module) -> str:
+    """The architecture whose batch sizes suit ``model``, judged from its layers.
 
-    LSTMs over the 4 bases (RNN): 16, where the fused oneDNN kernels stay in cache. LSTMs over
-    wide features (CNN-RNN): 128, for the hand-written backward. Otherwise 64.
+    An LSTM over wide features (the CNN-RNN's) is ``cnn-rnn``, an LSTM over fewer features
+    than its hidden state (the RNN's 4 bases) ``rnn``, anything else ``cnn``.
     """
     lstms = [m for m in model.modules() if isinstance(m, nn.LSTM)]
     if any(_wide_lstm(m) for m in lstms):
-        return 128
+        return "cnn-rnn"
     if lstms:
-        return 16
-    return 64
+        return "rnn"
+    return "cnn"
+
+
+def default_batch_size(model: nn.Module, task: str = "saliency") -> int:
+    """The batch size of ``task`` for ``model`` (:data:`deepmotif.archs.BATCH_SIZES`)."""
+    return archs.default_batch_size(task, batch_arch(model))
+
+
+def resolve_batch_size(batch_size, model: nn.Module, task: str) -> int:
+    """``batch_size`` validated, or ``None`` -> :func:`default_batch_size` of ``task``."""
+    return default_batch_size(model, task) if batch_size is None else batch_size_arg(batch_size)
 
 
 def gradient_twin(model: nn.Module, batch_size: int = FAST_LSTM_MIN_BATCH) -> nn.Module:

@@ -50,21 +50,6 @@ def direction_weights(lstm: nn.LSTM) -> list[tuple[torch.Tensor, torch.Tensor, t
     return out
 
 
-def _project(seq_tm: torch.Tensor, weights) -> torch.Tensor:
-    """Input projections of every direction, ``(T, B, C)`` -> ``(D, T, B, 4H)`` in processing order.
-
-    Direction 1 (reverse) is flipped in time, so step ``k`` of every direction reads index ``k``.
-    """
-    T, B, C = seq_tm.shape
-    w = torch.cat([w_ih for w_ih, _, _ in weights])  # (D*4H, C)
-    b = torch.cat([bias for _, _, bias in weights])
-    P = torch.addmm(b, seq_tm.reshape(T * B, C), w.t()).view(T, B, len(weights), -1)
-    P = P.permute(2, 0, 1, 3)  # (D, T, B, 4H)
-    if len(weights) == 2:
-        P = torch.stack([P[0], P[1].flip(0)])
-    return P.contiguous()
-
-
 def _cell(gates: torch.Tensor, c: torch.Tensor, H: int, act_out, c_out, h_out, tc_out=None):
     """One LSTM cell update from pre-activations ``gates`` (..., 4H) and cell state ``c`` (..., H).
 

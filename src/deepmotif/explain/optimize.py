@@ -33,9 +33,9 @@ from deepmotif._device import autocast, model_on, resolve_autocast, resolve_devi
 from deepmotif.errors import DeepMotifError, check_positive_int
 from deepmotif.explain._common import (
     as_onehot,
-    batch_size_arg,
     for_each_batch,
     gradient_twin,
+    resolve_batch_size,
     run_model_checked,
     worker_batch_size,
 )
@@ -143,7 +143,7 @@ def class_optimization(
     l2: float = 0.009,
     start: str = "random",
     window: tuple[int, int] | None = None,
-    batch_size: int = 64,
+    batch_size: int | None = None,
     device=None,
     dtype=None,
     random_state=None,
@@ -174,9 +174,10 @@ def class_optimization(
         path, so one restart is enough).
     window : (start, end), optional
         Only positions ``start .. end-1`` are optimised; the rest are held at 0.
-    batch_size : int
-        Restarts per batch (restarts beyond it run as further batches). The result does not
-        depend on it.
+    batch_size : int or None
+        Restarts per batch (restarts beyond it run as further batches); ``None`` = 64
+        (:data:`deepmotif.archs.BATCH_SIZES`, task ``optimize``). The result does not depend
+        on it.
     device, dtype
         As everywhere (``dtype`` = autocast dtype; default float32).
     random_state : int, numpy Generator or None
@@ -192,7 +193,7 @@ def class_optimization(
     """
     n_restarts = check_positive_int("n_restarts", n_restarts)
     steps = check_positive_int("steps", steps, allow_zero=True)
-    batch_size = batch_size_arg(batch_size)
+    batch_size = resolve_batch_size(batch_size, model, "optimize")
     if not (isinstance(lr, int | float) and lr > 0):
         raise DeepMotifError(f"lr must be a number above 0, got {lr!r}")
     if not (isinstance(l2, int | float) and l2 >= 0):

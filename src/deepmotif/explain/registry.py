@@ -119,7 +119,7 @@ def _saliency(model, X, *, batch_size=None, device=None, verbose=False):
 def _temporal(model, X, *, batch_size=None, device=None, verbose=False):
     from deepmotif.explain.temporal import temporal_scores
 
-    r = temporal_scores(model, X, batch_size=batch_size or 16, device=device, verbose=verbose)
+    r = temporal_scores(model, X, batch_size=batch_size, device=device, verbose=verbose)
     return {
         "forward": np.asarray(r.forward, dtype=np.float32),
         "backward": np.asarray(r.backward, dtype=np.float32),
@@ -145,7 +145,7 @@ def _optimize(
         n_restarts=n_restarts,
         steps=steps,
         random_state=random_state,
-        batch_size=batch_size or 64,
+        batch_size=batch_size,
         device=device,
         verbose=verbose,
     )

@@ -6,9 +6,10 @@ writes ``OUT.npz`` (readable with ``numpy.load(..., allow_pickle=False)``):
 =============  =======================================================================
 key            contents
 =============  =======================================================================
-``method``     0-d string: ``saliency``, ``temporal`` or ``optimize``
+``method``     0-d string: the method's name (:mod:`deepmotif.explain.registry`)
 ``ids``        (N,) sequence ids, in input order (empty for ``optimize``)
 ``labels``     (N,) int8 labels as read (empty for ``optimize``)
+``attributions`` (N, 4, L) float32, every attribution method's map (saliency: gradient x input)
 ``saliency``   (N, 4, L) float32, |gradient| x input (the paper's map)
 ``gradient``   (N, 4, L) float32, d logit / d input
 ``forward``    (N, L) float32, P(bound) of the prefix ending at each position
@@ -19,6 +20,9 @@ key            contents
 ``inputs``     (restarts, 4, L) float32, the optimised inputs
 ``best``       0-d int, index of the best restart
 =============  =======================================================================
+
+Which arrays a method writes is its :attr:`~deepmotif.explain.registry.Method.keys`; the
+figures depend on its kind (:data:`FIGURES`).
 
 Large inputs stream: sequences are one-hot encoded and explained a chunk at a time, each
 chunk's arrays appended to a ``.npy`` file on disk, and the files are finally packed into the
@@ -37,9 +41,19 @@ from pathlib import Path
 import numpy as np
 
 from deepmotif.errors import DeepMotifError, DeepMotifWarning
+from deepmotif.explain.registry import Method, get_method, method_names
 from deepmotif.rundir.npz import NpzStream
 
-METHODS = ("saliency", "temporal", "optimize")
+#: The figures drawn per kind of method, as file-name suffixes (``{name}`` = the method's name):
+#: each selected sequence gets ``<id>_<suffix>.png/.svg``; an input method draws one
+#: ``<arch>_<suffix>`` logo.
+FIGURES = {
+    "attribution": ("{name}_heatmap", "{name}_logo"),
+    "profile": ("{name}",),
+    "input": ("optimization_logo",),
+}
+#: How a figure title names a method's map (default: the method's name).
+TITLES = {"saliency": "gradient x input", "temporal": "temporal output scores"}
 #: Sequences explained per chunk when streaming.
 CHUNK = 4096
 #: At most this many sequences get figures (the first of the selection).
@@ -135,7 +149,9 @@ def explain_run(
     data : SequenceDataset or None
         The sequences; ``None`` = the run's own test set (``test.tsv``). Ignored by
         ``optimize``, which needs no sequences.
-    method : {"saliency", "temporal", "optimize"}
+    method : str
+        A registered method (:func:`deepmotif.explain.registry.method_names`): ``saliency``,
+        ``temporal``, ``optimize``...
     out : str or Path
         The ``.npz`` file to write (see the module docstring for its keys).
     figures : str or Path, optional
@@ -154,7 +170,7 @@ def explain_run(
     verbose : bool
         Progress bar.
     n_restarts, steps, random_state
-        Class optimization settings (``optimize`` only).
+        Class optimization settings (passed to methods whose ``options`` name them).
 
     Returns
     -------
@@ -165,8 +181,14 @@ def explain_run(
     from deepmotif.rundir import load_run, read_run_data
 
     t0 = time.perf_counter()
-    if method not in METHODS:
-        raise DeepMotifError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    try:
+        spec = get_method(method)
+    except DeepMotifError:
+        choices = ", ".join(method_names())
+        raise DeepMotifError(f"method must be one of {choices}, got {method!r}") from None
+    method = spec.name
+    settings = {"n_restarts": n_restarts, "steps": steps, "random_state": random_state}
+    options = {k: v for k, v in settings.items() if k in spec.options}
     out = Path(out)
     _check_out(out, force)
     if select is not None and ids is not None:
@@ -177,23 +199,22 @@ def explain_run(
     if fig_dir is not None and fig_dir.exists() and not fig_dir.is_dir():
         raise DeepMotifError(f"--figures {fig_dir}: exists and is not a folder")
 
-    if method == "optimize":
+    if spec.kind == "input":
         if not train_length:
             raise DeepMotifError(f"{run_dir}: config.json records no sequence length (data.length)")
         return _optimize(
             model,
             config,
-            int(train_length),
-            out,
-            fig_dir,
-            batch_size,
-            device,
-            force,
-            verbose,
-            n_restarts,
-            steps,
-            random_state,
-            t0,
+            spec=spec,
+            length=int(train_length),
+            out=out,
+            fig_dir=fig_dir,
+            batch_size=batch_size,
+            device=device,
+            force=force,
+            verbose=verbose,
+            options=options,
+            t0=t0,
         )
 
     if data is None:
@@ -220,7 +241,7 @@ def explain_run(
         )
     figure_ids = [data.ids[i] for i in index[:MAX_FIGURES]] if fig_dir is not None else []
     planned = (
-        _figure_paths(fig_dir, method, figure_ids, config["arch"]) if fig_dir is not None else []
+        _figure_paths(fig_dir, spec, figure_ids, config["arch"]) if fig_dir is not None else []
     )
     if not force and any(Path(p).exists() for p in planned):
         raise DeepMotifError(
@@ -230,27 +251,24 @@ def explain_run(
 
     N = len(index)
     stream = NpzStream(out)
-    keys = ["method", "ids", "labels"]
+    keys = ["method", "ids", "labels", *spec.keys]
     try:
         stream.put("method", np.array(method))
         stream.put("ids", np.array([data.ids[i] for i in index], dtype=str))
         stream.put("labels", np.asarray(data.labels)[index].astype(np.int8))
-        if method == "saliency":
-            stream.open("saliency", (N, 4, L), np.float32)
-            stream.open("gradient", (N, 4, L), np.float32)
-            keys += ["saliency", "gradient"]
-        else:
-            stream.open("forward", (N, L), np.float32)
-            stream.open("backward", (N, L), np.float32)
-            keys += ["forward", "backward"]
+        opened = False
         fig_data: dict[int, dict] = {}
         bar = _bar(N, method, verbose)
         try:
             for s in range(0, N, CHUNK):
                 rows = index[s : s + CHUNK]
                 X = _one_hot([data.sequences[i] for i in rows])
-                res = _explain_chunk(model, X, method, batch_size, device)
-                for key in stream.files:
+                res = _explain_chunk(model, X, spec, batch_size, device)
+                if not opened:  # each key's shape per sequence is known from the first chunk
+                    for key in spec.keys:
+                        stream.open(key, (N, *np.shape(res[key])[1:]), np.float32)
+                    opened = True
+                for key in spec.keys:
                     stream.append(key, res[key])
                 for j in range(max(0, min(len(rows), len(figure_ids) - s))):
                     fig_data[s + j] = {k: v[j] for k, v in res.items()}
@@ -268,7 +286,7 @@ def explain_run(
         fig_dir.mkdir(parents=True, exist_ok=True)
         for j, seq_id in enumerate(figure_ids):
             seq = data.sequences[index[j]]
-            written += _sequence_figures(fig_dir, method, seq_id, seq, fig_data[j], config["arch"])
+            written += _sequence_figures(fig_dir, spec, seq_id, seq, fig_data[j], config["arch"])
     return {
         "out": str(out),
         "method": method,
@@ -309,24 +327,18 @@ def _probe(model, L: int, config: dict) -> None:
             ) from exc
 
 
-def _explain_chunk(model, X: np.ndarray, method: str, batch_size, device) -> dict:
-    from deepmotif.explain.saliency import saliency
-    from deepmotif.explain.temporal import temporal_scores
-
-    if method == "saliency":
-        r = saliency(model, X, batch_size=batch_size, device=device)
-        return {"saliency": r.saliency, "gradient": r.gradient, "grad_x_input": r.grad_x_input}
-    r = temporal_scores(model, X, batch_size=batch_size or 16, device=device)
-    return {"forward": r.forward, "backward": r.backward}
+def _explain_chunk(model, X: np.ndarray, spec: Method, batch_size, device) -> dict:
+    """The method's arrays for one chunk of sequences, each with one row per sequence."""
+    res = spec.compute(model, X, batch_size=batch_size, device=device)
+    missing = [k for k in spec.keys if k not in res]
+    if missing:
+        raise DeepMotifError(f"method {spec.name} returned no {', '.join(missing)}")
+    return res
 
 
-def _figure_paths(fig_dir: Path, method: str, figure_ids: list[str], arch: str) -> list[str]:
-    kinds = {
-        "saliency": ["saliency_heatmap", "saliency_logo"],
-        "temporal": ["temporal"],
-        "optimize": ["optimization_logo"],
-    }[method]
-    if method == "optimize":
+def _figure_paths(fig_dir: Path, spec: Method, figure_ids: list[str], arch: str) -> list[str]:
+    kinds = [k.format(name=spec.name) for k in FIGURES[spec.kind]]
+    if spec.kind == "input":
         return [str(fig_dir / f"{arch}_{k}.{ext}") for k in kinds for ext in ("png", "svg")]
     return [
         str(fig_dir / f"{_safe_name(i)}_{k}.{ext}")
@@ -337,76 +349,72 @@ def _figure_paths(fig_dir: Path, method: str, figure_ids: list[str], arch: str) 
 
 
 def _sequence_figures(
-    fig_dir: Path, method: str, seq_id: str, seq: str, values: dict, arch: str
+    fig_dir: Path, spec: Method, seq_id: str, seq: str, values: dict, arch: str
 ) -> list[str]:
     from deepmotif.plots.curves import save_figure
     from deepmotif.plots.explain import saliency_heatmap, saliency_logo, temporal_heatmap
 
     stem = fig_dir / _safe_name(seq_id)
+    heatmap, logo = (k.format(name=spec.name) for k in FIGURES["attribution"])
+    label = TITLES.get(spec.name, spec.name)
     written = []
-    if method == "saliency":
-        fig = saliency_heatmap(
-            np.abs(values["gradient"]),
-            seq,
-            title=f"{seq_id}: |gradient| ({arch})",
-            label="|d logit / d input|",
-        )
-        written += save_figure(fig, f"{stem}_saliency_heatmap", formats=("png", "svg"))
+    if spec.kind == "attribution":
+        if "gradient" in values:
+            fig = saliency_heatmap(
+                np.abs(values["gradient"]),
+                seq,
+                title=f"{seq_id}: |gradient| ({arch})",
+                label="|d logit / d input|",
+            )
+        else:
+            fig = saliency_heatmap(
+                values["attributions"], seq, title=f"{seq_id}: {label} ({arch})", label=label
+            )
+        written += save_figure(fig, f"{stem}_{heatmap}", formats=("png", "svg"))
         fig = saliency_logo(
-            values["grad_x_input"], seq, title=f"{seq_id}: gradient x input ({arch})"
+            values["attributions"], seq, title=f"{seq_id}: {label} ({arch})", label=label
         )
-        written += save_figure(fig, f"{stem}_saliency_logo", formats=("png", "svg"))
+        written += save_figure(fig, f"{stem}_{logo}", formats=("png", "svg"))
     else:
+        (suffix,) = (k.format(name=spec.name) for k in FIGURES["profile"])
         fig = temporal_heatmap(
-            values["forward"],
-            values["backward"],
-            seq,
-            title=f"{seq_id}: temporal output scores ({arch})",
+            values["forward"], values["backward"], seq, title=f"{seq_id}: {label} ({arch})"
         )
-        written += save_figure(fig, f"{stem}_temporal", formats=("png", "svg"))
+        written += save_figure(fig, f"{stem}_{suffix}", formats=("png", "svg"))
     return written
 
 
 def _optimize(
     model,
     config,
-    L,
-    out,
-    fig_dir,
+    *,
+    spec: Method,
+    length: int,
+    out: Path,
+    fig_dir: Path | None,
     batch_size,
     device,
-    force,
-    verbose,
-    n_restarts,
-    steps,
-    random_state,
-    t0,
-):
-    from deepmotif.explain.optimize import class_optimization
-
-    planned = _figure_paths(fig_dir, "optimize", [], config["arch"]) if fig_dir is not None else []
+    force: bool,
+    verbose: bool,
+    options: dict,
+    t0: float,
+) -> dict:
+    """An input method (class optimization): no sequences, one set of arrays and one logo."""
+    planned = _figure_paths(fig_dir, spec, [], config["arch"]) if fig_dir is not None else []
     if not force and any(Path(p).exists() for p in planned):
         raise DeepMotifError(
             f"--figures {fig_dir}: already holds a class-optimization logo; pass --force to overwrite"
         )
-    r = class_optimization(
-        model,
-        length=L,
-        n_restarts=n_restarts,
-        steps=steps,
-        batch_size=batch_size or 64,
-        device=device,
-        random_state=random_state,
-        verbose=verbose,
+    res = spec.compute(
+        model, length=length, batch_size=batch_size, device=device, verbose=verbose, **options
     )
     stream = NpzStream(out)
     try:
-        stream.put("method", np.array("optimize"))
+        stream.put("method", np.array(spec.name))
         stream.put("ids", np.array([], dtype=str))
         stream.put("labels", np.array([], dtype=np.int8))
-        for key in ("pwm", "pwm_softmax", "scores", "inputs"):
-            stream.put(key, getattr(r, key))
-        stream.put("best", np.array(r.best))
+        for key in spec.keys:
+            stream.put(key, res[key])
         stream.finish()
     except BaseException:
         stream.close()
@@ -417,18 +425,18 @@ def _optimize(
         from deepmotif.plots.explain import optimization_logo
 
         fig_dir.mkdir(parents=True, exist_ok=True)
+        n_restarts = len(res["scores"]) if "scores" in res else options.get("n_restarts")
         fig = optimization_logo(
-            r.pwm, title=f"class optimization ({config['arch']}, best of {n_restarts} restarts)"
+            res["pwm"],
+            title=f"class optimization ({config['arch']}, best of {n_restarts} restarts)",
         )
-        written += save_figure(
-            fig, fig_dir / f"{config['arch']}_optimization_logo", formats=("png", "svg")
-        )
+        written += save_figure(fig, Path(planned[0]).with_suffix(""), formats=("png", "svg"))
     return {
         "out": str(out),
-        "method": "optimize",
+        "method": spec.name,
         "n": 0,
-        "length": L,
-        "keys": ["method", "ids", "labels", "pwm", "pwm_softmax", "scores", "inputs", "best"],
+        "length": length,
+        "keys": ["method", "ids", "labels", *spec.keys],
         "figures": written,
         "seconds": time.perf_counter() - t0,
     }

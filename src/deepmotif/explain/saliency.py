@@ -31,10 +31,9 @@ import torch
 from deepmotif._device import autocast, model_on, resolve_autocast, resolve_device
 from deepmotif.explain._common import (
     as_onehot,
-    batch_size_arg,
-    default_batch_size,
     for_each_batch,
     gradient_twin,
+    resolve_batch_size,
     run_model_checked,
     worker_batch_size,
 )
@@ -84,7 +83,7 @@ def saliency(
         One-hot sequences (any numeric dtype; cast to float32 batch by batch).
     batch_size : int or None
         Sequences per backward pass; ``None`` picks the fastest for the architecture
-        (:func:`deepmotif.explain._common.default_batch_size`). The result does not depend on
+        (:data:`deepmotif.archs.BATCH_SIZES`, task ``saliency``). The result does not depend on
         it (up to float32 rounding).
     device : str or None
         ``None`` = CUDA when available, else CPU.
@@ -105,7 +104,7 @@ def saliency(
         float32 numpy, shape (n, 4, length).
     """
     del random_state
-    batch_size = default_batch_size(model) if batch_size is None else batch_size_arg(batch_size)
+    batch_size = resolve_batch_size(batch_size, model, "saliency")
     X = as_onehot(X)
     dev = resolve_device(device)
     cast = resolve_autocast(dtype)

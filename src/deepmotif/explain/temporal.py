@@ -45,7 +45,12 @@ import numpy as np
 import torch
 
 from deepmotif._device import autocast, model_on, resolve_autocast, resolve_device
-from deepmotif.explain._common import as_onehot, batch_size_arg, for_each_batch, run_model_checked
+from deepmotif.explain._common import (
+    as_onehot,
+    for_each_batch,
+    resolve_batch_size,
+    run_model_checked,
+)
 from deepmotif.explain._lstm import restarted_run_sums, supports_fast_lstm
 
 
@@ -120,7 +125,7 @@ def temporal_scores(
     model,
     X,
     *,
-    batch_size: int = 16,
+    batch_size: int | None = None,
     device=None,
     dtype=None,
     random_state=None,
@@ -136,9 +141,10 @@ def temporal_scores(
         the masked analogue (see the module docstring). Device and mode are restored.
     X : numpy.ndarray or torch.Tensor, shape (n, 4, length)
         One-hot sequences.
-    batch_size : int
-        Sequences per batch (a CNN runs ``2 * length`` masked copies of each); 16 keeps a
-        batch's restarted LSTM states in cache. The result does not depend on it.
+    batch_size : int or None
+        Sequences per batch (a CNN runs ``2 * length`` masked copies of each); ``None`` = 16
+        (:data:`deepmotif.archs.BATCH_SIZES`, task ``temporal``), which keeps a batch's
+        restarted LSTM states in cache. The result does not depend on it.
     device : str or None
         ``None`` = CUDA when available, else CPU.
     dtype : {None, "fp32", "bf16", "fp16"}
@@ -156,7 +162,7 @@ def temporal_scores(
         (n, length): probability on the suffix starting at ``t``. float32.
     """
     del random_state
-    batch_size = batch_size_arg(batch_size)
+    batch_size = resolve_batch_size(batch_size, model, "temporal")
     X = as_onehot(X)
     dev = resolve_device(device)
     cast = resolve_autocast(dtype)

@@ -73,6 +73,8 @@ def extract_motifs(
     arch: str | None = None,
     length: int | None = None,
     options: dict | None = None,
+    attribution: str = "saliency",
+    device=None,
     verbose: bool = False,
 ) -> ExtractionResult:
     """Extract motifs from ``model`` with each source.
@@ -97,6 +99,11 @@ def extract_motifs(
         passed to :func:`~deepmotif.motifs.from_optimization.optimization_motifs`,
         :func:`~deepmotif.motifs.from_saliency.saliency_motifs` and
         :func:`~deepmotif.motifs.from_filters.filter_motifs`.
+    attribution : str
+        The registered attribution method whose map the saliency source cuts into seqlets
+        (:func:`deepmotif.explain.registry.attribution_methods`; default ``saliency``).
+    device : str, optional
+        Where the model runs (``None``: CUDA when available), for every source.
 
     Returns
     -------
@@ -110,13 +117,18 @@ def extract_motifs(
     unknown = set(options) - set(SOURCES)
     if unknown:
         raise DeepMotifError(f"options for unknown source(s): {', '.join(sorted(unknown))}")
+    if "saliency" in chosen:
+        from deepmotif.explain.registry import get_method
+
+        attribution = get_method(attribution, kind="attribution").name
+    settings = {"attribution": attribution, "device": device}
     motifs: list[ExtractedMotif] = []
     seconds: dict = {}
     empty: dict = {}
     for source in chosen:
         t0 = time.perf_counter()
         try:
-            found = _extract_one(source, model, X, labels, scores, arch, length, options)
+            found = _extract_one(source, model, X, labels, scores, arch, length, options, settings)
         except NoMotifFound as exc:
             found, empty[source] = [], str(exc)
         if not found and source not in empty:
@@ -131,9 +143,15 @@ def extract_motifs(
     return ExtractionResult(motifs, chosen, seconds, empty)
 
 
-def _extract_one(source, model, X, labels, scores, arch, length, options) -> list[ExtractedMotif]:
-    """One source's motifs (raises :class:`NoMotifFound` when it has nothing to work on)."""
+def _extract_one(
+    source, model, X, labels, scores, arch, length, options, settings
+) -> list[ExtractedMotif]:
+    """One source's motifs (raises :class:`NoMotifFound` when it has nothing to work on).
+
+    ``settings`` (``device``, ``attribution``) apply unless the source's ``options`` set them.
+    """
     kw = dict(options.get(source, {}))
+    kw.setdefault("device", settings["device"])
     if source == "optimize":
         from deepmotif.motifs.from_optimization import optimization_motifs
 
@@ -144,7 +162,8 @@ def _extract_one(source, model, X, labels, scores, arch, length, options) -> lis
         if scores is None:
             from deepmotif.evaluation import predict
 
-            scores = predict(model, X)
+            scores = predict(model, X, device=kw["device"])
+        kw.setdefault("attribution", settings["attribution"])
         return saliency_motifs(model, X, labels, scores, arch=arch, **kw)
     from deepmotif.motifs.from_filters import filter_motifs
 

@@ -29,7 +29,7 @@ from deepmotif.motifs.pwm import information_content, normalize, trim_bounds
 __all__ = ["filter_activations", "filter_motifs"]
 
 
-def filter_activations(model, X, *, batch_size: int = 256):
+def filter_activations(model, X, *, batch_size: int | None = None, device=None):
     """First-layer activations (after ReLU) of ``model`` on ``X``.
 
     Parameters
@@ -38,6 +38,10 @@ def filter_activations(model, X, *, batch_size: int = 256):
         Must have a first convolution (``model.first_conv``).
     X : array-like, shape (n, 4, length)
         One-hot sequences.
+    batch_size : int, optional
+        Sequences per batch (``None``: :data:`deepmotif.archs.BATCH_SIZES`, task ``motifs``).
+    device : str, optional
+        Where the convolution runs (``None``: where the model is).
 
     Returns
     -------
@@ -53,18 +57,18 @@ def filter_activations(model, X, *, batch_size: int = 256):
         raise DeepMotifError(
             f"the filters source needs convolutions, and the {arch} model has none"
         )
+    from deepmotif._device import model_on, resolve_device
+    from deepmotif.archs import default_batch_size
+
+    if batch_size is None:
+        batch_size = default_batch_size("motifs", getattr(model, "arch", None))
+    dev = conv.weight.device if device is None else resolve_device(device)
     X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
     outs = []
-    was_training = conv.training
-    conv.eval()
-    try:
-        with torch.no_grad():
-            dev = conv.weight.device
-            for start in range(0, len(X), batch_size):
-                xb = X[start : start + batch_size].to(dev)
-                outs.append(torch.relu(conv(xb)).float().cpu().numpy())
-    finally:
-        conv.train(was_training)
+    with torch.no_grad(), model_on(conv, dev):
+        for start in range(0, len(X), batch_size):
+            xb = X[start : start + batch_size].to(dev)
+            outs.append(torch.relu(conv(xb)).float().cpu().numpy())
     if not outs:
         return np.zeros((0, conv.out_channels, 0), dtype=np.float32)
     return np.concatenate(outs)
@@ -104,7 +108,8 @@ def filter_motifs(
     min_ic: float = 0.3,
     min_length: int = 4,
     pseudocount: float = 0.01,
-    batch_size: int = 256,
+    batch_size: int | None = None,
+    device=None,
 ) -> list[ExtractedMotif]:
     """PWMs of the first-layer filters that best separate positives from negatives.
 
@@ -130,6 +135,8 @@ def filter_motifs(
         Shortest informative core reported.
     pseudocount : float
         Uniform weight mixed into each column (see :func:`deepmotif.motifs.pwm.normalize`).
+    batch_size, device
+        Passed to :func:`filter_activations`.
 
     Returns
     -------
@@ -143,7 +150,7 @@ def filter_motifs(
         raise ValueError(
             f"X must be (n, 4, length) with one label per row, got {X.shape}, {labels.shape}"
         )
-    act = filter_activations(model, X, batch_size=batch_size)
+    act = filter_activations(model, X, batch_size=batch_size, device=device)
     conv = model.first_conv
     width = int(conv.kernel_size[0])
     if conv.padding == "same":

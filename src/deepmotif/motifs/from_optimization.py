@@ -145,6 +145,7 @@ def optimization_motifs(
     min_support: int = 2,
     max_motifs: int = 3,
     pseudocount: float = 0.01,
+    device=None,
 ) -> list[ExtractedMotif]:
     """Class-optimisation motifs of a model (see the module docstring).
 
@@ -164,6 +165,9 @@ def optimization_motifs(
         Segmenting each restart (see :func:`deepmotif.motifs.pwm.informative_segments`).
     merge_similarity, min_support, max_motifs
         Merging restarts (see the module docstring).
+    device : str, optional
+        Where the model runs (``None``: CUDA when available for the optimisation, the model's
+        own device for the no-signal check).
 
     Returns
     -------
@@ -181,13 +185,18 @@ def optimization_motifs(
     if result is None:
         from deepmotif.explain import class_optimization
 
-        kwargs = {"length": length, "n_restarts": n_restarts, "random_state": random_state}
+        kwargs = {
+            "length": length,
+            "n_restarts": n_restarts,
+            "random_state": random_state,
+            "device": device,
+        }
         if steps is not None:
             kwargs["steps"] = steps
         result = class_optimization(model, **kwargs)
     inputs = np.asarray(_numpy(result.inputs), dtype=np.float64)
     scores = np.asarray(_numpy(result.scores), dtype=np.float64).reshape(-1)
-    baseline = _uniform_logit(model, inputs.shape[-1]) if model is not None else -np.inf
+    baseline = _uniform_logit(model, inputs.shape[-1], device) if model is not None else -np.inf
     if not np.isfinite(scores).any() or not np.nanmax(scores) > baseline + _MIN_GAIN:
         raise NoMotifFound(
             f"class optimisation did not raise the model's logit above its value on a uniform "
@@ -230,13 +239,14 @@ def optimization_motifs(
 _MIN_GAIN = 1e-3
 
 
-def _uniform_logit(model, length: int) -> float:
-    """The model's logit for an input of 0.25 everywhere (float32, on the model's device)."""
+def _uniform_logit(model, length: int, device=None) -> float:
+    """The model's logit for an input of 0.25 everywhere (float32, on ``device`` or, when
+    None, on the model's device)."""
     import torch
 
-    from deepmotif._device import model_on
+    from deepmotif._device import model_on, resolve_device
 
-    device = next(model.parameters()).device
+    device = next(model.parameters()).device if device is None else resolve_device(device)
     with torch.no_grad(), model_on(model, device, train=False) as m:
         x = torch.full((1, 4, int(length)), 0.25, device=device)
         return float(m(x).float().reshape(-1)[0].cpu())

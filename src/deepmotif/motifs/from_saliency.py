@@ -4,8 +4,9 @@ Steps
 -----
 1. Keep the positives the model classifies correctly (score >= 0.5), best scores first, at most
    ``max_sequences``.
-2. Attributions: gradient x input from :func:`deepmotif.explain.saliency`, projected onto the
-   observed bases (summed over the four channels), one value per position.
+2. Attributions: the ``attributions`` map of a registered attribution method
+   (:mod:`deepmotif.explain.registry`; default ``saliency``, whose map is gradient x input),
+   projected onto the observed bases (summed over the four channels), one value per position.
 3. Seqlets, called by tangermeme: TF-MoDISco's caller :func:`tangermeme.seqlet.tfmodisco_seqlets`
    by default, or :func:`tangermeme.seqlet.recursive_seqlets` (see :func:`call_seqlets`). Neither
    recovers more TFs on the ten ENCODE sets (BENCHMARKS.md, "Seqlet callers"); the TF-MoDISco
@@ -330,12 +331,14 @@ def saliency_motifs(
     *,
     arch: str | None = None,
     attributions=None,
+    attribution: str = "saliency",
     max_sequences: int = 1000,
     seqlets: str = "tfmodisco",
     threshold: float = 0.01,
     min_seqlet_len: int = 5,
     max_seqlet_len: int = 20,
-    batch_size: int = 256,
+    batch_size: int | None = None,
+    device=None,
     **cluster_options,
 ) -> list[ExtractedMotif]:
     """Saliency motifs of a model on labelled sequences (see the module docstring).
@@ -351,13 +354,22 @@ def saliency_motifs(
     arch : str, optional
         For the names (default ``model.arch``).
     attributions : array-like, shape (n, 4, length), optional
-        Precomputed gradient x input for ``X`` (default: computed here for the correct positives).
+        Precomputed attributions for ``X`` (default: computed here for the correct positives
+        with the ``attribution`` method).
+    attribution : str
+        The registered attribution method (:func:`deepmotif.explain.registry.attribution_methods`)
+        whose ``attributions`` map is used; ``saliency`` (gradient x input) by default.
     max_sequences : int
         Most correct positives used (best scores first).
     seqlets : {"tfmodisco", "recursive"}
         The tangermeme seqlet caller (see :func:`call_seqlets`; default ``"tfmodisco"``).
     threshold, min_seqlet_len, max_seqlet_len
         Seqlet calling (see :func:`call_seqlets`).
+    batch_size : int, optional
+        Sequences per batch of the predictions and attributions (``None``:
+        :data:`deepmotif.archs.BATCH_SIZES`, task ``motifs``).
+    device : str, optional
+        Where the model runs (``None``: CUDA when available).
     **cluster_options
         Passed to :func:`cluster_seqlets`.
 
@@ -371,18 +383,23 @@ def saliency_motifs(
     NoMotifFound
         No positive correctly classified, or attributions that are all zero.
     """
+    from deepmotif.archs import default_batch_size
+    from deepmotif.explain.registry import get_method
+
     arch = arch or getattr(model, "arch", "model")
+    method = get_method(attribution, kind="attribution")
+    if batch_size is None:
+        batch_size = default_batch_size("motifs", arch)
     X = np.asarray(X, dtype=np.float32)
     if scores is None:
         from deepmotif.evaluation import predict
 
-        scores = predict(model, X, batch_size=batch_size)
+        scores = predict(model, X, batch_size=batch_size, device=device)
     idx = correct_positives(labels, scores, max_sequences=max_sequences)
     Xc = X[idx]
     if attributions is None:
-        from deepmotif.explain.saliency import saliency
-
-        attr = np.asarray(saliency(model, Xc, batch_size=batch_size).grad_x_input, dtype=np.float32)
+        computed = method.compute(model, Xc, batch_size=batch_size, device=device)
+        attr = np.asarray(computed["attributions"], dtype=np.float32)
     else:
         attr = np.asarray(attributions, dtype=np.float32)[idx]
     projected = (attr * Xc).sum(axis=1)

@@ -4,7 +4,8 @@ Output directory (``out``)::
 
     motifs.meme    the extracted motifs (MEME format), named <arch>-<source>-<k>
     matches.tsv    Tomtom matches, top k per motif (columns: deepmotif.motifs.match)
-    motifs.json    run, arch, known TF, sources, database (JASPAR release, collection,
+    motifs.json    run, arch, known TF, sources, the attribution method behind the saliency
+                   source (``attribution``), database (JASPAR release, collection,
                    taxonomic group, or the MEME file), each motif's statistics, the best match
                    per source, the known TF's best rank per motif over all targets
                    (``tf_matches``), why a source found no motif (``no_motif``: source ->
@@ -112,6 +113,8 @@ def run_motifs(
     verbose: bool = True,
     options: dict | None = None,
     figures: bool = True,
+    attribution: str = "saliency",
+    device=None,
 ) -> dict:
     """Extract a run's motifs, match them with Tomtom and write the results to ``out``.
 
@@ -140,6 +143,12 @@ def run_motifs(
         Per-source keyword arguments (see :func:`deepmotif.motifs.extract.extract_motifs`).
     figures : bool
         Write the PNG logos.
+    attribution : str
+        The registered attribution method the saliency source cuts into seqlets
+        (:func:`deepmotif.explain.registry.attribution_methods`; default ``saliency``, gradient x
+        input). Recorded in motifs.json.
+    device : str, optional
+        Where the model runs (``None``: CUDA when available), for every model call.
 
     Returns
     -------
@@ -148,10 +157,11 @@ def run_motifs(
         ``motifs`` (list of ExtractedMotif), ``run``, ``arch``, ``tf`` (known TF or None),
         ``tf_in_database``, ``tf_matches`` (motif -> the best-ranked matrix naming the known
         TF among all targets: ``rank, target_id, target_name, p_value, q_value``), ``no_motif``
-        (source -> why it found no motif), ``sources``, ``database`` (provenance), ``timings`` (seconds:
+        (source -> why it found no motif), ``sources``, ``attribution``, ``database`` (provenance), ``timings`` (seconds:
         ``extract_<source>``, ``extract``, ``match``, ``figures``), ``out``, ``files``.
     """
     from deepmotif.evaluation import predict
+    from deepmotif.explain.registry import get_method
     from deepmotif.motifs.extract import extract_motifs, resolve_sources
     from deepmotif.motifs.match import load_database, tomtom_matches
     from deepmotif.motifs.meme import as_written, write_meme
@@ -160,6 +170,7 @@ def run_motifs(
 
     t_start = time.perf_counter()
     top_k = check_positive_int("top_k", top_k)
+    attribution = get_method(attribution, kind="attribution").name
     out = Path(out)
     _prepare_out(out, force)
     model, config = load_run(run_dir)
@@ -177,7 +188,7 @@ def run_motifs(
     X = ds.one_hot()
     scores = ds.meta.get("scores") if data is None else None
     if scores is None and ("saliency" in chosen):
-        scores = predict(model, X)
+        scores = predict(model, X, device=device)
     length = (config.get("data") or {}).get("length") or ds.length
     t_load = time.perf_counter() - t_start
     if verbose:
@@ -192,6 +203,8 @@ def run_motifs(
         arch=arch,
         length=length,
         options=options,
+        attribution=attribution,
+        device=device,
         verbose=verbose,
     )
     for m in ext.motifs:  # match exactly what motifs.meme will hold
@@ -235,6 +248,7 @@ def run_motifs(
         "data": ds.path if data is not None else "the run's test set",
         "n_sequences": len(ds),
         "sources": chosen,
+        "attribution": attribution,
         "top_k": top_k,
         "database": database.info,
         "motifs": [m.summary() for m in ext.motifs],
@@ -269,6 +283,7 @@ def run_motifs(
         "tf_matches": tf_matches,
         "no_motif": dict(ext.empty),
         "sources": chosen,
+        "attribution": attribution,
         "database": database.info,
         "timings": timings,
         "out": str(out),

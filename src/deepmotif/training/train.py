@@ -14,6 +14,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -44,6 +45,15 @@ class TrainResult:
     metrics: dict
     history: list[dict]
     seconds: float
+
+
+class FitResult(NamedTuple):
+    """What :func:`_fit` returns: the model with its best weights loaded, the per-epoch
+    history, and the best epoch (``{"auroc", "epoch", "state"}``)."""
+
+    model: torch.nn.Module
+    history: list[dict]
+    best: dict
 
 
 def _prepare_out(out: Path, *, force: bool, resume: bool) -> None:
@@ -298,13 +308,36 @@ def train(
         raise DeepMotifError(f"--out {out}: cannot write there ({exc.strerror or exc})") from exc
 
     with torch_threads(training_threads(cfg["threads"], arch, dev)):
-        model, history, best = _fit(cfg, mcfg, arch, dev, cast, splits, out, resume, verbose, t0)
-        model = model.cpu().eval()
-        metrics = _finish_run(out, model, splits, history, best["epoch"])
+        fit = _fit(
+            cfg=cfg,
+            mcfg=mcfg,
+            arch=arch,
+            dev=dev,
+            cast=cast,
+            splits=splits,
+            out=out,
+            resume=resume,
+            verbose=verbose,
+            t0=t0,
+        )
+        model, history = fit.model.cpu().eval(), fit.history
+        metrics = _finish_run(out, model, splits, history, fit.best["epoch"], device=dev)
     return TrainResult(out, model, resolved, metrics, history, time.perf_counter() - t0)
 
 
-def _fit(cfg, mcfg, arch, dev, cast, splits, out: Path, resume: bool, verbose: bool, t0: float):
+def _fit(
+    *,
+    cfg: dict,
+    mcfg: dict,
+    arch: str,
+    dev: torch.device,
+    cast,
+    splits,
+    out: Path,
+    resume: bool,
+    verbose: bool,
+    t0: float,
+) -> FitResult:
     """The epoch loop with checkpoints; returns the model (best weights), history and best."""
     torch.manual_seed(cfg["seed"])
     model = build_model(arch, **mcfg).to(dev)
@@ -369,7 +402,7 @@ def _fit(cfg, mcfg, arch, dev, cast, splits, out: Path, resume: bool, verbose: b
                 epoch=epoch,
             )
             sched.step()
-            p_valid = predict(model, Xva, batch_size=1024, device=dev)
+            p_valid = predict(model, Xva, device=dev)
             vm = binary_metrics(splits.valid.labels, p_valid)
             history.append(
                 {
@@ -416,11 +449,14 @@ def _fit(cfg, mcfg, arch, dev, cast, splits, out: Path, resume: bool, verbose: b
 
     if best["state"] is not None:
         model.load_state_dict(best["state"])
-    return model, history, best
+    return FitResult(model, history, best)
 
 
-def _finish_run(out: Path, model, splits, history: list[dict], best_epoch: int) -> dict:
-    """Evaluate the best model and write weights, tables, curves and, last, metrics.json."""
+def _finish_run(
+    out: Path, model, splits, history: list[dict], best_epoch: int, *, device=None
+) -> dict:
+    """Evaluate the best model (on ``device``, the training device) and write weights, tables,
+    curves and, last, metrics.json."""
     import pandas as pd
     from safetensors.torch import save_file
 
@@ -434,7 +470,7 @@ def _finish_run(out: Path, model, splits, history: list[dict], best_epoch: int) 
     results, metrics = {}, {}
     for name in ("valid", "test"):
         part = getattr(splits, name)
-        p = predict(model, part.one_hot(dtype=np.int8), device="cpu")
+        p = predict(model, part.one_hot(dtype=np.int8), device=device)
         metrics[name] = binary_metrics(part.labels, p)
         results[name] = {**curves(part.labels, p), "metrics": metrics[name]}
         if name == "test":

@@ -1,73 +1,22 @@
-"""Simulated ChIP-seq-like data with known answers: JASPAR motifs planted in random DNA.
+"""The simulation itself: argument checks, sampling and placing sites, :func:`simulate`.
 
-:func:`simulate` makes a balanced labelled dataset and a table of every planted site, so the
-explanation and motif-matching code can be checked against the truth; :func:`write_simulation`
-writes the FASTA (``>sim00001 1``) and the ``.sites.tsv`` ground truth. See ``docs/simulate.md``.
-
-Design
-------
-Background
-    Independent bases with ``P(C) = P(G) = gc / 2`` and ``P(A) = P(T) = (1 - gc) / 2``.
-Sites
-    Each base of a site is drawn from its PWM column (:attr:`deepmotif.jaspar.Motif.pwm`). A site
-    is placed on a random strand; a ``-`` site is the reverse complement of the sampled site, so
-    reading the sequence slice reverse-complemented gives the sampled site. Sites never overlap;
-    every non-overlapping arrangement of a sequence's sites is equally likely.
-Default mode
-    Every positive carries one site of every target motif. Every sequence, positive or negative,
-    carries ``decoys`` sites of decoy motifs (each drawn uniformly from the decoy pool), so the
-    presence of a decoy says nothing about the label: a model must learn the target motif, not
-    "any motif".
-Decoy pool
-    Chosen without randomness from the release's CORE vertebrates motifs (latest versions): in
-    order of matrix id, a motif joins the pool when its length is 6 to 20, its information content
-    is at least 8 bits, its TF name differs from every target's (also within dimers such as
-    ``Ahr::Arnt``), and its :func:`motif_similarity` to every target and every motif already in
-    the pool is below 0.5, until the pool holds 10 motifs.
-Grammar mode
-    ``grammar=("A", "B")``: positives carry A followed by B: both on one random strand, and on that
-    strand B starts ``lo`` to ``hi`` bases after A ends (on ``+`` A lies left of B; on ``-`` the
-    pair is reverse complemented, so B lies left of A in sequence coordinates). Negatives carry,
-    in equal thirds: ``swapped`` (B followed by A, gap ``lo..hi``), ``spaced`` (A followed by B,
-    gap ``hi + 1 .. hi + max(10, hi - lo + 1)``), and ``single`` (A alone or B alone, alternately).
-    Decoys are added as in the default mode. Only the arrangement separates the classes.
-
-Reproducibility: everything random comes from one ``numpy.random.default_rng(seed)``, so the same
-arguments and seed give the same sequences, sites and files (gzip headers carry no time stamp).
+The design is described in :mod:`deepmotif.data.simulate`.
 """
 
 from __future__ import annotations
 
-import functools
-import gzip
-import io
-import os
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from deepmotif.atomic import write_bytes
 from deepmotif.data.dataset import SequenceDataset
+from deepmotif.data.simulate.decoys import _rc, choose_decoys
 from deepmotif.errors import DeepMotifError, check, check_positive_int
 from deepmotif.jaspar import Motif
 
-__all__ = [
-    "DEFAULTS",
-    "FASTA_SUFFIXES",
-    "SITE_COLUMNS",
-    "Simulation",
-    "check_output",
-    "choose_decoys",
-    "motif_similarity",
-    "parse_spacing",
-    "simulate",
-    "sites_path",
-    "write_simulation",
-]
+__all__ = ["DEFAULTS", "SITE_COLUMNS", "Simulation", "parse_spacing", "simulate"]
 
 #: Defaults shared by :func:`simulate` and ``deepmotif simulate``.
 DEFAULTS = {
@@ -82,14 +31,6 @@ DEFAULTS = {
 #: Columns of :attr:`Simulation.sites` and of the ``.sites.tsv`` file, in order.
 SITE_COLUMNS = ["seq_id", "tf", "jaspar_id", "start", "end", "strand", "label", "role"]
 
-#: Extensions accepted for the FASTA output (optionally followed by ``.gz``).
-FASTA_SUFFIXES = (".fa", ".fasta", ".fna", ".fas")
-
-DECOY_POOL_SIZE = 10
-DECOY_LENGTH = (6, 20)
-DECOY_MIN_IC = 8.0
-DECOY_MAX_SIMILARITY = 0.5
-MIN_OVERLAP = 6
 PALINDROME_SIMILARITY = 0.9
 NEGATIVE_KINDS = ("swapped", "spaced", "single")
 
@@ -179,101 +120,6 @@ def _labels(motifs: list[Motif]) -> list[str]:
     """Names for the ``tf`` column: the TF name, plus the id when two motifs share a name."""
     names = [m.name for m in motifs]
     return [f"{m.name}_{m.matrix_id}" if names.count(m.name) > 1 else m.name for m in motifs]
-
-
-# --------------------------------------------------------------------------------------------
-# motif similarity and decoys
-
-
-def _rc(pwm: np.ndarray) -> np.ndarray:
-    return pwm[::-1, ::-1]
-
-
-def motif_similarity(a: Motif | np.ndarray, b: Motif | np.ndarray, *, min_overlap=MIN_OVERLAP):
-    """Largest Pearson correlation between two PWMs over all alignments and both strands.
-
-    For every offset where the motifs overlap by at least ``min(min_overlap, len(a), len(b))``
-    positions, and for ``b`` and its reverse complement, the overlapping columns of both PWMs are
-    flattened to vectors of ``4 * overlap`` probabilities and correlated. A quick, Tomtom-free
-    measure used to keep decoys unlike the targets.
-
-    Parameters
-    ----------
-    a, b : Motif or numpy.ndarray of shape (4, length)
-
-    Returns
-    -------
-    float
-        In [-1, 1]; 1 for identical motifs (or a motif and its reverse complement).
-    """
-    pa = np.asarray(a.pwm if isinstance(a, Motif) else a, dtype=np.float64)
-    pb0 = np.asarray(b.pwm if isinstance(b, Motif) else b, dtype=np.float64)
-    la, lb = pa.shape[1], pb0.shape[1]
-    k_min = min(min_overlap, la, lb)
-    # Window sums from prefix sums; the cross term of an alignment is one diagonal of a.T @ b.
-    ca = np.concatenate([[0.0], np.cumsum(pa.sum(axis=0))])
-    qa = np.concatenate([[0.0], np.cumsum((pa * pa).sum(axis=0))])
-    best = -1.0
-    for pb in (pb0, _rc(pb0)):
-        cb = np.concatenate([[0.0], np.cumsum(pb.sum(axis=0))])
-        qb = np.concatenate([[0.0], np.cumsum((pb * pb).sum(axis=0))])
-        dots = pa.T @ pb  # (la, lb)
-        for offset in range(-(lb - k_min), la - k_min + 1):
-            i0, j0 = max(0, offset), max(0, -offset)
-            k = min(la - i0, lb - j0)
-            size = 4 * k
-            sx, sy = ca[i0 + k] - ca[i0], cb[j0 + k] - cb[j0]
-            sxx, syy = qa[i0 + k] - qa[i0], qb[j0 + k] - qb[j0]
-            sxy = np.trace(dots, offset=-offset)
-            vx, vy = sxx - sx * sx / size, syy - sy * sy / size
-            if vx > 1e-12 and vy > 1e-12:
-                best = max(best, float((sxy - sx * sy / size) / np.sqrt(vx * vy)))
-    return best
-
-
-def _name_parts(name: str) -> set[str]:
-    return {part.upper() for part in name.split("::")}
-
-
-def choose_decoys(
-    targets: Sequence[Motif], *, release: str | None = None, k: int = DECOY_POOL_SIZE
-) -> list[Motif]:
-    """The decoy pool for ``targets`` (deterministic; the rule is in the module docstring).
-
-    Returns
-    -------
-    list of Motif
-        Up to ``k`` CORE vertebrates motifs of ``release``, in order of matrix id. Cached per
-        targets (names and PWMs), release and ``k``.
-    """
-    from deepmotif.jaspar import _resolve_release
-
-    key = tuple((t.name, t.matrix_id, t.pwm.shape[1], t.pwm.tobytes()) for t in targets)
-    return list(_decoy_pool(key, _resolve_release(release), k))
-
-
-@functools.lru_cache(maxsize=32)
-def _decoy_pool(key: tuple, release: str, k: int) -> tuple[Motif, ...]:
-    from deepmotif.jaspar import load_motifs
-
-    names = [name for name, *_ in key]
-    ids = {matrix_id for _, matrix_id, *_ in key}
-    pwms = [np.frombuffer(raw, dtype=np.float64).reshape(4, n) for *_, n, raw in key]
-    target_names = set().union(*(_name_parts(name) for name in names)) if names else set()
-    pool: list[Motif] = []
-    for motif in sorted(load_motifs(release), key=lambda m: m.matrix_id):
-        if len(pool) >= k:
-            break
-        if not DECOY_LENGTH[0] <= motif.length <= DECOY_LENGTH[1] or motif.matrix_id in ids:
-            continue
-        if motif.information_content < DECOY_MIN_IC or _name_parts(motif.name) & target_names:
-            continue
-        if any(_name_parts(motif.name) & _name_parts(p.name) for p in pool):
-            continue
-        others = pwms + [p.pwm for p in pool]
-        if all(motif_similarity(motif, o) < DECOY_MAX_SIMILARITY for o in others):
-            pool.append(motif)
-    return tuple(pool)
 
 
 # --------------------------------------------------------------------------------------------
@@ -590,86 +436,3 @@ def _check_not_both_palindromes(targets: list[Motif]) -> None:
         f"{targets[0].name} and {targets[1].name} are both palindromic, so 'A before B' cannot "
         "be told from 'B before A' on the other strand; pick a non-palindromic motif",
     )
-
-
-# --------------------------------------------------------------------------------------------
-# files
-
-
-def sites_path(path: str | os.PathLike) -> Path:
-    """The ground-truth path for a FASTA path: ``.gz`` and the last suffix replaced by
-    ``.sites.tsv`` (``sim.fa`` and ``sim.fa.gz`` -> ``sim.sites.tsv``)."""
-    p = Path(path)
-    name = p.name[:-3] if p.name.lower().endswith(".gz") else p.name
-    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
-    return p.with_name(f"{stem}.sites.tsv")
-
-
-def check_output(path: str | os.PathLike, *, force: bool = False) -> tuple[Path, Path]:
-    """Check that ``path`` can take a simulation before any work is done.
-
-    Returns
-    -------
-    (Path, Path)
-        The FASTA path and its :func:`sites_path`.
-
-    Raises
-    ------
-    DeepMotifError
-        ``path`` does not end in a FASTA suffix, or either file exists (without ``force``) or is
-        a directory.
-    """
-    fasta = Path(path)
-    name = fasta.name.lower()
-    base = name[:-3] if name.endswith(".gz") else name
-    check(
-        base.endswith(FASTA_SUFFIXES),
-        f"{fasta}: the output must be a FASTA file ending in "
-        f"{', '.join(FASTA_SUFFIXES)} (optionally .gz)",
-    )
-    truth = sites_path(fasta)
-    for p in (fasta, truth):
-        check(not p.is_dir(), f"{p} is a directory, expected a file name")
-        check(
-            force or not p.exists(), f"{p} already exists; use --force (force=True) to overwrite it"
-        )
-    return fasta, truth
-
-
-def _fasta_bytes(dataset: SequenceDataset, compress: bool) -> bytes:
-    text = "".join(
-        f">{i} {int(y)}\n{s}\n" for i, s, y in zip(dataset.ids, dataset.sequences, dataset.labels)
-    ).encode("ascii")
-    if not compress:
-        return text
-    buf = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0) as gz:
-        gz.write(text)
-    return buf.getvalue()
-
-
-def write_simulation(
-    sim: Simulation, path: str | os.PathLike, *, force: bool = False
-) -> tuple[Path, Path]:
-    """Write the FASTA (``>sim00001 1``, gzip when ``path`` ends in ``.gz``) and the sites TSV.
-
-    Parameters
-    ----------
-    sim : Simulation
-    path : str or path-like
-        FASTA path ending in ``.fa``, ``.fasta``, ``.fna`` or ``.fas``, optionally ``.gz``. The
-        ground truth goes to :func:`sites_path` of it. Missing parent directories are created.
-    force : bool
-        Overwrite existing files; without it an existing file is an error and nothing is written.
-
-    Returns
-    -------
-    (Path, Path)
-        The FASTA and the sites paths. Both are written atomically (temporary file + rename).
-    """
-    fasta, truth = check_output(path, force=force)
-    fasta.parent.mkdir(parents=True, exist_ok=True)
-    compress = fasta.name.lower().endswith(".gz")
-    write_bytes(fasta, _fasta_bytes(sim.dataset, compress))
-    write_bytes(truth, sim.sites.to_csv(sep="\t", index=False).encode("utf-8"))
-    return fasta, truth
