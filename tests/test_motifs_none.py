@@ -231,10 +231,12 @@ def tiny_quickstart(monkeypatch):
     small = {
         **qs.QUICKSTART,
         "n": 400,
-        "length": 60,
+        "length": 101,
         "training": {"epochs": 2, "patience": 2, "batch_size": 64},
         "explain_n": 8,
         "optimize": {"n_restarts": 2, "steps": 5},
+        "grammar": {**qs.QUICKSTART["grammar"], "n": 300},
+        "dependencies": {"spacing": (0, 12), "n": 10},
     }
     monkeypatch.setattr(qs, "QUICKSTART", small)
     return small
@@ -270,6 +272,10 @@ def test_quickstart_goes_on_when_an_architecture_yields_nothing(
     assert "optimize: no motif found; saliency: no motif found" in rnn_line
     assert any(line.startswith("  best JASPAR match, cnn ") for line in lines)
     assert "  failed: cnn-rnn: explain --method temporal: forced failure" in lines
+    assert any(line.startswith("  RQ4, grammar CTCF then REST 2-10 bp apart") for line in lines)
+    for arch in ("cnn", "rnn", "cnn-rnn"):
+        assert any(line.startswith(f"    {arch:<8} test AUROC ") for line in lines), arch
+    assert (out / "dependencies" / "dependencies.json").is_file()
     assert (out / "runs" / "rnn" / "motifs" / "motifs.json").is_file()
     assert not (out / "runs" / "cnn-rnn" / "explain" / "temporal.npz").exists()
     assert (out / "runs" / "cnn-rnn" / "explain" / "saliency.npz").is_file()
@@ -316,3 +322,6 @@ def test_real_quickstart_end_to_end(tmp_path):
     table = pd.read_csv(out / "comparison.csv")
     assert list(table["arch"]) == ["cnn", "rnn", "cnn-rnn"]
     assert table["auroc"].between(0, 1).all()
+    assert "RQ4, grammar CTCF then REST" in proc.stdout
+    info = json.loads((out / "dependencies" / "dependencies.json").read_text())
+    assert sorted(r["arch"] for r in info["runs"].values()) == ["cnn", "cnn-rnn", "rnn"]

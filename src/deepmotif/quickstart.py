@@ -9,6 +9,9 @@ Everything goes under one folder (default ``deepmotif-quickstart/``)::
     comparison.csv, comparison.md        test AUROC / AUPRC / accuracy per architecture, and a
                                          verdict on whether each architecture learnt
     figures/                             the three architectures side by side on test sequences
+    grammar/data.fa, grammar/<arch>/     a CTCF-then-REST grammar (RQ4) and a run per architecture
+    dependencies/                        'deepmotif dependencies' on those runs: which captured
+                                         the planted order and spacing
 
 Whatever each architecture learns, the quickstart finishes: an architecture that stayed at
 chance (or fell far behind the best) is named as such in the comparison, and a step that fails
@@ -43,7 +46,14 @@ QUICKSTART = {
     "lr": {"cnn": 3e-3, "rnn": 1e-2, "cnn-rnn": 1e-2},
     "explain_n": 100,
     "optimize": {"n_restarts": 16, "steps": 300},
+    # RQ4: positives carry CTCF then REST 2-10 bp apart on one strand; negatives the other
+    # arrangements (docs/simulate.md), so only a model of the arrangement separates them
+    "grammar": {"motifs": ["CTCF", "REST"], "spacing": (2, 10), "n": 2000, "seed": 1},
+    "dependencies": {"spacing": (0, 20), "n": 200},
 }
+
+#: The number of steps the quickstart prints.
+STEPS = 6
 
 
 def _say(msg: str, verbose: bool) -> None:
@@ -59,6 +69,7 @@ def run_quickstart(
     device=None,
     explain: bool = True,
     motifs: bool = True,
+    dependencies: bool = True,
 ) -> dict:
     """Run the whole pipeline on simulated data; returns paths and the comparison table."""
     from deepmotif.data import read_dataset
@@ -79,7 +90,7 @@ def run_quickstart(
         shutil.rmtree(out)
     t0 = time.perf_counter()
     _say(
-        f"[1/5] simulating {q['n']} sequences of {q['length']} bp with {', '.join(q['motifs'])} sites ...",
+        f"[1/{STEPS}] simulating {q['n']} sequences of {q['length']} bp with {', '.join(q['motifs'])} sites ...",
         verbose,
     )
     sim = simulate(q["motifs"], n=q["n"], length=q["length"], decoys=q["decoys"], seed=q["seed"])
@@ -89,7 +100,7 @@ def run_quickstart(
 
     run_dirs = {}
     for i, arch in enumerate(q["archs"], 1):
-        _say(f"[2/5] training {arch} ({i}/{len(q['archs'])}) ...", verbose)
+        _say(f"[2/{STEPS}] training {arch} ({i}/{len(q['archs'])}) ...", verbose)
         run_dirs[arch] = out / "runs" / arch
         train(
             ds,
@@ -108,7 +119,7 @@ def run_quickstart(
         tmp.write_text(_markdown(table))
     shown = table.drop(columns=["verdict", "plateau"])
     _say(
-        "[3/5] test set comparison:\n"
+        f"[3/{STEPS}] test set comparison:\n"
         + shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
         + "".join(f"\n  {r.arch}: {r.verdict}" for r in table.itertuples() if r.verdict),
         verbose,
@@ -125,16 +136,84 @@ def run_quickstart(
     }
     if explain:
         _say(
-            f"[4/5] explaining the first {q['explain_n']} test sequences (saliency, temporal) and "
+            f"[4/{STEPS}] explaining the first {q['explain_n']} test sequences (saliency, temporal) and "
             "optimizing a bound sequence per architecture ...",
             verbose,
         )
         result["explain"] = _explain_all(run_dirs, out, device, verbose, result["failures"])
     if motifs:
-        _say("[5/5] extracting motifs and matching them to JASPAR with Tomtom ...", verbose)
+        _say(f"[5/{STEPS}] extracting motifs and matching them to JASPAR with Tomtom ...", verbose)
         result["motifs"] = _motifs_all(run_dirs, device, verbose, result["failures"])
+    if dependencies:
+        g = q["grammar"]
+        _say(
+            f"[6/{STEPS}] RQ4: simulating a {g['motifs'][0]}-then-{g['motifs'][1]} grammar "
+            f"({g['spacing'][0]}-{g['spacing'][1]} bp apart), training the three architectures "
+            "on it, and asking each whether it models the pair's order and spacing ...",
+            verbose,
+        )
+        result["dependencies"] = _step(
+            result["failures"], "all", "dependencies", verbose,
+            _grammar, out, device, verbose, result["failures"],
+        )  # fmt: skip
     result["seconds"] = time.perf_counter() - t0
     return result
+
+
+def _grammar(out: Path, device, verbose: bool, failures: dict) -> dict:
+    """Simulate the grammar, train the three architectures on it, run the dependency analysis
+    and say which architecture captured the planted arrangement."""
+    from deepmotif.data import read_dataset
+    from deepmotif.data.simulate import simulate, write_simulation
+    from deepmotif.dependencies.run import dependencies
+    from deepmotif.training import train
+
+    q, g = QUICKSTART, QUICKSTART["grammar"]
+    sim = simulate(
+        None, grammar=g["motifs"], spacing=g["spacing"], n=g["n"], length=q["length"],
+        decoys=q["decoys"], seed=g["seed"],
+    )  # fmt: skip
+    fasta, sites = write_simulation(sim, out / "grammar" / "data.fa")
+    ds = read_dataset(fasta)
+    ds.meta.update(sim.dataset.meta)
+    run_dirs = {}
+    for arch in q["archs"]:
+        done = _step(
+            failures, arch, "training on the grammar", verbose, train, ds, arch=arch,
+            out=out / "grammar" / arch, config={**q["training"], "lr": q["lr"][arch]},
+            device=device, verbose=False, extra_config={"command": "deepmotif quickstart"},
+        )  # fmt: skip
+        if done is not None:
+            run_dirs[arch] = out / "grammar" / arch
+    if not run_dirs:
+        raise DeepMotifError("no architecture could be trained on the grammar")
+    d = q["dependencies"]
+    res = dependencies(
+        list(run_dirs.values()), motifs=",".join(g["motifs"]), spacing=d["spacing"], n=d["n"],
+        out=out / "dependencies", device=device, truth=sites, verbose=False,
+    )  # fmt: skip
+    table = comparison_table(run_dirs)
+    captured = {}
+    for label, info in res["summary"]["runs"].items():
+        captured[info["arch"]] = captured_grammar(res["table"], label, g["spacing"])
+    return {"runs": run_dirs, "comparison": table, "summary": res["summary"], "captured": captured}
+
+
+def captured_grammar(table: pd.DataFrame, run: str, spacing) -> dict:
+    """Did ``run`` capture a grammar planted as A then B on one strand, ``spacing`` apart?
+
+    Its strongest significant configuration must have the planted arrangement (``AB ++``, or
+    ``BA --``: the same arrangement read on the other strand) and a spacing inside the window.
+    Returns ``{"captured": bool, "best": "AB ++ 6" or None}``.
+    """
+    sig = table[(table["run"] == run) & table["significant"].astype(bool)]
+    if sig.empty:
+        return {"captured": False, "best": None}
+    top = sig.loc[sig["cooperativity"].abs().idxmax()]
+    arrangement = (top["order"], top["orientation"]) in (("AB", "++"), ("BA", "--"))
+    inside = spacing[0] <= int(top["spacing"]) <= spacing[1] and top["cooperativity"] > 0
+    best = f"{top['order']} {top['orientation']} {int(top['spacing'])} bp"
+    return {"captured": bool(arrangement and inside), "best": best}
 
 
 #: An architecture whose test AUROC is this far below the best one's is said to have fallen

@@ -28,7 +28,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from deepmotif.quickstart import run_quickstart
+    from deepmotif.quickstart import QUICKSTART, run_quickstart
 
     res = run_quickstart(args.out, force=args.force, verbose=not args.quiet, device=args.device)
     out = res["out"]
@@ -58,13 +58,37 @@ def run(args) -> int:
             else:
                 parts.append(f"{source}: no match")
         print(f"  best JASPAR match, {arch:<8} {'; '.join(parts)}   [planted: {truth}]")
+    dep = res.get("dependencies")
+    if dep:
+        g = QUICKSTART["grammar"]
+        print(
+            f"  RQ4, grammar {g['motifs'][0]} then {g['motifs'][1]} {g['spacing'][0]}-"
+            f"{g['spacing'][1]} bp apart ({out}/dependencies/):"
+        )
+        aurocs = {r.arch: r.auroc for r in dep["comparison"].itertuples()}
+        for arch, c in dep["captured"].items():
+            what = (
+                f"captured the planted order and spacing (strongest: {c['best']})"
+                if c["captured"]
+                else (
+                    f"strongest significant configuration {c['best']}, not the planted one"
+                    if c["best"]
+                    else "no dependency beyond the null"
+                )
+            )
+            print(f"    {arch:<8} test AUROC {aurocs.get(arch, float('nan')):.3f}; {what}")
     for arch, problems in res.get("failures", {}).items():
         for problem in problems:
             print(f"  failed: {arch}: {problem}")
     if args.no_serve:
-        print(f"dashboard: deepmotif dashboard {out}/runs")
+        print(f"dashboard: deepmotif dashboard {' '.join(str(p) for p in _folders(out))}")
         return 0
     from deepmotif.dashboard import serve
 
-    serve([str(out / "runs")], host=args.host, port=args.port)
+    serve([str(p) for p in _folders(out)], host=args.host, port=args.port)
     return 0
+
+
+def _folders(out):
+    """What the dashboard shows: the CTCF runs, and the grammar runs with their dependencies."""
+    return [p for p in (out / "runs", out / "grammar", out / "dependencies") if p.is_dir()]
