@@ -40,6 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
+# The HTTP client the tests use lives in tests/dash_client.py (test tooling, not the package).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 HOST = "127.0.0.1"
 
 
@@ -152,7 +155,7 @@ class Server:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        from deepmotif.dashboard.client import DashClient
+        from tests.dash_client import DashClient
 
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -182,7 +185,7 @@ class Server:
 
 
 def _client(url):
-    from deepmotif.dashboard.client import DashClient
+    from tests.dash_client import DashClient
 
     return DashClient(url)
 
