@@ -12,8 +12,8 @@ import pytest
 import tests.test_dashboard_helpers as H
 from deepmotif.dashboard import ids
 from deepmotif.dashboard.app import _is_loopback, create_app, start_background
-from tests.dash_client import DashClient
 from deepmotif.errors import DeepMotifError
+from tests.dash_client import DashClient
 
 
 @pytest.fixture(scope="module")

@@ -14,12 +14,11 @@ import tests.test_dashboard_helpers as H
 from deepmotif.dashboard.data import (
     DOWNLOADABLE,
     RunStore,
-    align_logos,
     clean_sequence,
-    informative_window,
     tf_names,
 )
 from deepmotif.errors import DeepMotifError
+from deepmotif.motifs.align import align_logos, informative_window
 
 
 @pytest.fixture(scope="module")

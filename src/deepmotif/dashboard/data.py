@@ -40,6 +40,7 @@ import pandas as pd
 
 from deepmotif.archs import ARCHS
 from deepmotif.errors import DeepMotifError
+from deepmotif.motifs.align import align_logos, informative_window  # noqa: F401
 
 ARCH_ORDER = ARCHS
 DNA = "ACGTN"
@@ -982,53 +983,6 @@ def _run_length(run: RunInfo) -> int:
     if not length:
         raise DeepMotifError(f"{run.key}: config.json records no sequence length (data.length)")
     return int(length)
-
-
-def informative_window(pwm: np.ndarray, width: int) -> tuple[int, int]:
-    """``(start, end)`` of the ``width`` consecutive columns of ``pwm`` with the most information.
-
-    Information of a column is ``2 + sum p log2 p`` bits (uniform background). Among equally
-    informative windows the middle one is taken, so a short motif sits in the window's centre.
-    """
-    pwm = np.asarray(pwm, dtype=float)
-    L = pwm.shape[1]
-    if L <= width:
-        return 0, L
-    p = np.clip(pwm / np.maximum(pwm.sum(0, keepdims=True), 1e-12), 1e-12, 1)
-    ic = 2 + (p * np.log2(p)).sum(0)
-    sums = np.convolve(ic, np.ones(width), mode="valid")
-    best = np.flatnonzero(sums >= sums.max() - 1e-9)
-    start = int(best[len(best) // 2])  # among equally informative windows, the middle one
-    return start, start + width
-
-
-def align_logos(query: np.ndarray, targets: list) -> tuple[np.ndarray, list]:
-    """Pad a query PWM and its matched targets onto one frame, so their logos line up.
-
-    Parameters
-    ----------
-    query : numpy.ndarray, shape (4, Lq)
-    targets : list of (pwm, offset)
-        Each target already in its matched orientation, with the Tomtom offset: query column
-        ``j`` lies over target column ``j + offset``.
-
-    Returns
-    -------
-    query, targets
-        All of the same length; padding columns are uniform (0 bits, blank in a logo).
-    """
-    q = np.asarray(query, dtype=np.float32)
-    starts = [-int(off) for _, off in targets]  # target start in query coordinates
-    lo = min([0, *starts])
-    hi = max([q.shape[1], *[s + np.asarray(t).shape[1] for (t, _), s in zip(targets, starts)]])
-
-    def place(pwm, start):
-        out = np.full((4, hi - lo), 0.25, dtype=np.float32)
-        pwm = np.asarray(pwm, dtype=np.float32)
-        out[:, start - lo : start - lo + pwm.shape[1]] = pwm
-        return out
-
-    return place(q, 0), [place(t, s) for (t, _), s in zip(targets, starts)]
 
 
 def _tomtom_jaspar(query: np.ndarray, n: int, database) -> pd.DataFrame:
