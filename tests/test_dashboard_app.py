@@ -380,6 +380,27 @@ def test_cli_dashboard_and_report_errors(tmp_path, capsys):
     assert "127.0.0.1" in capsys.readouterr().out
 
 
+def test_one_device_setting_reaches_the_store(monkeypatch, bench):
+    """``deepmotif dashboard --device`` reaches serve() and the store, whose models predict,
+    explain and optimise there; a device that is not one fails before serving."""
+    from deepmotif.cli import main
+    from deepmotif.dashboard import app as app_mod
+
+    seen = {}
+
+    def fake_serve(paths, **kw):
+        seen.update(kw)
+
+    monkeypatch.setattr(app_mod, "serve", fake_serve)
+    assert main(["dashboard", str(bench), "--device", "cpu"]) == 0
+    assert seen["device"] == "cpu"
+    app = create_app([bench], device="cpu")
+    assert str(app.store.torch_device()) == "cpu"
+    assert next(app.store.model("TOY/cnn").parameters()).device.type == "cpu"
+    with pytest.raises(DeepMotifError, match="not a device"):
+        create_app([bench], device="abacus")
+
+
 def test_unexpected_errors_become_a_message_not_a_500(client, app, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("disk on fire")
