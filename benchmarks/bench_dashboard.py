@@ -40,6 +40,9 @@ from pathlib import Path
 
 import numpy as np
 
+# The HTTP client the tests use lives in tests/dash_client.py (test tooling, not the package).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 HOST = "127.0.0.1"
 
 
@@ -85,17 +88,10 @@ def make_runs(work: Path, n: int, epochs: int) -> Path:
 
 def precompute(runs_root: Path) -> bool:
     """Write explain/saliency.npz and temporal.npz for every run's test set (if missing)."""
-    from deepmotif.dashboard.data import explain_function
-    from deepmotif.errors import DeepMotifError
+    from deepmotif.explain.registry import get_method
 
-    try:
-        saliency, temporal_scores = (
-            explain_function("saliency"),
-            explain_function("temporal_scores"),
-        )
-    except DeepMotifError as exc:
-        print(f"  {exc}; explanations will not be precomputed")
-        return False
+    saliency, temporal = get_method("saliency").compute, get_method("temporal").compute
+
     from deepmotif.training import load_run, read_run_data
 
     for cfg in sorted(runs_root.rglob("config.json")):
@@ -112,11 +108,17 @@ def precompute(runs_root: Path) -> bool:
         t = time.perf_counter()
         s = saliency(model, X)
         np.savez(
-            run / "explain" / "saliency.npz", ids=ids, saliency=s.saliency, gradient=s.gradient
+            run / "explain" / "saliency.npz",
+            ids=ids,
+            saliency=s["saliency"],
+            gradient=s["gradient"],
         )
-        tr = temporal_scores(model, X)
+        tr = temporal(model, X)
         np.savez(
-            run / "explain" / "temporal.npz", ids=ids, forward=tr.forward, backward=tr.backward
+            run / "explain" / "temporal.npz",
+            ids=ids,
+            forward=tr["forward"],
+            backward=tr["backward"],
         )
         print(
             f"  precomputed {run.name}: {len(ids)} sequences in {time.perf_counter() - t:.1f} s",
@@ -152,7 +154,7 @@ class Server:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        from deepmotif.dashboard.client import DashClient
+        from tests.dash_client import DashClient
 
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -182,7 +184,7 @@ class Server:
 
 
 def _client(url):
-    from deepmotif.dashboard.client import DashClient
+    from tests.dash_client import DashClient
 
     return DashClient(url)
 

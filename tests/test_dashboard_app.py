@@ -12,8 +12,8 @@ import pytest
 import tests.test_dashboard_helpers as H
 from deepmotif.dashboard import ids
 from deepmotif.dashboard.app import _is_loopback, create_app, start_background
-from deepmotif.dashboard.client import DashClient
 from deepmotif.errors import DeepMotifError
+from tests.dash_client import DashClient
 
 
 @pytest.fixture(scope="module")
@@ -378,6 +378,27 @@ def test_cli_dashboard_and_report_errors(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert main(["dashboard", "--help"]) == 0
     assert "127.0.0.1" in capsys.readouterr().out
+
+
+def test_one_device_setting_reaches_the_store(monkeypatch, bench):
+    """``deepmotif dashboard --device`` reaches serve() and the store, whose models predict,
+    explain and optimise there; a device that is not one fails before serving."""
+    from deepmotif.cli import main
+    from deepmotif.dashboard import app as app_mod
+
+    seen = {}
+
+    def fake_serve(paths, **kw):
+        seen.update(kw)
+
+    monkeypatch.setattr(app_mod, "serve", fake_serve)
+    assert main(["dashboard", str(bench), "--device", "cpu"]) == 0
+    assert seen["device"] == "cpu"
+    app = create_app([bench], device="cpu")
+    assert str(app.store.torch_device()) == "cpu"
+    assert next(app.store.model("TOY/cnn").parameters()).device.type == "cpu"
+    with pytest.raises(DeepMotifError, match="not a device"):
+        create_app([bench], device="abacus")
 
 
 def test_unexpected_errors_become_a_message_not_a_500(client, app, monkeypatch):

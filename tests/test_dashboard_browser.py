@@ -74,21 +74,10 @@ def server(tmp_path_factory):
     from deepmotif.dashboard import create_app, start_background
 
     bench = H.trained_runs(tmp_path_factory.mktemp("dash"))
-    from deepmotif.dashboard.data import explain_function
-    from deepmotif.errors import DeepMotifError
-
-    # The real saliency and temporal scores when deepmotif.explain has them; the stand-in's
-    # class optimization always (the real one takes tens of seconds on two busy cores).
-    real = {}
-    for name in ("saliency", "temporal_scores"):
-        try:
-            real[name] = explain_function(name)
-        except DeepMotifError:
-            pass
+    # The real saliency and temporal scores; the stand-in's class optimization (the real one
+    # takes tens of seconds on two busy cores).
     mp = pytest.MonkeyPatch()
-    fake = H.install_fake_explain(mp)
-    for name, fn in real.items():
-        setattr(fake, name, fn)
+    H.install_fake_explain(mp, only=("optimize",))
     srv = start_background(create_app([bench]))
     yield srv, bench
     srv.stop()

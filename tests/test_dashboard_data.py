@@ -14,12 +14,11 @@ import tests.test_dashboard_helpers as H
 from deepmotif.dashboard.data import (
     DOWNLOADABLE,
     RunStore,
-    align_logos,
-    clean_sequence,
-    informative_window,
+    pasted_sequence,
     tf_names,
 )
 from deepmotif.errors import DeepMotifError
+from deepmotif.motifs.align import align_logos, informative_window
 
 
 @pytest.fixture(scope="module")
@@ -178,12 +177,6 @@ def test_pasted_sequence_scores_match_the_model(store, monkeypatch):
 
 
 def test_real_explain_saliency_matches_autograd(store):
-    from deepmotif.dashboard.data import explain_function
-
-    try:
-        explain_function("saliency")
-    except DeepMotifError as exc:
-        pytest.skip(f"deepmotif.explain is not there yet: {exc}")
     import torch
 
     from deepmotif.data.encoding import one_hot
@@ -211,13 +204,13 @@ def test_real_explain_saliency_matches_autograd(store):
         ("A" * 10_000, "capped at 1000 bp"),
     ],
 )
-def test_clean_sequence_rejects_with_clear_messages(text, message):
+def test_pasted_sequence_rejects_with_clear_messages(text, message):
     with pytest.raises(DeepMotifError, match=message):
-        clean_sequence(text)
+        pasted_sequence(text)
 
 
-def test_clean_sequence_accepts_fasta_and_whitespace():
-    assert clean_sequence(">seq1 some text\nacgt nacg\r\ntacg\n") == "ACGTNACGTACG"
+def test_pasted_sequence_accepts_fasta_and_whitespace():
+    assert pasted_sequence(">seq1 some text\nacgt nacg\r\ntacg\n") == "ACGTNACGTACG"
 
 
 def test_store_caps_pasted_length(bench):

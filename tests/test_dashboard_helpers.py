@@ -1,5 +1,6 @@
 """Shared builders for the dashboard tests (no tests here): small real runs, precomputed
-explanations with known values, motif files, and a stand-in for ``deepmotif.explain``.
+explanations with known values, motif files, and stand-ins for the explanation methods of
+:mod:`deepmotif.explain.registry`.
 
 The three runs are trained once per test session (about 5 s) and copied where a test needs to
 change them.
@@ -7,8 +8,8 @@ change them.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
-import sys
 import types
 from pathlib import Path
 
@@ -168,14 +169,17 @@ def copy_runs(src: Path, dst: Path) -> Path:
     return dst
 
 
-def fake_explain_module():
-    """A stand-in for ``deepmotif.explain`` whose outputs the tests can compute by hand.
+def fake_methods():
+    """Stand-ins for the registry's ``saliency``, ``temporal`` and ``optimize`` methods whose
+    outputs the tests can compute by hand.
 
-    ``saliency``: gradient = 0.01 * (position + 1) at every base; ``temporal_scores``: forward
-    = position / L, backward = 1 - position / L; ``class_optimization``: a PWM preferring
-    A, C, G, T in turn.
+    ``saliency``: gradient = 0.01 * (position + 1) at every base; ``temporal``: forward
+    = position / L, backward = 1 - position / L; ``optimize``: a PWM preferring A, C, G, T in
+    turn. Returns ``(methods by name, calls)``; ``calls`` counts the calls of each.
     """
     import torch
+
+    from deepmotif.explain.registry import get_method
 
     calls = {"saliency": 0, "temporal": 0, "optimize": 0}
 
@@ -184,37 +188,37 @@ def fake_explain_module():
         X = torch.as_tensor(X, dtype=torch.float32)
         L = X.shape[-1]
         g = torch.arange(1, L + 1, dtype=torch.float32).expand(X.shape[0], 4, L) * 0.01
-        return types.SimpleNamespace(gradient=g, saliency=g.abs(), grad_x_input=g * X, corrected=g)
+        return {
+            "attributions": (g * X).numpy(),
+            "saliency": g.abs().numpy(),
+            "gradient": g.numpy(),
+        }
 
-    def temporal_scores(model, X, **kw):
+    def temporal(model, X, **kw):
         calls["temporal"] += 1
         L = X.shape[-1]
         f = torch.arange(L, dtype=torch.float32).expand(X.shape[0], L) / L
-        return types.SimpleNamespace(forward=f, backward=1 - f)
+        return {"forward": f.numpy(), "backward": (1 - f).numpy()}
 
-    def class_optimization(model, length, **kw):
+    def optimize(model, *, length, **kw):
         calls["optimize"] += 1
         pwm = np.full((4, length), 0.1, dtype=np.float32)
         pwm[np.arange(length) % 4, np.arange(length)] = 0.7
-        return types.SimpleNamespace(
-            inputs=None, scores=np.array([0.8, 0.99]), best=None, pwm=pwm, pwm_softmax=pwm
-        )
+        return {"pwm": pwm, "pwm_softmax": pwm, "scores": np.array([0.8, 0.99])}
 
-    mod = types.ModuleType("deepmotif.explain")
-    mod.saliency, mod.temporal_scores, mod.class_optimization = (
-        saliency,
-        temporal_scores,
-        class_optimization,
-    )
-    mod.calls = calls
-    return mod
+    fakes = {"saliency": saliency, "temporal": temporal, "optimize": optimize}
+    methods = {
+        name: dataclasses.replace(get_method(name), compute=fn) for name, fn in fakes.items()
+    }
+    return methods, calls
 
 
-def install_fake_explain(monkeypatch):
-    """Replace ``deepmotif.explain`` by :func:`fake_explain_module` for one test."""
-    import deepmotif
+def install_fake_explain(monkeypatch, only=("saliency", "temporal", "optimize")):
+    """Replace the registry's explanation methods named in ``only`` by :func:`fake_methods` for
+    one test; returns a namespace whose ``calls`` counts the calls of each stand-in."""
+    from deepmotif.explain import registry
 
-    mod = fake_explain_module()
-    monkeypatch.setitem(sys.modules, "deepmotif.explain", mod)
-    monkeypatch.setattr(deepmotif, "explain", mod, raising=False)
-    return mod
+    methods, calls = fake_methods()
+    for name in only:
+        monkeypatch.setitem(registry._METHODS, name, methods[name])
+    return types.SimpleNamespace(calls=calls, methods=methods)

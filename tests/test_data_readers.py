@@ -223,3 +223,20 @@ def test_negatives_modes(write_file):
     assert ds.ids[2:] == ["seq1_shuf", "seq2_shuf"]
     assert ds.n_generated == 2
     assert np.all(ds.one_hot()[2:].sum(axis=(1, 2)) == 20)
+
+
+def test_clean_sequence_serves_files_and_pasted_text():
+    from deepmotif.data.encoding import clean_sequence
+
+    # a file: IUPAC codes read as N, errors name the line, protein is called protein
+    assert clean_sequence("acgRY", "x.fa", 3) == "ACGNN"
+    with pytest.raises(DeepMotifError, match=r"line 3 of x\.fa: 'x' is not a DNA letter"):
+        clean_sequence("ACGxT", "x.fa", 3)
+    with pytest.raises(DeepMotifError, match="looks like a protein"):
+        clean_sequence("MEEPQSDPSVEPPLSQETFSDLWKLL", "p.fa", 1)
+    # pasted text (the dashboard): no ambiguity codes, errors name the position
+    assert clean_sequence("acgtn", ambiguity=False) == "ACGTN"
+    with pytest.raises(DeepMotifError, match="position 3: 'R' is not a DNA letter"):
+        clean_sequence("ACRT", ambiguity=False)
+    with pytest.raises(DeepMotifError, match="position 1: 'M' is not a DNA letter"):
+        clean_sequence("MEEPQSDPSVEPPLSQETFSDLWKLL", ambiguity=False)

@@ -161,7 +161,7 @@ def test_dashboard_pages_say_no_motif_found(silent, silent_results, tmp_path):
 
     from deepmotif.dashboard import ids
     from deepmotif.dashboard.app import create_app
-    from deepmotif.dashboard.client import DashClient
+    from tests.dash_client import DashClient
 
     root = tmp_path / "runs"
     for arch, run in silent.items():

@@ -175,10 +175,9 @@ class Motif:
     @property
     def information_content(self) -> float:
         """Total information content in bits against a uniform background (from ``counts``)."""
-        freqs = _normalise(self.counts, 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            plogp = np.where(freqs > 0, freqs * np.log2(freqs), 0.0)
-        return float((2.0 + plogp.sum(axis=0)).sum())
+        from deepmotif.motifs.pwm import information_content
+
+        return float(information_content(self.counts).sum())
 
     def __repr__(self) -> str:
         return f"Motif({self.matrix_id} {self.name}, length {self.length}, {self.release})"

@@ -37,6 +37,11 @@ def register(sub) -> None:
         action="store_false",
         help="show only precomputed explanations (never run the models)",
     )
+    p.add_argument(
+        "--device",
+        help="where the models predict, explain and optimise: cpu, cuda or cuda:N "
+        "(default: CUDA when available)",
+    )
     p.add_argument("--quiet", action="store_true", help="no request log")
     p.set_defaults(run=run)
 
@@ -51,5 +56,6 @@ def run(args) -> int:
         compute=args.compute,
         max_length=args.max_length,
         quiet=args.quiet,
+        device=args.device,
     )
     return 0

@@ -1,7 +1,8 @@
 """The dashboard (Dash/Plotly) over one or many trained runs, and the static HTML report.
 
 Layers: :mod:`~deepmotif.dashboard.ids` (component ids), :mod:`~deepmotif.dashboard.data`
-(:class:`RunStore`, the data-access object), :mod:`~deepmotif.dashboard.figures` (one function
+(:class:`RunStore`, the data-access object, one submodule per concern: discovery, files,
+explain, optimize, motifs, cache), :mod:`~deepmotif.dashboard.figures` (one function
 per Plotly figure), one module per page (:mod:`overview`, :mod:`explorer`, :mod:`optimization`,
 :mod:`motifs`), :mod:`~deepmotif.dashboard.app` (:func:`create_app`, :func:`serve`) and
 :mod:`~deepmotif.dashboard.report` (:func:`write_report`). Importing the package builds nothing

@@ -110,6 +110,7 @@ def create_app(
     title: str = "deepmotif dashboard",
     store=None,
     torch_threads: int | None = None,
+    device=None,
 ):
     """Build the dashboard for the runs under ``paths``.
 
@@ -129,6 +130,9 @@ def create_app(
     torch_threads : int, optional
         Torch intra-op threads for on-demand computing (see :class:`RunStore`); ``None`` leaves
         torch's setting alone (:func:`serve` uses 1).
+    device : str, optional
+        Where the models predict, explain and optimise (``"cpu"``, ``"cuda"``, ``"cuda:N"``);
+        ``None``: CUDA when available, else the CPU (see :class:`RunStore`).
 
     Returns
     -------
@@ -150,7 +154,13 @@ def create_app(
     from deepmotif.dashboard.data import DOWNLOADABLE, RunStore
 
     if store is None:
-        store = RunStore(paths, compute=compute, max_length=max_length, torch_threads=torch_threads)
+        store = RunStore(
+            paths,
+            compute=compute,
+            max_length=max_length,
+            torch_threads=torch_threads,
+            device=device,
+        )
     no_assets = os.path.join(
         os.path.dirname(__file__), "_no_assets_"
     )  # never created: nothing served
@@ -465,6 +475,7 @@ def serve(
     quiet: bool = False,
     ready=None,
     torch_threads: int | None = 1,
+    device=None,
 ) -> None:
     """Serve the dashboard for ``paths`` until interrupted (Ctrl+C).
 
@@ -486,12 +497,20 @@ def serve(
     torch_threads : int or None
         Torch intra-op threads for on-demand computing (default 1: requests run in parallel
         threads; see :class:`~deepmotif.dashboard.data.RunStore`). ``None`` leaves torch's default.
+    device : str, optional
+        Where the models predict, explain and optimise; ``None``: CUDA when available, else CPU.
     """
     import sys
 
     from deepmotif.dashboard.data import RunStore
 
-    store = RunStore(paths, compute=compute, max_length=max_length, torch_threads=torch_threads)
+    store = RunStore(
+        paths,
+        compute=compute,
+        max_length=max_length,
+        torch_threads=torch_threads,
+        device=device,
+    )
     app = create_app(paths, store=store)
     server = _make_server(app, host, port)
     url_host = f"[{host}]" if ":" in host else host

@@ -9,17 +9,11 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-#: One colour per architecture, used by every figure and the static report.
-ARCH_COLORS = {"cnn": "#4C78A8", "rnn": "#F58518", "cnn-rnn": "#54A24B"}
-_EXTRA_COLORS = ["#B279A2", "#E45756", "#72B7B2", "#9D755D", "#BAB0AC"]
+from deepmotif.plots.colors import ARCH_COLORS, arch_color  # noqa: F401 (ARCH_COLORS re-exported)
+
 FONT = "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 #: Above this length the sequence letters are not written into the heatmap cells.
 MAX_LETTERS = 200
-
-
-def arch_color(arch: str, i: int = 0) -> str:
-    """The colour of an architecture (a stable fallback for unknown names)."""
-    return ARCH_COLORS.get(arch, _EXTRA_COLORS[i % len(_EXTRA_COLORS)])
 
 
 _AXIS = {"showline": True, "linecolor": "#9aa5b1", "gridcolor": "#eef1f4", "zeroline": False}

@@ -41,7 +41,7 @@ def matched_logos(store, query: np.ndarray, query_caption: str, matches) -> list
     """Logo boxes of ``query`` and its matches (a Tomtom table), padded so the columns line up."""
     from dash import html
 
-    from deepmotif.dashboard.data import align_logos
+    from deepmotif.motifs.align import align_logos
 
     targets, captions, problems = [], [], []
     for _, m in matches.iterrows() if matches is not None else []:

@@ -250,8 +250,8 @@ def _logo(pwm, caption: str) -> str:
 
 
 def _optimization_block(store, run) -> str:
-    from deepmotif.dashboard.data import align_logos
     from deepmotif.dashboard.optimization import oriented
+    from deepmotif.motifs.align import align_logos
 
     try:
         opt = store.optimization(run.key)

@@ -1,16 +1,26 @@
-"""One-hot encoding of DNA in A, C, G, T order, reverse complement, and decoding.
+"""DNA letters: cleaning a sequence's letters, one-hot encoding in A, C, G, T order, reverse
+complement, and decoding.
 
 ``N`` (and any other IUPAC ambiguity code accepted by the readers) becomes an all-zero column.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
 
+from deepmotif.errors import DeepMotifError, where
+
 ALPHABET = "ACGT"
 DNA_LETTERS = set("ACGTN")
+#: IUPAC ambiguity codes accepted in input and read as N (documented in docs/data.md).
+AMBIGUITY = "RYSWKMBDHV"
+_TO_N = str.maketrans(AMBIGUITY, "N" * len(AMBIGUITY))
+_NOT_DNA = re.compile(r"[^ACGTN]")
+_AMINO_ONLY = set("EFILPQZJO*")  # letters of proteins that are not DNA or IUPAC DNA codes
+_AMINO = set("ACDEFGHIKLMNPQRSTVWYXBZJUO*")
 
 _LOOKUP = np.full(256, -1, dtype=np.int8)
 for _i, _c in enumerate(ALPHABET):
@@ -82,3 +92,49 @@ def gc_content(sequence: str) -> float:
     s = sequence.upper()
     acgt = sum(s.count(c) for c in ALPHABET)
     return (s.count("G") + s.count("C")) / acgt if acgt else float("nan")
+
+
+def clean_sequence(seq: str, path=None, line: int | None = None, *, ambiguity: bool = True) -> str:
+    """Upper-case ``seq``, turn IUPAC ambiguity codes into N, and reject anything else.
+
+    The one letter check of the package: the data readers call it for every sequence they
+    read, the dashboard for a pasted sequence.
+
+    Parameters
+    ----------
+    seq : str
+        The letters (no whitespace; any case).
+    path, line : optional
+        The file (and line) the sequence comes from, named in errors (``"line 12 of
+        peaks.fa"``), which then also say when the sequence looks like protein. Without
+        ``path`` an error names the first offending letter's position (``"position 5"``).
+    ambiguity : bool
+        Read the IUPAC ambiguity codes of :data:`AMBIGUITY` as N (the readers); with ``False``
+        they are errors like any other letter that is not A, C, G, T or N (the dashboard).
+
+    Raises
+    ------
+    DeepMotifError
+        ``"line 12 of peaks.fa: 'X' is not a DNA letter (A, C, G, T, N)"`` (or ``"position 5:
+        ..."``), or, for a file, a message saying the sequence looks like protein when most of
+        its odd letters are amino-acid letters.
+    """
+    s = seq.upper()
+    if ambiguity:
+        s = s.translate(_TO_N)
+    bad = _NOT_DNA.search(s)
+    if bad is None:
+        return s
+    if path is None:  # pasted or generated: name the first offending letter's position
+        place = f"position {bad.start() + 1}"
+    else:  # a file: say so when its odd letters are mostly amino-acid letters
+        place = where(path, line)
+        upper = seq.upper()
+        letters = set(upper)
+        n_amino_only = sum(upper.count(c) for c in letters & _AMINO_ONLY)
+        if letters <= _AMINO and n_amino_only >= max(2, 0.1 * len(upper)):
+            raise DeepMotifError(
+                f"{place}: this looks like a protein sequence (it has "
+                f"{', '.join(sorted(letters & _AMINO_ONLY))}), expected DNA (A, C, G, T, N)"
+            )
+    raise DeepMotifError(f"{place}: {seq[bad.start()]!r} is not a DNA letter (A, C, G, T, N)")

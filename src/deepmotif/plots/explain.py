@@ -16,10 +16,12 @@ from matplotlib.colors import TwoSlopeNorm  # noqa: E402
 
 from deepmotif.archs import ARCHS  # noqa: E402
 from deepmotif.data.encoding import ALPHABET  # noqa: E402
+from deepmotif.plots.logos import information_heights  # noqa: E402
 
 __all__ = [
     "MAX_LETTERS",
     "architecture_panel",
+    "information_heights",
     "optimization_logo",
     "saliency_heatmap",
     "saliency_logo",
@@ -206,19 +208,6 @@ def temporal_heatmap(forward, backward, sequence: str | None = None, *, title: s
         ax.set_title(title, fontsize=9, loc="left")
     fig.tight_layout()
     return fig
-
-
-def information_heights(pwm) -> np.ndarray:
-    """Letter heights in bits: each column's probabilities times its information content."""
-    import logomaker
-
-    pwm = _check_map(pwm, "pwm")
-    frame = _logo_frame(pwm / pwm.sum(axis=0, keepdims=True))
-    return (
-        logomaker.transform_matrix(frame, from_type="probability", to_type="information")
-        .to_numpy()
-        .T
-    )
 
 
 def optimization_logo(pwm, *, title: str = "class optimization"):

@@ -12,16 +12,11 @@ import re
 import zlib
 from pathlib import Path
 
+# clean_sequence: the package's one letter check, imported by the readers from here.
+from deepmotif.data.encoding import _NOT_DNA, _TO_N, clean_sequence  # noqa: F401
 from deepmotif.errors import DeepMotifError, where
 
 GZIP_MAGIC = b"\x1f\x8b"
-
-#: IUPAC ambiguity codes accepted in input and read as N (documented in docs/data.md).
-AMBIGUITY = "RYSWKMBDHV"
-_TO_N = str.maketrans(AMBIGUITY, "N" * len(AMBIGUITY))
-_NOT_DNA = re.compile(r"[^ACGTN]")
-_AMINO_ONLY = set("EFILPQZJO*")  # letters of proteins that are not DNA or IUPAC DNA codes
-_AMINO = set("ACDEFGHIKLMNPQRSTVWYXBZJUO*")
 
 #: Extensions (after any ``.gz``) and the format each names.
 EXTENSIONS = {
@@ -151,35 +146,6 @@ def wrong_format(path, line: int, expected: str, found: str) -> DeepMotifError:
     if guess is not None:
         message += f"; it looks like {FORMAT_NAMES[guess]}: pass --format {guess}"
     return DeepMotifError(message)
-
-
-def clean_sequence(seq: str, path, line: int) -> str:
-    """Upper-case ``seq``, turn IUPAC ambiguity codes into N, and reject anything else.
-
-    Raises
-    ------
-    DeepMotifError
-        ``"line 12 of peaks.fa: 'X' is not a DNA letter (A, C, G, T, N)"``, or a message saying
-        the sequence looks like protein when most of its odd letters are amino-acid letters.
-    """
-    s = seq.upper().translate(_TO_N)
-    bad = _NOT_DNA.search(s)
-    if bad is None:
-        return s
-    upper = seq.upper()
-    letters = set(upper)
-    n_amino_only = sum(upper.count(c) for c in letters & _AMINO_ONLY)
-    if letters <= _AMINO and n_amino_only >= max(2, 0.1 * len(upper)):
-        raise DeepMotifError(
-            f"{where(path, line)}: this looks like a protein sequence (it has "
-            f"{', '.join(sorted(letters & _AMINO_ONLY))}), expected DNA (A, C, G, T, N)"
-        )
-    char = seq[bad.start()]
-    return _raise_letter(path, line, char)
-
-
-def _raise_letter(path, line, char) -> str:
-    raise DeepMotifError(f"{where(path, line)}: {char!r} is not a DNA letter (A, C, G, T, N)")
 
 
 _LABELS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
