@@ -319,3 +319,57 @@ def test_dependency_map_equals_tangermeme_and_finds_the_toy_grammar(toy):
     dmap = dependency_map(toy_model, seq)
     assert dmap[b_at, 4 : 4 + len(A)].min() > 0  # B's effects depend on A's bases
     assert dmap[30:, 4 : 4 + len(A)].max() == 0  # and nothing outside the motifs does
+
+
+def test_dashboard_page_downloads_and_report(tiny_runs, tmp_path):
+    """The Dependencies tab shows the curves, verdicts and heatmap of results found below the
+    dashboard's folders; downloads are allow-listed; the report has the section."""
+    import shutil
+
+    from deepmotif.dashboard import ids
+    from deepmotif.dashboard.app import create_app
+    from deepmotif.dashboard.report import render_report
+    from tests.dash_client import DashClient
+
+    root = tmp_path / "shown"
+    shutil.copytree(tiny_runs["cnn"], root / "TOY" / "cnn")
+    args = ["dependencies", str(root / "TOY" / "cnn"), "--out", str(root / "deps")]
+    args += ["--motifs", "CTCF,REST", "--spacing", "0-3", "--n", "10", "--n-boot", "20", "--quiet"]
+    assert main(args) == 0
+    app = create_app([root])
+    client = DashClient(flask_client=app.server.test_client())
+    status, layout = client.get("/_dash-layout")
+    assert status == 200 and "shown/deps" in json.dumps(json.loads(layout))
+    out = client.call(
+        [
+            f"{ids.DEP_CURVES}.figure",
+            f"{ids.DEP_MESSAGE}.children",
+            f"{ids.DEP_LINKS}.children",
+            f"{ids.DEP_RUN}.options",
+            f"{ids.DEP_RUN}.value",
+        ],
+        {f"{ids.DEP_RESULT}.value": "shown/deps"},
+    )
+    table = pd.read_csv(root / "deps" / "dependencies.tsv", sep="\t")
+    lines = [t for t in out[f"{ids.DEP_CURVES}.figure"]["data"] if t.get("mode") == "lines"]
+    assert len(lines) == 8  # one per order x orientation for the one run
+    first = table[(table["order"] == "AB") & (table["orientation"] == "++")]
+    assert lines[0]["y"] == pytest.approx(first.sort_values("spacing")["cooperativity"].tolist())
+    assert "cnn (cnn):" in json.dumps(out[f"{ids.DEP_MESSAGE}.children"])
+    assert out[f"{ids.DEP_RUN}.value"] == "cnn"
+    heat = client.call(
+        [f"{ids.DEP_HEATMAP}.figure"],
+        {f"{ids.DEP_RESULT}.value": "shown/deps", f"{ids.DEP_RUN}.value": "cnn"},
+    )
+    z = heat[f"{ids.DEP_HEATMAP}.figure"]["data"][0]["z"]
+    assert len(z) == 8 and len(z[0]) == 4
+    status, body = client.get("/download-dependencies?result=shown/deps&file=dependencies.tsv")
+    assert status == 200 and body == (root / "deps" / "dependencies.tsv").read_bytes()
+    status, _ = client.get("/download-dependencies?result=shown/deps&file=../TOY/cnn/config.json")
+    assert status == 404
+    outputs = [f"{ids.DEP_CURVES}.figure", f"{ids.DEP_MESSAGE}.children"]
+    outputs += [f"{ids.DEP_LINKS}.children", f"{ids.DEP_RUN}.options", f"{ids.DEP_RUN}.value"]
+    bad = client.call(outputs, {f"{ids.DEP_RESULT}.value": "nope"})
+    assert "unknown result set" in json.dumps(bad)
+    html = render_report(app.store)
+    assert "Dependencies between motifs" in html and "cnn (cnn):" in html

@@ -85,7 +85,7 @@ def run(args) -> int:
         return 0
     from deepmotif.dashboard import serve
 
-    serve([str(p) for p in _folders(out)], host=args.host, port=args.port)
+    serve([str(p) for p in _folders(out)], host=args.host, port=args.port, device=args.device)
     return 0
 
 

@@ -150,7 +150,7 @@ def create_app(
     import flask
     from dash import dcc, html
 
-    from deepmotif.dashboard import explorer, motifs, optimization, overview
+    from deepmotif.dashboard import dependencies, explorer, motifs, optimization, overview
     from deepmotif.dashboard.data import DOWNLOADABLE, RunStore
 
     if store is None:
@@ -220,6 +220,16 @@ def create_app(
             download_name=f"{run.replace('/', '_').replace(' ', '')}_{os.path.basename(name)}",
         )
 
+    @server.route("/download-dependencies")
+    def _download_dependencies():
+        found = dependencies.serve_download(
+            store, flask.request.args.get("result", ""), flask.request.args.get("file", "")
+        )
+        if found is None:
+            flask.abort(404)
+        folder, name = found
+        return flask.send_file(folder / name, as_attachment=True, download_name=name)
+
     def layout():
         store.refresh()
         datasets = store.datasets()
@@ -255,6 +265,11 @@ def create_app(
                                     value=ids.TAB_MOTIFS,
                                     children=motifs.layout(store),
                                 ),
+                                dcc.Tab(
+                                    label="Dependencies",
+                                    value=ids.TAB_DEPENDENCIES,
+                                    children=dependencies.layout(store),
+                                ),
                             ],
                         ),
                     ],
@@ -268,6 +283,7 @@ def create_app(
     overview.register(app, store)
     explorer.register(app, store)
     optimization.register(app, store)
+    dependencies.register(app, store)
     motifs.register(app, store)
     return app
 

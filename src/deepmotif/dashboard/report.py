@@ -320,6 +320,29 @@ def _motif_block(store, run, n_rows: int) -> str:
     )
 
 
+def _dependencies_section(store) -> str:
+    """Each dependency result set below the store's folders: verdicts and the curves."""
+    from deepmotif.dashboard.dependencies import find_results, read_result, verdicts
+    from deepmotif.dashboard.static import png_bytes
+    from deepmotif.plots.dependencies import cooperativity_figure
+
+    results = find_results(getattr(store, "paths", []))
+    if not results:
+        return ""
+    parts = ["<section><h2>Dependencies between motifs</h2>"]
+    for label, folder in results.items():
+        parts.append(f"<h3>{_esc(label)}</h3>")
+        try:
+            info, table = read_result(folder)
+        except DeepMotifError as exc:
+            parts.append(f"<p class='note'>{_esc(exc)}</p>")
+            continue
+        parts.append("".join(f"<p class='note'>{_esc(line)}</p>" for line in verdicts(info)))
+        parts.append(_img(png_bytes(cooperativity_figure(table)), f"{label} cooperativity"))
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def render_report(
     store,
     *,
@@ -354,6 +377,7 @@ def render_report(
     parts.append(_overview(store))
     for dataset in datasets:
         parts.append(_dataset_section(store, dataset, sequences, n_sequences, motif_rows))
+    parts.append(_dependencies_section(store))
     parts.append("</main></body></html>")
     text = "\n".join(parts)
     if re.search(r"https?://", text, flags=re.I):  # pragma: no cover - guarded by _esc
