@@ -138,3 +138,43 @@ def test_importing_archs_does_not_load_torch():
     code = "import sys, deepmotif.archs; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+#: The layers of README's "How the code is laid out": a room imports only its layer or below.
+LAYERS = {
+    "errors": 0, "atomic": 0, "archs": 0, "_device": 0, "__init__": 0,
+    "data": 1, "jaspar": 1, "models": 1, "motifs.pwm": 1, "motifs.align": 1,
+    "rundir": 2, "evaluation": 2, "plots": 2,
+    "training": 3, "explain": 3,
+    "motifs": 4, "dependencies": 4,
+    "dashboard": 5,
+    "benchmark": 6, "quickstart": 6,
+    "cli": 7,
+}  # fmt: skip
+
+
+def _room(dotted: str) -> str:
+    parts = dotted.split(".")
+    two = ".".join(parts[:2])
+    return two if two in LAYERS else parts[0]
+
+
+def test_rooms_import_only_their_layer_or_below():
+    import re
+
+    src = Path(__file__).resolve().parents[1] / "src" / "deepmotif"
+    wrong = []
+    for path in src.rglob("*.py"):
+        rel = path.relative_to(src).with_suffix("")
+        own = _room(".".join(rel.parts))
+        if own == "__init__" and len(rel.parts) == 1:
+            continue  # the package's lazy public API
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            m = re.match(r"\s*(?:from|import) deepmotif\.([\w.]+)", line) or re.match(
+                r"\s*from deepmotif import (\w+)", line
+            )
+            if m and m.group(1) != "__version__":
+                other = _room(m.group(1))
+                if LAYERS[other] > LAYERS[own]:
+                    wrong.append(f"{rel}:{n} ({own}, layer {LAYERS[own]}) imports {m.group(1)}")
+    assert wrong == []
