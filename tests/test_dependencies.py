@@ -160,14 +160,18 @@ def test_minimum_effect_and_null_threshold():
     table = pd.DataFrame(
         {
             "motif_a": "A", "motif_b": "B", "order": "AB", "orientation": "++",
-            "spacing": [0, 1, 2], "effect_a": 1.0, "effect_b": 1.0, "effect_ab": 2.0,
-            "cooperativity": [0.2, 0.9, 2.0], "ci_low": 0.0, "ci_high": 0.0,
-            "se": [0.01, 0.01, 0.01], "p_value": [1e-9, 1e-9, 1e-9],
+            "spacing": [0, 1, 2, 3, 4, 5], "effect_a": 1.0, "effect_b": 1.0, "effect_ab": 2.0,
+            "cooperativity": [0.2, 0.9, 2.0, 1.3, -2.0, -2.0],
+            "ci_low": [0.1, 0.8, 1.9, 0.9, -2.1, -2.1], "ci_high": [0.3, 1.0, 2.1, 1.7, -1.9, -1.9],
+            "se": 0.01, "p_value": [1e-9, 1e-9, 1e-9, 1e-9, 1e-9, 0.01],
         }
     )  # fmt: skip
     marked = mark_significant(table, null_threshold=1.0, min_effect=0.5)
-    assert marked["significant"].tolist() == [False, False, True]
-    assert marked["p_adjusted"].tolist() == pytest.approx([3e-9] * 3)
+    # below the minimum; inside the null; a dependency; interval reaching into the null;
+    # sub-additive; sub-additive but not beyond chance after correcting for 6 tests
+    assert marked["significant"].tolist() == [False, False, True, False, False, False]
+    assert marked["sub_additive"].tolist() == [False, False, False, False, True, False]
+    assert marked["p_adjusted"].tolist() == pytest.approx([6e-9] * 5 + [0.06])
 
 
 # ------------------------------------------------------------------ runs, files and the CLI

@@ -10,8 +10,10 @@ Output folder::
 
     dependencies.tsv    one row per run x order x orientation x spacing (columns: stats.COLUMNS
                         after ``run`` and ``arch``)
-    dependencies.json   per run: the strongest configuration, whether any is significant, the
-                        null threshold, the motifs and backgrounds used -- written last
+    dependencies.json   per run: the strongest configuration (the strongest dependency, else the
+                        largest cooperativity), whether any is significant, how many are
+                        sub-additive, the null threshold, the motifs and backgrounds used --
+                        written last
     cooperativity.png/.svg   cooperativity against spacing, one panel per order x orientation,
                         one line per run
     heatmap_<run>.png   spacing x (order, orientation) heatmap per run
@@ -243,7 +245,9 @@ def dependencies(
         table.insert(0, "arch", config["arch"])
         table.insert(0, "run", label)
         tables.append(table)
-        best = table.loc[table["cooperativity"].abs().idxmax()]
+        sig = table[table["significant"]]
+        pool = sig if len(sig) else table  # the strongest dependency, else the largest synergy
+        best = pool.loc[pool["cooperativity"].idxmax()]
         summary[label] = {
             "run": str(run),
             "arch": config["arch"],
@@ -259,6 +263,7 @@ def dependencies(
             },
             "significant": bool(table["significant"].any()),
             "n_significant": int(table["significant"].sum()),
+            "n_sub_additive": int(table["sub_additive"].sum()),
             "null_threshold": threshold,
             "temporal": _temporal_view(run, model, a["name"], b["name"], truth, device),
             "seconds": time.perf_counter() - t_run,

@@ -1,16 +1,22 @@
 """Cooperativity with bootstrap intervals, and when to call it a dependency.
 
-A configuration (order, orientation, spacing) is **significant** when all three hold:
+A configuration (order, orientation, spacing) is a **dependency** (``significant``) when the
+two motifs count for more together than apart and all of this holds:
 
-1. its mean cooperativity differs from 0 beyond chance: a two-sided z test with the bootstrap
-   standard error over backgrounds, Bonferroni-corrected for the number of configurations
-   tested (``p_adjusted < alpha``);
-2. it is larger in size than the **null**: the same grid with B replaced by shuffles of its own
-   columns (same length and base composition, no longer the motif the model knows), whose
-   largest absolute cooperativity says how big an "interaction" any planted k-mer next to A
-   shows by itself;
+1. its mean cooperativity is positive and differs from 0 beyond chance: a z test with the
+   bootstrap standard error over backgrounds, Bonferroni-corrected for the number of
+   configurations tested (``p_adjusted < alpha``);
+2. its whole 95% interval lies above the **null**: the same grid with B replaced by shuffles of
+   its own columns (same length and base composition, no longer the motif the model knows),
+   whose largest absolute cooperativity says how big an "interaction" any planted k-mer next
+   to A shows by itself (junctions that form new k-mers included);
 3. it is at least ``min_effect`` logits (default 0.5: odds x 1.65), so that with many
    backgrounds a tiny but real non-additivity is not called a dependency.
+
+The mirror image (negative, interval below minus the null, at least ``min_effect`` in size) is
+marked ``sub_additive``: the pair counts for less than its parts. It is not called a
+dependency: any model that pools (max or mean) shows it as soon as B resembles A a little (two
+copies of a site saturate), so it says nothing about a grammar.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ COLUMNS = [
     "p_value",
     "p_adjusted",
     "significant",
+    "sub_additive",
 ]
 
 #: Smallest cooperativity (logits) called a dependency.
@@ -124,12 +131,15 @@ def mark_significant(
     alpha: float = 0.05,
     min_effect: float = MIN_EFFECT,
 ) -> pd.DataFrame:
-    """Add ``p_adjusted`` (Bonferroni over the table's rows) and ``significant``."""
+    """Add ``p_adjusted`` (Bonferroni over the table's rows), ``significant`` (a dependency:
+    synergy beyond the null) and ``sub_additive`` (its mirror image; see the module docstring)."""
     table = table.copy()
     table["p_adjusted"] = np.minimum(1.0, table["p_value"].to_numpy() * len(table))
-    size = table["cooperativity"].abs()
-    table["significant"] = (
-        (table["p_adjusted"] < alpha) & (size > null_threshold) & (size >= min_effect)
+    coop = table["cooperativity"]
+    beyond_chance = table["p_adjusted"] < alpha
+    table["significant"] = beyond_chance & (coop >= min_effect) & (table["ci_low"] > null_threshold)
+    table["sub_additive"] = (
+        beyond_chance & (coop <= -min_effect) & (table["ci_high"] < -null_threshold)
     )
     return table[COLUMNS]
 
