@@ -235,7 +235,7 @@ def tiny_quickstart(monkeypatch):
         "training": {"epochs": 2, "patience": 2, "batch_size": 64},
         "explain_n": 8,
         "optimize": {"n_restarts": 2, "steps": 5},
-        "grammar": {**qs.QUICKSTART["grammar"], "n": 300},
+        "grammar": {**qs.QUICKSTART["grammar"], "n": 300, "training": {"epochs": 2}},
         "dependencies": {"spacing": (0, 12), "n": 10},
     }
     monkeypatch.setattr(qs, "QUICKSTART", small)

@@ -66,6 +66,7 @@ def run(args) -> int:
             f"{g['spacing'][1]} bp apart ({out}/dependencies/):"
         )
         aurocs = {r.arch: r.auroc for r in dep["comparison"].itertuples()}
+        learnt = {r.arch: r.verdict.split(":")[0] for r in dep["comparison"].itertuples()}
         for arch, c in dep["captured"].items():
             what = (
                 f"captured the planted order and spacing (strongest: {c['best']})"
@@ -76,7 +77,8 @@ def run(args) -> int:
                     else "no dependency beyond the null"
                 )
             )
-            print(f"    {arch:<8} test AUROC {aurocs.get(arch, float('nan')):.3f}; {what}")
+            note = f" ({learnt[arch]})" if learnt.get(arch) else ""
+            print(f"    {arch:<8} test AUROC {aurocs.get(arch, float('nan')):.3f}{note}; {what}")
     for arch, problems in res.get("failures", {}).items():
         for problem in problems:
             print(f"  failed: {arch}: {problem}")
