@@ -103,3 +103,25 @@ def test_report_command(bench, tmp_path, capsys, monkeypatch):
     # on demand: the cnn-rnn's explanations and the rnn's optimization were computed
     assert "class optimization not precomputed" not in text
     assert "2 of 3 matches, best first" in text
+
+
+def test_report_never_overwrites_without_force_nor_a_run_file(bench, tmp_path, capsys):
+    import shutil
+
+    from deepmotif.cli import main
+
+    out = tmp_path / "r.html"
+    out.write_text("keep me")
+    args = ["report", str(bench), "--no-compute", "--motif-rows", "1"]
+    assert main([*args, "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "already exists; pass --force" in err and err.count("\n") == 1
+    assert out.read_text() == "keep me"
+    assert main([*args, "--out", str(out), "--force"]) == 0
+    assert out.read_text().startswith("<!DOCTYPE html>")
+    run = tmp_path / "run"
+    shutil.copytree(bench / "TOY" / "cnn", run)
+    before = (run / "config.json").read_bytes()
+    assert main([*args, "--out", str(run / "config.json"), "--force"]) == 1
+    assert "is a file of the run" in capsys.readouterr().err
+    assert (run / "config.json").read_bytes() == before

@@ -39,6 +39,7 @@ def register(sub) -> None:
         default=15,
         help="rows of each run's motif-match table (default 15)",
     )
+    p.add_argument("--force", action="store_true", help="replace FILE when it exists")
     p.add_argument(
         "--no-compute",
         dest="compute",
@@ -58,6 +59,7 @@ def run(args) -> int:
         n_sequences=args.n_sequences,
         compute=args.compute,
         motif_rows=args.motif_rows,
+        force=args.force,
     )
     print(f"report: {out} ({out.stat().st_size / 1024:.0f} KB)")
     return 0

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepmotif import rundir
 from deepmotif.dashboard.motifs import no_motif_lines
 from deepmotif.errors import DeepMotifError
 from deepmotif.motifs.base import NoMotifFound
@@ -385,6 +386,13 @@ def render_report(
     return text
 
 
+#: Files of a run directory a report must never replace, even with ``force``.
+_RUN_FILES = {
+    rundir.CONFIG, rundir.WEIGHTS, rundir.METRICS, rundir.HISTORY, rundir.TEST_TABLE,
+    rundir.CHECKPOINT, "roc.csv", "pr.csv", "roc.png", "pr.png",
+}  # fmt: skip
+
+
 def write_report(
     paths,
     out,
@@ -394,6 +402,7 @@ def write_report(
     compute: bool = True,
     motif_rows: int = 15,
     title: str = "deepmotif report",
+    force: bool = False,
 ) -> Path:
     """Write a self-contained HTML report of the runs under ``paths``.
 
@@ -412,6 +421,8 @@ def write_report(
         Compute missing explanations and class optimizations (else show only precomputed ones).
     motif_rows : int
         Rows of each run's motif-match table.
+    force : bool
+        Replace an existing ``out`` (never a file of a run directory).
 
     Returns
     -------
@@ -426,6 +437,12 @@ def write_report(
         raise DeepMotifError(f"--out {out}: is a directory; give a file name such as report.html")
     if not out.parent.exists():
         raise DeepMotifError(f"--out {out}: the folder {out.parent} does not exist")
+    if (out.parent / rundir.CONFIG).is_file() and out.name in _RUN_FILES:
+        raise DeepMotifError(
+            f"--out {out}: is a file of the run {out.parent}; refusing to replace it"
+        )
+    if out.exists() and not force:
+        raise DeepMotifError(f"--out {out}: already exists; pass --force to replace it")
     store = RunStore(paths, compute=compute)
     text = render_report(
         store, sequences=sequences, n_sequences=n_sequences, motif_rows=motif_rows, title=title
