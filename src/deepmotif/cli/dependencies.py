@@ -52,7 +52,11 @@ def register(sub) -> None:
         "--n-boot", type=positive_int, default=1000, help="bootstrap samples (default 1000)"
     )
     p.add_argument("--seed", type=int, default=0, help="seed of shuffles and bootstrap")
-    p.add_argument("--batch-size", type=positive_int, default=1024, help="sequences per batch")
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        help="sequences per batch (default: the prediction batch)",
+    )
     p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     p.add_argument(
         "--truth",

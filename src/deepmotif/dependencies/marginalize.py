@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from deepmotif._device import model_on, resolve_device
+from deepmotif.archs import default_batch_size
 from deepmotif.errors import DeepMotifError
 
 __all__ = [
@@ -118,8 +119,10 @@ class PairEffects(NamedTuple):
     start: int
 
 
-def _logits(model, batches, device, batch_size: int) -> np.ndarray:
-    """Logits of every sequence yielded by ``batches`` (tensors (m, 4, L)), in order."""
+def _logits(model, batches, device, batch_size: int | None) -> np.ndarray:
+    """Logits of every sequence yielded by ``batches`` (tensors (m, 4, L)), in order
+    (``batch_size`` None: the prediction batch of :data:`deepmotif.archs.BATCH_SIZES`)."""
+    batch_size = batch_size or default_batch_size("predict", getattr(model, "arch", None))
     out = []
     with torch.inference_mode(), model_on(model, device):
         for X in batches:
@@ -137,7 +140,7 @@ def pair_effects(
     spacings: Sequence[int],
     *,
     start: int | None = None,
-    batch_size: int = 1024,
+    batch_size: int | None = None,
     device=None,
 ) -> PairEffects:
     """The model's logits with ``first`` and ``second`` planted alone and together.
@@ -199,7 +202,7 @@ def grid_effects(
     motif_b: str,
     spacings: Sequence[int],
     *,
-    batch_size: int = 1024,
+    batch_size: int | None = None,
     device=None,
     verbose: bool = False,
 ) -> GridEffects:

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from deepmotif._device import model_on, resolve_device
+from deepmotif.archs import default_batch_size
 from deepmotif.errors import DeepMotifError
 
 __all__ = ["dependency_map", "ism_effects"]
@@ -45,13 +46,14 @@ def _logits(model, X: torch.Tensor, device, batch_size: int) -> torch.Tensor:
     return torch.cat(out) if out else torch.zeros(0)
 
 
-def ism_effects(model, X, *, batch_size: int = 1024, device=None) -> np.ndarray:
+def ism_effects(model, X, *, batch_size: int | None = None, device=None) -> np.ndarray:
     """``e_j`` of every position of every sequence: (n, L) float32 (see the module docstring)."""
     X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
     if X.ndim != 3 or X.shape[1] != 4:
         raise DeepMotifError(f"X must have shape (n, 4, length), got {tuple(X.shape)}")
     n, _, L = X.shape
     dev = resolve_device(device)
+    batch_size = batch_size or default_batch_size("predict", getattr(model, "arch", None))
     per_chunk = max(1, batch_size * 4 // (4 * L))
     out = np.empty((n, L), dtype=np.float32)
     with torch.inference_mode(), model_on(model, dev):
@@ -66,7 +68,7 @@ def ism_effects(model, X, *, batch_size: int = 1024, device=None) -> np.ndarray:
 
 
 def dependency_map(
-    model, x, *, start: int = 0, end: int | None = None, batch_size: int = 1024, device=None
+    model, x, *, start: int = 0, end: int | None = None, batch_size: int | None = None, device=None
 ) -> np.ndarray:
     """The dependency map of one sequence ``x`` (4, L): (L, end - start) float32.
 

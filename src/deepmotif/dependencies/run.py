@@ -137,7 +137,7 @@ def dependencies(
     n_boot: int = 1000,
     min_effect: float = MIN_EFFECT,
     alpha: float = 0.05,
-    batch_size: int = 1024,
+    batch_size: int | None = None,
     device=None,
     random_state: int = 0,
     figures: bool = True,
