@@ -163,7 +163,7 @@ def heatmap_figure(table, run: str):
     )  # fmt: skip
     fig.update_layout(
         height=320, margin={"l": 70, "r": 20, "t": 40, "b": 50}, title=f"{run}",
-        xaxis_title="spacing (bp)",
+        xaxis_title="spacing (bp)", yaxis={"autorange": "reversed"},
     )  # fmt: skip
     return fig
 
