@@ -243,3 +243,34 @@ def test_report_opens_offline(browser, server, tmp_path):
     )
     assert n_images >= 3
     drv.save_screenshot(str(ARTIFACTS / "report.png"))
+
+
+def test_dependencies_tab_in_the_browser(browser, server):
+    """The Dependencies tab draws the curves of a result set found below the dashboard's
+    folder, with one line per architecture, and the verdicts."""
+    import shutil
+
+    from deepmotif.dependencies.run import dependencies
+
+    srv, bench = server
+    out = bench / "deps"
+    runs = [bench / "TOY" / "cnn", bench / "TOY" / "cnn-rnn"]
+    dependencies(runs, motifs="SOX2,POU5F1", spacing="0-3", n=10, n_boot=20, out=out,
+                 figures=False, force=True, verbose=False)  # fmt: skip
+    try:
+        drv = browser
+        drv.get(srv.url)
+        _wait(drv, lambda d: _css(d, ".tab"), what="tabs")
+        _tab(drv, "Dependencies")
+        _wait(drv, lambda d: "(cnn-rnn):" in _text(d, f"#{ids.DEP_MESSAGE}"), what="verdicts")
+        _wait(
+            drv,
+            lambda d: len(_css(d, f"#{ids.DEP_CURVES} g.scatterlayer g.trace")) >= 16,
+            what="curves",
+        )
+        legend = _text(drv, f"#{ids.DEP_CURVES} g.legend")
+        assert "cnn" in legend and "cnn-rnn" in legend
+        _wait(drv, lambda d: _css(d, f"#{ids.DEP_HEATMAP} g.heatmaplayer image"), what="heatmap")
+        drv.save_screenshot(str(ARTIFACTS / "dependencies.png"))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
