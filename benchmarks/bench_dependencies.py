@@ -36,6 +36,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from deepmotif.dependencies.run import captured_grammar
+
 ARCHS = ("cnn", "rnn", "cnn-rnn")
 #: (A, B, lo, hi, seed); the last has no B: the single-motif null task.
 TASKS = [
@@ -103,15 +105,13 @@ def run_task(out: Path, a, b, lo, hi, seed, n: int, epochs: int | None, pair: tu
             "null": round(summary["null_threshold"], 2),
         }
         if len(sig):
-            top = sig.loc[sig["cooperativity"].abs().idxmax()]
+            top = sig.loc[sig["cooperativity"].idxmax()]
             row.update(
                 best=f"{top['order']} {top['orientation']} {int(top['spacing'])}",
                 cooperativity=round(float(top["cooperativity"]), 2),
                 ci=f"[{top['ci_low']:.2f}, {top['ci_high']:.2f}]",
+                captured=bool(b) and captured_grammar(table, arch, (lo, hi))["captured"],
             )
-            arrangement = (top["order"], top["orientation"]) in (("AB", "++"), ("BA", "--"))
-            inside = b is not None and lo <= int(top["spacing"]) <= hi
-            row["captured"] = bool(b) and arrangement and inside
         else:
             best = summary["best"]
             row.update(

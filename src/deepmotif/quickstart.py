@@ -173,7 +173,7 @@ def _grammar(out: Path, device, verbose: bool, failures: dict) -> dict:
     and say which architecture captured the planted arrangement."""
     from deepmotif.data import read_dataset
     from deepmotif.data.simulate import simulate, write_simulation
-    from deepmotif.dependencies.run import dependencies
+    from deepmotif.dependencies.run import captured_grammar, dependencies
     from deepmotif.training import train
 
     q, g = QUICKSTART, QUICKSTART["grammar"]
@@ -205,23 +205,6 @@ def _grammar(out: Path, device, verbose: bool, failures: dict) -> dict:
     for label, info in res["summary"]["runs"].items():
         captured[info["arch"]] = captured_grammar(res["table"], label, g["spacing"])
     return {"runs": run_dirs, "comparison": table, "summary": res["summary"], "captured": captured}
-
-
-def captured_grammar(table: pd.DataFrame, run: str, spacing) -> dict:
-    """Did ``run`` capture a grammar planted as A then B on one strand, ``spacing`` apart?
-
-    Its strongest significant configuration must have the planted arrangement (``AB ++``, or
-    ``BA --``: the same arrangement read on the other strand) and a spacing inside the window.
-    Returns ``{"captured": bool, "best": "AB ++ 6" or None}``.
-    """
-    sig = table[(table["run"] == run) & table["significant"].astype(bool)]
-    if sig.empty:
-        return {"captured": False, "best": None}
-    top = sig.loc[sig["cooperativity"].abs().idxmax()]
-    arrangement = (top["order"], top["orientation"]) in (("AB", "++"), ("BA", "--"))
-    inside = spacing[0] <= int(top["spacing"]) <= spacing[1] and top["cooperativity"] > 0
-    best = f"{top['order']} {top['orientation']} {int(top['spacing'])} bp"
-    return {"captured": bool(arrangement and inside), "best": best}
 
 
 #: An architecture whose test AUROC is this far below the best one's is said to have fallen

@@ -518,16 +518,13 @@ def serve(
     """
     import sys
 
-    from deepmotif.dashboard.data import RunStore
-
-    store = RunStore(
+    app = create_app(
         paths,
         compute=compute,
         max_length=max_length,
         torch_threads=torch_threads,
         device=device,
     )
-    app = create_app(paths, store=store)
     server = _make_server(app, host, port)
     url_host = f"[{host}]" if ":" in host else host
     url = f"http://{url_host}:{server.server_port}/"

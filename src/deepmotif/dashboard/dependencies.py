@@ -9,6 +9,7 @@ the verdict per run, and links to the TSV and the figures.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -50,7 +51,19 @@ def find_results(roots) -> dict[str, Path]:
 
 
 def read_result(folder: Path):
-    """``(info, table)`` of a result set, with a DeepMotifError naming a broken file."""
+    """``(info, table)`` of a result set, with a DeepMotifError naming a broken file.
+
+    Read once per version of the files (their modification times), not at every callback."""
+    folder = Path(folder)
+    try:
+        stamp = tuple((folder / n).stat().st_mtime_ns for n in (RESULT_JSON, RESULT_TSV))
+    except OSError as exc:
+        raise DeepMotifError(f"{folder}: not readable ({exc})") from exc
+    return _read_result(folder, stamp)
+
+
+@functools.lru_cache(maxsize=32)
+def _read_result(folder: Path, stamp: tuple):
     import pandas as pd
 
     try:
@@ -169,26 +182,16 @@ def heatmap_figure(table, run: str):
 
 
 def verdicts(info: dict) -> list[str]:
-    """One sentence per run: dependency or not, the strongest configuration, the null."""
-    out = []
-    for label, r in info["runs"].items():
-        best = r.get("best") or {}
-        verdict = "a dependency" if r.get("significant") else "no dependency beyond the null"
-        line = (
-            f"{label} ({r.get('arch', '?')}): {verdict}; strongest {best.get('order')} "
-            f"{best.get('orientation')} at {best.get('spacing')} bp: cooperativity "
-            f"{best.get('cooperativity', float('nan')):.2f} "
-            f"[{best.get('ci_low', float('nan')):.2f}, {best.get('ci_high', float('nan')):.2f}]"
-            f", null {r.get('null_threshold', float('nan')):.2f}"
-        )
-        t = r.get("temporal") or {}
-        if t.get("forward_needs_both") is not None:
-            line += (
-                f"; forward temporal score bound only after both motifs in "
-                f"{100 * t['forward_needs_both']:.0f}% of {t.get('n_forward_crossing')} positives"
-            )
-        out.append(line)
-    return out
+    """The verdict lines of every run (the ones ``deepmotif dependencies`` prints)."""
+    from deepmotif.dependencies.run import verdict_line
+
+    lines = []
+    for label, run in info["runs"].items():
+        try:
+            lines += verdict_line(label, run).splitlines()
+        except (KeyError, TypeError, ValueError):
+            lines.append(f"{label}: incomplete result (dependencies.json lacks its verdict)")
+    return lines
 
 
 def _roots(store):

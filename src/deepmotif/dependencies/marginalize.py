@@ -37,6 +37,7 @@ __all__ = [
     "ORIENTATIONS",
     "PairEffects",
     "GridEffects",
+    "batched_logits",
     "first_start",
     "grid_effects",
     "pair_effects",
@@ -119,7 +120,7 @@ class PairEffects(NamedTuple):
     start: int
 
 
-def _logits(model, batches, device, batch_size: int | None) -> np.ndarray:
+def batched_logits(model, batches, device, batch_size: int | None) -> np.ndarray:
     """Logits of every sequence yielded by ``batches`` (tensors (m, 4, L)), in order
     (``batch_size`` None: the prediction batch of :data:`deepmotif.archs.BATCH_SIZES`)."""
     batch_size = batch_size or default_batch_size("predict", getattr(model, "arch", None))
@@ -170,10 +171,12 @@ def pair_effects(
         for s in spacings:
             yield plant(base, second, start + len(first) + s)
 
-    base = _logits(model, [X], dev, batch_size)
-    one = _logits(model, [with_first], dev, batch_size)
-    two = _logits(model, seconds_planted(X), dev, batch_size).reshape(len(spacings), n)
-    both = _logits(model, seconds_planted(with_first), dev, batch_size).reshape(len(spacings), n)
+    base = batched_logits(model, [X], dev, batch_size)
+    one = batched_logits(model, [with_first], dev, batch_size)
+    two = batched_logits(model, seconds_planted(X), dev, batch_size).reshape(len(spacings), n)
+    both = batched_logits(model, seconds_planted(with_first), dev, batch_size).reshape(
+        len(spacings), n
+    )
     return PairEffects(base, one, two, both, int(start))
 
 
@@ -226,7 +229,7 @@ def grid_effects(
         bar = tqdm(total=total, desc="marginalise", unit="seq")
 
     def run(batches) -> np.ndarray:
-        out = _logits(model, batches, dev, batch_size)
+        out = batched_logits(model, batches, dev, batch_size)
         if bar is not None:
             bar.update(len(out))
         return out

@@ -21,8 +21,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from deepmotif._device import model_on, resolve_device
+from deepmotif._device import resolve_device
 from deepmotif.archs import default_batch_size
+from deepmotif.dependencies.marginalize import batched_logits
 from deepmotif.errors import DeepMotifError
 
 __all__ = ["dependency_map", "ism_effects"]
@@ -39,13 +40,6 @@ def _mutants(X: torch.Tensor) -> torch.Tensor:
     return out.reshape(m * 4 * L, 4, L)
 
 
-def _logits(model, X: torch.Tensor, device, batch_size: int) -> torch.Tensor:
-    out = []
-    for s in range(0, len(X), batch_size):
-        out.append(model(X[s : s + batch_size].to(device)).float().reshape(-1).cpu())
-    return torch.cat(out) if out else torch.zeros(0)
-
-
 def ism_effects(model, X, *, batch_size: int | None = None, device=None) -> np.ndarray:
     """``e_j`` of every position of every sequence: (n, L) float32 (see the module docstring)."""
     X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
@@ -56,14 +50,13 @@ def ism_effects(model, X, *, batch_size: int | None = None, device=None) -> np.n
     batch_size = batch_size or default_batch_size("predict", getattr(model, "arch", None))
     per_chunk = max(1, batch_size * 4 // (4 * L))
     out = np.empty((n, L), dtype=np.float32)
-    with torch.inference_mode(), model_on(model, dev):
-        for s in range(0, n, per_chunk):
-            xb = X[s : s + per_chunk]
-            f0 = _logits(model, xb, dev, batch_size)  # (m,)
-            fm = _logits(model, _mutants(xb), dev, batch_size).reshape(len(xb), 4, L)
-            e = (fm - f0[:, None, None]).mean(dim=1)
-            e[xb.sum(dim=1) == 0] = 0.0  # N positions
-            out[s : s + len(xb)] = e.numpy()
+    for s in range(0, n, per_chunk):
+        xb = X[s : s + per_chunk]
+        f0 = batched_logits(model, [xb], dev, batch_size)  # (m,)
+        fm = batched_logits(model, [_mutants(xb)], dev, batch_size).reshape(len(xb), 4, L)
+        e = (fm - f0[:, None, None]).mean(axis=1)
+        e[(xb.sum(dim=1) == 0).numpy()] = 0.0  # N positions
+        out[s : s + len(xb)] = e
     return out
 
 

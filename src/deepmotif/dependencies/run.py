@@ -40,7 +40,14 @@ from deepmotif.dependencies.stats import (
 )
 from deepmotif.errors import DeepMotifError, check_positive_int
 
-__all__ = ["BACKGROUNDS", "OUTPUT_FILES", "dependencies", "resolve_motif"]
+__all__ = [
+    "BACKGROUNDS",
+    "OUTPUT_FILES",
+    "captured_grammar",
+    "dependencies",
+    "resolve_motif",
+    "verdict_line",
+]
 
 OUTPUT_FILES = ("dependencies.tsv", "dependencies.json")
 BACKGROUNDS = ("shuffle", "negatives")
@@ -296,19 +303,24 @@ def dependencies(
         "columns": ["run", "arch", *COLUMNS],
     }
     if maps:
-        files += _write_maps(loaded, runs, maps, out, batch_size, device, figures)
+        files += _write_maps(loaded, runs, maps, out, batch_size, device, figures, verbose)
         info["maps"] = maps
     write_json(out / "dependencies.json", info)  # last: marks the results complete
     files.append(str(out / "dependencies.json"))
     return {"table": full, "summary": info, "files": files, "seconds": time.perf_counter() - t0}
 
 
-def _write_maps(loaded, runs, k: int, out: Path, batch_size, device, figures: bool) -> list[str]:
+def _write_maps(
+    loaded, runs, k: int, out: Path, batch_size, device, figures: bool, verbose: bool
+) -> list[str]:
     """Dependency maps of each run's ``k`` most confident test positives."""
+    from tqdm.auto import tqdm
+
     from deepmotif.dependencies.pairwise import dependency_map
     from deepmotif.rundir.npz import NpzStream
 
     arrays, files = {}, []
+    bar = tqdm(total=k * len(loaded), desc="dependency maps", unit="seq", disable=not verbose)
     for run, model, _config, _ in loaded:
         label = _label(run, runs)
         test = rundir.read_run_data(run)
@@ -317,6 +329,7 @@ def _write_maps(loaded, runs, k: int, out: Path, batch_size, device, figures: bo
         for i in top:
             x = test.subset([i]).one_hot()[0]
             dmap = dependency_map(model, x, batch_size=batch_size, device=device)
+            bar.update(1)
             key = f"{_safe(label)}__{_safe(test.ids[i])}"
             arrays[key] = dmap
             if figures:
@@ -327,6 +340,7 @@ def _write_maps(loaded, runs, k: int, out: Path, batch_size, device, figures: bo
                     dmap, test.sequences[i], title=f"{label}: {test.ids[i]}"
                 )
                 files += save_figure(fig, out / f"map_{key}")
+    bar.close()
     stream = NpzStream(out / "maps.npz")
     try:
         for key, value in arrays.items():
@@ -357,6 +371,23 @@ def _temporal_view(run, model, name_a: str, name_b: str, truth, device) -> dict 
     summary = temporal_summary(scores["forward"], scores["backward"], spans[spans[:, 0] >= 0])
     summary["truth"] = str(path)
     return summary
+
+
+def captured_grammar(table: pd.DataFrame, run: str, spacing) -> dict:
+    """Did ``run`` capture a grammar planted as A then B on one strand, ``spacing`` apart?
+
+    Its strongest significant configuration must have the planted arrangement (``AB ++``, or
+    ``BA --``: the same arrangement read on the other strand) and a spacing inside the window.
+    Returns ``{"captured": bool, "best": "AB ++ 6" or None}``.
+    """
+    sig = table[(table["run"] == run) & table["significant"].astype(bool)]
+    if sig.empty:
+        return {"captured": False, "best": None}
+    top = sig.loc[sig["cooperativity"].idxmax()]  # dependencies are positive (synergy)
+    arrangement = (top["order"], top["orientation"]) in (("AB", "++"), ("BA", "--"))
+    inside = spacing[0] <= int(top["spacing"]) <= spacing[1]
+    best = f"{top['order']} {top['orientation']} {int(top['spacing'])} bp"
+    return {"captured": bool(arrangement and inside), "best": best}
 
 
 def verdict_line(label: str, run: dict) -> str:
