@@ -21,6 +21,7 @@ Output folder::
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from deepmotif import rundir
-from deepmotif.atomic import atomic_path, write_json
+from deepmotif.atomic import atomic_dir, atomic_path, clean_stale, foreign_entries, write_json
 from deepmotif.dependencies.marginalize import grid_effects
 from deepmotif.dependencies.stats import (
     COLUMNS,
@@ -84,7 +85,7 @@ def resolve_motif(name: str, run=None) -> dict:
 def _top_motifs(run) -> list[str]:
     """The run's two best-matched extracted motifs (by Tomtom p-value), for ``--motifs`` unset."""
     path = rundir.motif_file(run, rundir.MOTIFS_MATCHES)
-    if not path.is_file():
+    if not path.is_file() or not rundir.motif_file(run, rundir.MOTIFS_JSON).is_file():
         raise DeepMotifError(
             f"{run}: no --motifs given and no extracted motifs ({path}); "
             "run 'deepmotif motifs' first or pass --motifs A,B"
@@ -120,16 +121,33 @@ def _backgrounds(run, n: int, kind: str, seed: int) -> np.ndarray:
     return one_hot(seqs, dtype=np.float32)
 
 
+_FIGURE = re.compile(r"^(cooperativity|heatmap_.+|map_.+)\.(png|svg)$")
+
+
+def _owned(name: str) -> bool:
+    return name in OUTPUT_FILES or name == "maps.npz" or bool(_FIGURE.match(name))
+
+
 def _prepare_out(out: Path, force: bool) -> None:
+    """Refuse ``out`` when it is a file, holds others' files, or (without ``force``) results.
+
+    A folder without ``dependencies.json`` holds no finished result and is replaced without
+    ``force``.
+    """
+    clean_stale(out)  # first: an old result a killed replacement set aside comes back
     if out.exists() and not out.is_dir():
         raise DeepMotifError(f"--out {out}: exists and is a file, not a folder")
-    if out.is_dir() and not force:
-        present = [f for f in OUTPUT_FILES if (out / f).exists()]
-        if present:
-            raise DeepMotifError(
-                f"--out {out}: already holds dependency results ({present[0]}); "
-                "pass --force to overwrite"
-            )
+    foreign = foreign_entries(out, _owned)
+    if foreign:
+        raise DeepMotifError(
+            f"--out {out}: holds files that are not dependency results ({foreign[0]}); "
+            "choose a new or empty folder"
+        )
+    if (out / OUTPUT_FILES[-1]).is_file() and not force:
+        raise DeepMotifError(
+            f"--out {out}: already holds dependency results ({OUTPUT_FILES[-1]}); "
+            "pass --force to overwrite"
+        )
 
 
 def dependencies(
@@ -276,37 +294,43 @@ def dependencies(
             "seconds": time.perf_counter() - t_run,
         }
     full = pd.concat(tables, ignore_index=True)
-    out.mkdir(parents=True, exist_ok=True)
-    files = []
-    with atomic_path(out / "dependencies.tsv") as tmp:
-        full.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
-    files.append(str(out / "dependencies.tsv"))
-    if figures:
-        from deepmotif.plots.curves import save_figure
-        from deepmotif.plots.dependencies import cooperativity_figure, heatmap_figure
+    # one unit: written into a temporary sibling of ``out`` that takes its place when complete
+    with atomic_dir(out, marker=OUTPUT_FILES[-1]) as stage:
+        files = []
+        with atomic_path(stage / "dependencies.tsv") as tmp:
+            full.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+        files.append(str(stage / "dependencies.tsv"))
+        if figures:
+            from deepmotif.plots.curves import save_figure
+            from deepmotif.plots.dependencies import cooperativity_figure, heatmap_figure
 
-        files += save_figure(cooperativity_figure(full), out / "cooperativity", ("png", "svg"))
-        for label in summary:
-            sub = full[full["run"] == label]
-            files += save_figure(heatmap_figure(sub, title=label), out / f"heatmap_{_safe(label)}")
-    info = {
-        "motifs": {"a": a, "b": b},
-        "spacing": [lo, hi],
-        "background": background,
-        "n_backgrounds": n,
-        "n_boot": n_boot,
-        "alpha": alpha,
-        "min_effect": min_effect,
-        "null": {"shuffles_of_b": nulls, "n_backgrounds": min(n, NULL_BACKGROUNDS)},
-        "n_configurations": len(spacings) * 8,
-        "runs": summary,
-        "columns": ["run", "arch", *COLUMNS],
-    }
-    if maps:
-        files += _write_maps(loaded, runs, maps, out, batch_size, device, figures, verbose)
-        info["maps"] = maps
-    write_json(out / "dependencies.json", info)  # last: marks the results complete
-    files.append(str(out / "dependencies.json"))
+            files += save_figure(
+                cooperativity_figure(full), stage / "cooperativity", ("png", "svg")
+            )
+            for label in summary:
+                sub = full[full["run"] == label]
+                files += save_figure(
+                    heatmap_figure(sub, title=label), stage / f"heatmap_{_safe(label)}"
+                )
+        info = {
+            "motifs": {"a": a, "b": b},
+            "spacing": [lo, hi],
+            "background": background,
+            "n_backgrounds": n,
+            "n_boot": n_boot,
+            "alpha": alpha,
+            "min_effect": min_effect,
+            "null": {"shuffles_of_b": nulls, "n_backgrounds": min(n, NULL_BACKGROUNDS)},
+            "n_configurations": len(spacings) * 8,
+            "runs": summary,
+            "columns": ["run", "arch", *COLUMNS],
+        }
+        if maps:
+            files += _write_maps(loaded, runs, maps, stage, batch_size, device, figures, verbose)
+            info["maps"] = maps
+        write_json(stage / "dependencies.json", info)  # last: marks the results complete
+        files.append(str(stage / "dependencies.json"))
+    files = [str(out / Path(f).name) for f in files]
     return {"table": full, "summary": info, "files": files, "seconds": time.perf_counter() - t0}
 
 

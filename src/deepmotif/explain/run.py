@@ -28,7 +28,8 @@ Large inputs stream: sequences are one-hot encoded and explained a chunk at a ti
 chunk's arrays appended to a ``.npy`` file on disk, and the files are finally packed into the
 ``.npz`` (a zip archive), so memory stays flat however many sequences there are. The output is
 written to a temporary name and renamed, so a crash never leaves a half-written file, and an
-existing file is never replaced without ``force``.
+existing file is never replaced without ``force``. Figures are drawn into a temporary sibling of
+the figures folder and moved in with the ``.npz`` (:func:`deepmotif.atomic.atomic_group`).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepmotif.atomic import atomic_group, clean_stale
 from deepmotif.errors import DeepMotifError, DeepMotifWarning
 from deepmotif.explain.registry import Method, get_method, method_names
 from deepmotif.rundir.npz import NpzStream
@@ -94,6 +96,8 @@ def select_ids(all_ids: list[str], ids, path: str | None) -> np.ndarray:
     if isinstance(ids, str):
         ids = [i.strip() for i in ids.split(",") if i.strip()]
     ids = list(ids)
+    if not ids:
+        raise DeepMotifError("--ids: no sequence id given (expected ID or ID,ID,...)")
     where: dict[str, int] = {}
     for i, name in enumerate(all_ids):
         where.setdefault(name, i)
@@ -111,6 +115,7 @@ def _safe_name(text: str) -> str:
 
 
 def _check_out(out: Path, force: bool) -> None:
+    clean_stale(out)
     if out.suffix != ".npz":
         raise DeepMotifError(f"--out {out}: expected a file name ending in .npz")
     if out.is_dir():
@@ -277,16 +282,16 @@ def explain_run(
         finally:
             if bar is not None:
                 bar.close()
-        stream.finish()
+        written = []
+        with _staged(fig_dir) as stage:
+            for j, seq_id in enumerate(figure_ids):
+                seq = data.sequences[index[j]]
+                written += _sequence_figures(stage, spec, seq_id, seq, fig_data[j], config["arch"])
+            stream.finish()
     except BaseException:
         stream.close()
         raise
-    written = []
-    if fig_dir is not None:
-        fig_dir.mkdir(parents=True, exist_ok=True)
-        for j, seq_id in enumerate(figure_ids):
-            seq = data.sequences[index[j]]
-            written += _sequence_figures(fig_dir, spec, seq_id, seq, fig_data[j], config["arch"])
+    written = [str(fig_dir / Path(f).name) for f in written]
     return {
         "out": str(out),
         "method": method,
@@ -296,6 +301,13 @@ def explain_run(
         "figures": written,
         "seconds": time.perf_counter() - t0,
     }
+
+
+def _staged(fig_dir: Path | None):
+    """Figures are drawn into a temporary sibling of ``fig_dir`` and moved in at the end."""
+    from contextlib import nullcontext
+
+    return nullcontext() if fig_dir is None else atomic_group(fig_dir)
 
 
 def _one_hot(seqs: list[str]) -> np.ndarray:
@@ -409,28 +421,30 @@ def _optimize(
         model, length=length, batch_size=batch_size, device=device, verbose=verbose, **options
     )
     stream = NpzStream(out)
+    written = []
     try:
         stream.put("method", np.array(spec.name))
         stream.put("ids", np.array([], dtype=str))
         stream.put("labels", np.array([], dtype=np.int8))
         for key in spec.keys:
             stream.put(key, res[key])
-        stream.finish()
+        with _staged(fig_dir) as stage:
+            if stage is not None:
+                from deepmotif.plots.curves import save_figure
+                from deepmotif.plots.explain import optimization_logo
+
+                n_restarts = len(res["scores"]) if "scores" in res else options.get("n_restarts")
+                fig = optimization_logo(
+                    res["pwm"],
+                    title=f"class optimization ({config['arch']}, best of {n_restarts} restarts)",
+                )
+                stem = stage / Path(planned[0]).with_suffix("").name
+                written += save_figure(fig, stem, formats=("png", "svg"))
+            stream.finish()
     except BaseException:
         stream.close()
         raise
-    written = []
-    if fig_dir is not None:
-        from deepmotif.plots.curves import save_figure
-        from deepmotif.plots.explain import optimization_logo
-
-        fig_dir.mkdir(parents=True, exist_ok=True)
-        n_restarts = len(res["scores"]) if "scores" in res else options.get("n_restarts")
-        fig = optimization_logo(
-            res["pwm"],
-            title=f"class optimization ({config['arch']}, best of {n_restarts} restarts)",
-        )
-        written += save_figure(fig, Path(planned[0]).with_suffix(""), formats=("png", "svg"))
+    written = [str(fig_dir / Path(f).name) for f in written]
     return {
         "out": str(out),
         "method": spec.name,

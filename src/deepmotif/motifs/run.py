@@ -32,15 +32,31 @@ OUTPUT_FILES = MOTIF_FILES
 _PNG = re.compile(r".+-(optimize|saliency|filters)-\d+\.png$")
 
 
+def _owned(name: str) -> bool:
+    return name in OUTPUT_FILES or bool(_PNG.match(name))
+
+
 def _prepare_out(out: Path, force: bool) -> None:
+    """Refuse ``out`` when it is a file, holds others' files, or (without ``force``) results.
+
+    A folder without ``motifs.json`` holds no finished result (an interrupted write of an
+    older version) and is replaced without ``force``.
+    """
+    from deepmotif.atomic import clean_stale, foreign_entries
+
+    clean_stale(out)  # first: an old result a killed replacement set aside comes back
     if out.exists() and not out.is_dir():
         raise DeepMotifError(f"--out {out}: exists and is a file, not a directory")
-    if out.is_dir():
-        present = [f for f in OUTPUT_FILES if (out / f).exists()]
-        if present and not force:
-            raise DeepMotifError(
-                f"--out {out}: already holds motif results ({present[0]}); pass --force to overwrite"
-            )
+    foreign = foreign_entries(out, _owned)
+    if foreign:
+        raise DeepMotifError(
+            f"--out {out}: holds files that are not motif results ({foreign[0]}); "
+            "choose a new or empty folder"
+        )
+    if (out / MOTIFS_JSON).is_file() and not force:
+        raise DeepMotifError(
+            f"--out {out}: already holds motif results ({MOTIFS_JSON}); pass --force to overwrite"
+        )
     probe = out
     while not probe.exists():
         probe = probe.parent
@@ -214,51 +230,49 @@ def run_motifs(
     matches = every[every["rank"] <= top_k].reset_index(drop=True)
     t_match = time.perf_counter() - t0
 
-    out.mkdir(parents=True, exist_ok=True)
-    if force:
-        for f in out.iterdir():
-            if _PNG.match(f.name):
-                f.unlink()
-    from deepmotif.rundir import atomic_path
+    from deepmotif.rundir import atomic_dir, atomic_path
 
-    write_meme(out / MOTIFS_MEME, ext.motifs)
-    with atomic_path(out / MOTIFS_MATCHES) as tmp:
-        matches.to_csv(tmp, sep="\t", index=False)
-    files = [str(out / MOTIFS_MEME), str(out / MOTIFS_MATCHES)]
+    # one unit: written into a temporary sibling of ``out`` that takes its place when complete
+    with atomic_dir(out, marker=MOTIFS_JSON) as stage:
+        write_meme(stage / MOTIFS_MEME, ext.motifs)
+        with atomic_path(stage / MOTIFS_MATCHES) as tmp:
+            matches.to_csv(tmp, sep="\t", index=False)
+        files = [MOTIFS_MEME, MOTIFS_MATCHES]
 
-    t0 = time.perf_counter()
-    if figures:
-        files += _write_figures(out, ext.motifs, matches, database)
-    t_fig = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        if figures:
+            files += [Path(f).name for f in _write_figures(stage, ext.motifs, matches, database)]
+        t_fig = time.perf_counter() - t0
 
-    tf = known_tf(run_dir)
-    tf_in_db = bool(tf) and any(same_tf(n, tf) for n in database.names)
-    tf_matches = _tf_matches(every, tf) if tf_in_db else {}
-    best = _best_per_source(matches, ext.motifs, chosen)
-    timings = {f"extract_{s}": v for s, v in ext.seconds.items()}
-    timings.update(
-        load=t_load, extract=float(sum(ext.seconds.values())), match=t_match, figures=t_fig,
-        total=time.perf_counter() - t_start,
-    )  # fmt: skip
-    info = {
-        "run": str(run_dir),
-        "arch": arch,
-        "tf": tf,
-        "tf_in_database": tf_in_db if tf else None,
-        "data": ds.path if data is not None else "the run's test set",
-        "n_sequences": len(ds),
-        "sources": chosen,
-        "attribution": attribution,
-        "top_k": top_k,
-        "database": database.info,
-        "motifs": [m.summary() for m in ext.motifs],
-        "best": best,
-        "tf_matches": tf_matches,
-        "no_motif": dict(ext.empty),
-        "timings": timings,
-    }
-    write_json(out / MOTIFS_JSON, info)  # last: marks the results complete
-    files.append(str(out / MOTIFS_JSON))
+        tf = known_tf(run_dir)
+        tf_in_db = bool(tf) and any(same_tf(n, tf) for n in database.names)
+        tf_matches = _tf_matches(every, tf) if tf_in_db else {}
+        best = _best_per_source(matches, ext.motifs, chosen)
+        timings = {f"extract_{s}": v for s, v in ext.seconds.items()}
+        timings.update(
+            load=t_load, extract=float(sum(ext.seconds.values())), match=t_match, figures=t_fig,
+            total=time.perf_counter() - t_start,
+        )  # fmt: skip
+        info = {
+            "run": str(run_dir),
+            "arch": arch,
+            "tf": tf,
+            "tf_in_database": tf_in_db if tf else None,
+            "data": ds.path if data is not None else "the run's test set",
+            "n_sequences": len(ds),
+            "sources": chosen,
+            "attribution": attribution,
+            "top_k": top_k,
+            "database": database.info,
+            "motifs": [m.summary() for m in ext.motifs],
+            "best": best,
+            "tf_matches": tf_matches,
+            "no_motif": dict(ext.empty),
+            "timings": timings,
+        }
+        write_json(stage / MOTIFS_JSON, info)  # last: marks the results complete
+        files.append(MOTIFS_JSON)
+    files = [str(out / f) for f in files]
     if verbose:
         for source, row in best.items():
             if source in ext.empty:

@@ -7,7 +7,15 @@ streamed ``.npz`` results from :mod:`~deepmotif.rundir.npz`, and the package's o
 (:mod:`deepmotif.atomic`, re-exported here). It imports nothing from ``training``.
 """
 
-from deepmotif.atomic import atomic_path, write_json
+from deepmotif.atomic import (
+    atomic_dir,
+    atomic_files,
+    atomic_group,
+    atomic_path,
+    clean_stale,
+    foreign_entries,
+    write_json,
+)
 from deepmotif.rundir.layout import (
     CHECKPOINT,
     CONFIG,
@@ -50,8 +58,13 @@ __all__ = [
     "TEST_TABLE",
     "WEIGHTS",
     "LoadedRun",
+    "atomic_dir",
+    "atomic_files",
+    "atomic_group",
     "atomic_path",
+    "clean_stale",
     "explain_file",
+    "foreign_entries",
     "load_run",
     "motif_file",
     "motifs_dir",

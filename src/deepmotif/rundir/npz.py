@@ -3,19 +3,20 @@
 Large explanations (thousands of sequences x 4 x L) are never held in memory whole: each array
 is written row block by row block to an ``.npy`` file in a temporary folder beside the target,
 then the folder is zipped into the target through :func:`deepmotif.atomic.atomic_path`, so a
-killed command leaves the old file or none, and no temporary folder.
+killed command leaves the old file or none. The temporary folder is removed when the stream
+finishes or fails; one left by a killed process is removed by the next stream to the same
+target (:func:`deepmotif.atomic.clean_stale`).
 """
 
 from __future__ import annotations
 
 import shutil
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from deepmotif.atomic import atomic_path
+from deepmotif.atomic import atomic_path, clean_stale, kill_point, temp_sibling_dir
 
 __all__ = ["NpzStream"]
 
@@ -29,7 +30,8 @@ class NpzStream:
 
     def __init__(self, out: Path):
         self.out = Path(out)
-        self.tmpdir = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
+        clean_stale(self.out)
+        self.tmpdir = temp_sibling_dir(self.out)
         self.files: dict[str, object] = {}
         self.shapes: dict[str, tuple] = {}
         self.done: dict[str, int] = {}
@@ -55,6 +57,7 @@ class NpzStream:
             raise ValueError(f"{key}: chunk shape {chunk.shape} does not fit {shape}")
         self.files[key].write(chunk.tobytes())
         self.done[key] += chunk.shape[0]
+        kill_point("npz:append")
 
     def put(self, key: str, array) -> None:
         array = np.asarray(array)

@@ -7,7 +7,7 @@ import io
 import os
 from pathlib import Path
 
-from deepmotif.atomic import write_bytes
+from deepmotif.atomic import atomic_files, clean_stale
 from deepmotif.data.dataset import SequenceDataset
 from deepmotif.data.simulate.core import Simulation
 from deepmotif.errors import check
@@ -51,6 +51,7 @@ def check_output(path: str | os.PathLike, *, force: bool = False) -> tuple[Path,
     )
     truth = sites_path(fasta)
     for p in (fasta, truth):
+        clean_stale(p)
         check(not p.is_dir(), f"{p} is a directory, expected a file name")
         check(
             force or not p.exists(), f"{p} already exists; use --force (force=True) to overwrite it"
@@ -87,11 +88,14 @@ def write_simulation(
     Returns
     -------
     (Path, Path)
-        The FASTA and the sites paths. Both are written atomically (temporary file + rename).
+        The FASTA and the sites paths. Both are written as a unit: under temporary names,
+        renamed into place once both are complete (the FASTA last).
     """
     fasta, truth = check_output(path, force=force)
     fasta.parent.mkdir(parents=True, exist_ok=True)
     compress = fasta.name.lower().endswith(".gz")
-    write_bytes(fasta, _fasta_bytes(sim.dataset, compress))
-    write_bytes(truth, sim.sites.to_csv(sep="\t", index=False).encode("utf-8"))
+    # one unit: both are written under temporary names, then renamed, the FASTA last
+    with atomic_files([truth, fasta]) as (tmp_truth, tmp_fasta):
+        tmp_truth.write_bytes(sim.sites.to_csv(sep="\t", index=False).encode("utf-8"))
+        tmp_fasta.write_bytes(_fasta_bytes(sim.dataset, compress))
     return fasta, truth
