@@ -15,13 +15,22 @@ from typing import NamedTuple
 import numpy as np
 
 from deepmotif.errors import DeepMotifError
-from deepmotif.rundir.layout import CONFIG, FINISHED_FILES, METRICS, TEST_TABLE, WEIGHTS
+from deepmotif.rundir.layout import CONFIG, FINISHED_FILES, HISTORY, METRICS, TEST_TABLE, WEIGHTS
+from deepmotif.rundir.schema import (
+    HISTORY_COLUMNS,
+    TEST_COLUMNS,
+    check_config,
+    check_metrics,
+    check_table,
+)
 
 __all__ = [
     "LoadedRun",
     "load_run",
     "package_versions",
     "read_config",
+    "read_history",
+    "read_json",
     "read_metrics",
     "read_run_data",
     "run_is_finished",
@@ -83,24 +92,51 @@ def read_config(path) -> dict:
     cfg = p / CONFIG
     if not cfg.is_file():
         raise DeepMotifError(f"{p}: not a run directory (no {CONFIG})")
+    return check_config(read_json(cfg), cfg)
+
+
+def read_json(path):
+    """The JSON held by ``path``, with a one-line error naming the file when it is not JSON."""
+    path = Path(path)
     try:
-        config = json.loads(cfg.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DeepMotifError(f"{cfg}: not valid JSON ({exc})") from exc
-    if not isinstance(config, dict) or "arch" not in config or "model" not in config:
-        raise DeepMotifError(f"{cfg}: expected the keys 'arch' and 'model'")
-    return config
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DeepMotifError(f"line {exc.lineno} of {path}: not valid JSON ({exc.msg})") from None
+    except UnicodeDecodeError:
+        raise DeepMotifError(f"{path}: not valid JSON (not UTF-8 text)") from None
 
 
 def read_metrics(path) -> dict:
-    """The metrics of a finished run."""
+    """The metrics of a finished run, checked against :func:`~deepmotif.rundir.schema.check_metrics`."""
     p = Path(path) / METRICS
     if not p.is_file():
         raise DeepMotifError(
             f"{Path(path)}: the run is unfinished (no {METRICS}); resume it with "
             f"'deepmotif train ... --out {path} --resume'"
         )
-    return json.loads(p.read_text())
+    return check_metrics(read_json(p), p)
+
+
+def read_history(path):
+    """The run's ``history.csv`` (one row per epoch) as a DataFrame, checked."""
+    import pandas as pd
+
+    p = Path(path) / HISTORY
+    if not p.is_file():
+        raise DeepMotifError(f"{Path(path)}: no {HISTORY}")
+    df = _read_table(p, ",")
+    check_table(df, p, HISTORY_COLUMNS)
+    return df.astype({"epoch": int}) if len(df) else pd.DataFrame(df)
+
+
+def _read_table(path: Path, sep: str):
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, sep=sep, dtype={"id": str, "sequence": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DeepMotifError(f"{path}: not a readable table ({first})") from None
 
 
 def load_run(path, *, device=None):
@@ -128,7 +164,10 @@ def load_run(path, *, device=None):
     weights = Path(path) / WEIGHTS
     if not weights.is_file():
         raise DeepMotifError(f"{Path(path)}: no {WEIGHTS} in the run directory")
-    model = build_model(config["arch"], **config["model"])
+    try:
+        model = build_model(config["arch"], **config["model"])
+    except DeepMotifError as exc:
+        raise DeepMotifError(f"{Path(path) / CONFIG}: {exc}") from None
     try:
         state = load_file(str(weights))
     except (SafetensorError, OSError, ValueError) as exc:
@@ -150,18 +189,25 @@ def load_run(path, *, device=None):
 
 def read_run_data(path):
     """The run's own test set (with predicted probabilities in ``meta['scores']``)."""
-    import pandas as pd
 
     from deepmotif.data.dataset import SequenceDataset
 
     table = Path(path) / TEST_TABLE
     if not table.is_file():
         raise DeepMotifError(f"{Path(path)}: no {TEST_TABLE} (the run holds no test data)")
-    df = pd.read_csv(table, sep="\t", dtype={"id": str, "sequence": str})
+    df = _read_table(table, "\t")
+    check_table(df, table, TEST_COLUMNS)
+    lengths = df["sequence"].str.len()
+    if len(df) and (lengths != lengths.iloc[0]).any():
+        row = int((lengths != lengths.iloc[0]).to_numpy().argmax())
+        raise DeepMotifError(
+            f"line {row + 2} of {table}: a sequence of {lengths.iloc[row]} bp among sequences "
+            f"of {lengths.iloc[0]} bp"
+        )
     ds = SequenceDataset(
         ids=df["id"].tolist(),
         sequences=df["sequence"].tolist(),
-        labels=df["label"].to_numpy(),
+        labels=df["label"].to_numpy(dtype=np.int64),
         format="run-test",
         path=str(table),
     )
