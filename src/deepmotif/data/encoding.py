@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from deepmotif.errors import DeepMotifError, where
+from deepmotif.limits import check_memory
 
 ALPHABET = "ACGT"
 DNA_LETTERS = set("ACGTN")
@@ -51,6 +52,9 @@ def one_hot(sequences: Sequence[str] | str, dtype=np.float32) -> np.ndarray:
     length = len(seqs[0])
     if any(len(s) != length for s in seqs):
         raise ValueError("one_hot needs sequences of equal length")
+    # the array, the joined letters and their codes
+    need = len(seqs) * length * (4 * np.dtype(dtype).itemsize + 2)
+    check_memory(need, f"one-hot encoding {len(seqs):,} sequences of {length:,} bp")
     codes = np.frombuffer("".join(seqs).encode("ascii", "replace"), dtype=np.uint8)
     idx = _LOOKUP[codes].reshape(len(seqs), length)
     out = np.zeros((len(seqs), 4, length), dtype=dtype)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from deepmotif.archs import ARCHS
 from deepmotif.errors import DeepMotifError
+from deepmotif.limits import check_memory
 from deepmotif.models.heads import ClassificationHead
 from deepmotif.models.network import DeepMotifModel
 from deepmotif.models.trunks import BiLSTMTrunk, CNNTrunk, ConvBiLSTMTrunk
@@ -29,7 +30,52 @@ def resolve_model_config(arch: str, overrides: dict | None = None) -> dict:
                 f"unknown model setting {key!r} for {arch} (expected one of {', '.join(sorted(config))})"
             )
         config[key] = value
+    for key, value in config.items():
+        _check_setting(arch, key, value)
     return config
+
+
+def _check_setting(arch: str, key: str, value) -> None:
+    """Type and range of one model setting (ints >= 1, dropouts in [0, 1), widths a list)."""
+
+    def whole(v) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+    if key == "widths":
+        ok = isinstance(value, list) and len(value) > 0 and all(whole(v) for v in value)
+        expected = "a non-empty list of whole numbers of at least 1"
+    elif key in ("dropout", "conv_dropout"):
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
+        expected = "a number in [0, 1)"
+    else:
+        ok = whole(value)
+        expected = "a whole number of at least 1"
+    if not ok:
+        raise DeepMotifError(f"model setting {key!r} of {arch} must be {expected}, got {value!r}")
+
+
+def check_model_memory(arch: str, config: dict) -> None:
+    """Refuse a model whose weights, gradients and optimiser state (float32) would not fit."""
+    n_params = parameter_count(arch, config)
+    check_memory(16 * n_params, f"a {arch} model of {n_params:,} parameters")
+
+
+def parameter_count(arch: str, config: dict) -> int:
+    """How many parameters :func:`build_model` would create (without creating them)."""
+    c = resolve_model_config(arch, config)
+    if arch == "cnn":
+        n, c_in = 0, 4
+        for w in c["widths"]:
+            n += c_in * c["filters"] * w + c["filters"]
+            c_in = c["filters"]
+        return n + c_in + 1
+    lstm_in = 4
+    n = 0
+    if arch == "cnn-rnn":
+        n += 4 * c["filters"] * c["width"] + c["filters"]
+        lstm_in = c["filters"]
+    h = c["hidden"]
+    return n + 2 * 4 * h * (lstm_in + h + 2) + 2 * h + 1
 
 
 def build_model(arch: str = "cnn", **hparams) -> DeepMotifModel:
@@ -47,6 +93,7 @@ def build_model(arch: str = "cnn", **hparams) -> DeepMotifModel:
         Maps ``X`` of shape (n, 4, length) to logits of shape (n,).
     """
     c = resolve_model_config(arch, hparams)
+    check_model_memory(arch, c)
     try:
         if arch == "cnn":
             trunk = CNNTrunk(c["widths"], c["filters"], c["pool"], c["conv_dropout"])

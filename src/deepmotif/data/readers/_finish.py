@@ -15,6 +15,7 @@ import numpy as np
 
 from deepmotif.data.dataset import SequenceDataset
 from deepmotif.errors import DeepMotifError, DeepMotifWarning, check_positive_int
+from deepmotif.limits import check_memory
 
 #: The shortest length a dataset may have ("shorter than any model could use").
 MIN_LENGTH = 10
@@ -111,6 +112,11 @@ def apply_length_policy(
     n_file = len(sequences) if n_counted is None else n_counted
     lengths = np.fromiter((len(s) for s in sequences[:n_file]), dtype=np.int64, count=n_file)
     target, source = target_length(sequences[:n_file], length, path)
+    # every sequence as a string of ``target`` letters (plus Python's per-string overhead)
+    check_memory(
+        len(sequences) * (target + 49),
+        f"{os.fspath(path) if path else 'the data'}: {len(sequences):,} sequences of {target:,} bp",
+    )
     coords = list(coords) if coords is not None else [None] * len(sequences)
     out = list(sequences)
     n_cropped = n_padded = 0

@@ -15,6 +15,7 @@ from deepmotif.data.dataset import SequenceDataset
 from deepmotif.data.simulate.decoys import _rc, choose_decoys
 from deepmotif.errors import DeepMotifError, check, check_positive_int
 from deepmotif.jaspar import Motif
+from deepmotif.limits import check_memory
 
 __all__ = ["DEFAULTS", "SITE_COLUMNS", "Simulation", "parse_spacing", "simulate"]
 
@@ -232,6 +233,8 @@ def simulate(
     length = check_positive_int("length", length)
     decoys = check_positive_int("decoys", decoys, allow_zero=True)
     seed = check_positive_int("seed", seed, allow_zero=True)
+    # the letter codes, the sequences as text, and the FASTA written from them
+    check_memory(4 * n * length, f"simulating {n:,} sequences of {length:,} bp")
     gc = _check_gc(gc)
 
     if grammar is None:
