@@ -8,6 +8,7 @@ then calls one library function. Torch is imported only inside ``run`` so ``--he
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import pkgutil
 import sys
@@ -80,15 +81,47 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"deepmotif {args.command}: interrupted", file=sys.stderr)
         return 130
-    except (PermissionError, IsADirectoryError, NotADirectoryError, FileNotFoundError) as exc:
-        name = exc.filename or ""
-        print(f"deepmotif {args.command}: error: {name}: {exc.strerror}", file=sys.stderr)
+    except MemoryError:
+        from deepmotif.limits import ENV
+
+        print(
+            f"deepmotif {args.command}: error: out of memory; ask for less (fewer or shorter "
+            f"sequences, a smaller model or batch), or free memory ({ENV} sets the limit "
+            "deepmotif checks requests against)",
+            file=sys.stderr,
+        )
         return 1
     except OSError as exc:
-        if exc.errno == 28:  # ENOSPC
-            print(f"deepmotif {args.command}: error: no space left on device", file=sys.stderr)
-            return 1
-        raise
+        print(f"deepmotif {args.command}: error: {os_error_line(exc)}", file=sys.stderr)
+        return 1
+
+
+#: What to add to the system's message for the errors a user can act on.
+_ADVICE = {
+    errno.ENOSPC: "free some space and run the command again",
+    errno.EROFS: "write the output somewhere writable",
+    errno.EDQUOT: "free some space and run the command again",
+    errno.ENAMETOOLONG: "choose a shorter name",
+}
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for any OSError: the file (its target, not a temporary name), the reason."""
+    from deepmotif.atomic import target_name
+
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    reason = " ".join(str(reason).split())
+    advice = _ADVICE.get(exc.errno)
+    if advice:
+        reason = f"{reason} ({advice})"
+    name = exc.filename
+    if name is None:
+        return reason
+    name = target_name(name)
+    text = f"{name}: {reason}"
+    if exc.filename2 is not None:
+        text = f"{name} -> {target_name(exc.filename2)}: {reason}"
+    return text if len(text) <= 400 else text[:397] + "..."
 
 
 if __name__ == "__main__":  # pragma: no cover

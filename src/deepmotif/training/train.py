@@ -31,6 +31,7 @@ from deepmotif.data.dataset import SequenceDataset
 from deepmotif.errors import DeepMotifError, DeepMotifWarning
 from deepmotif.evaluation import binary_metrics, curves, predict
 from deepmotif.models import build_model, resolve_model_config
+from deepmotif.models.build import check_model_memory
 from deepmotif.training.config import resolve_lr, resolve_train_config
 from deepmotif.training.health import PLATEAU_ADVICE, PLATEAU_MARGIN, never_left_plateau
 
@@ -54,6 +55,33 @@ class FitResult(NamedTuple):
     model: torch.nn.Module
     history: list[dict]
     best: dict
+
+
+def _load_checkpoint(path: Path) -> dict:
+    """A checkpoint written by :func:`train`: tensors, numbers and lists only, never code.
+
+    Anything else (a file holding other Python objects, a damaged file) is refused with one
+    line; the file is never unpickled beyond ``torch.load(..., weights_only=True)``.
+    """
+    import pickle
+
+    import torch
+
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as exc:
+        if isinstance(exc, OSError) and not isinstance(exc, EOFError) and exc.errno:
+            raise
+        raise DeepMotifError(
+            f"{path}: not a deepmotif checkpoint (it holds something other than tensors and "
+            "numbers, or is damaged); refusing to load it (start again with --force)"
+        ) from None
+    if not isinstance(ckpt, dict) or not {"model", "optimizer", "epoch"} <= set(ckpt):
+        raise DeepMotifError(
+            f"{path}: not a deepmotif checkpoint (no model, optimizer and epoch); "
+            "refusing to resume from it (start again with --force)"
+        )
+    return ckpt
 
 
 def _prepare_out(out: Path, *, force: bool, resume: bool) -> None:
@@ -240,6 +268,7 @@ def train(
 
     t0 = time.perf_counter()
     mcfg = resolve_model_config(arch, model_config)
+    check_model_memory(arch, mcfg)  # before anything is written
     cfg = resolve_lr(resolve_train_config(config), arch)
     dev = resolve_device(device)
     cast = training_autocast(cfg["dtype"], dev, arch)
@@ -354,20 +383,26 @@ def _fit(
 
     ckpt_path = out / runs.CHECKPOINT
     if resume and ckpt_path.is_file():
-        ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-        model.load_state_dict(ckpt["model"])
-        opt.load_state_dict(ckpt["optimizer"])
-        sched.load_state_dict(ckpt["scheduler"])
-        torch.set_rng_state(ckpt["rng"]["torch"])
-        gen.set_state(ckpt["rng"]["shuffle"])
-        history = ckpt["history"]
-        best = {
-            "auroc": ckpt["best_auroc"],
-            "epoch": ckpt["best_epoch"],
-            "state": ckpt["best_state"],
-        }
-        bad_epochs = ckpt["bad_epochs"]
-        start_epoch = ckpt["epoch"] + 1
+        ckpt = _load_checkpoint(ckpt_path)
+        try:
+            model.load_state_dict(ckpt["model"])
+            opt.load_state_dict(ckpt["optimizer"])
+            sched.load_state_dict(ckpt["scheduler"])
+            torch.set_rng_state(ckpt["rng"]["torch"])
+            gen.set_state(ckpt["rng"]["shuffle"])
+            history = list(ckpt["history"])
+            best = {
+                "auroc": float(ckpt["best_auroc"]),
+                "epoch": int(ckpt["best_epoch"]),
+                "state": ckpt["best_state"],
+            }
+            bad_epochs = int(ckpt["bad_epochs"])
+            start_epoch = int(ckpt["epoch"]) + 1
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise DeepMotifError(
+                f"{ckpt_path}: not a checkpoint of this run ({type(exc).__name__}); "
+                "refusing to resume from it (start again with --force)"
+            ) from None
 
     bs = cfg["batch_size"]
     n_batches = math.ceil(len(Xtr) / bs)
