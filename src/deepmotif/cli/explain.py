@@ -87,6 +87,21 @@ def run(args) -> int:
         raise DeepMotifError("give SEQS or --run-data, not both")
     data = None
     needs_sequences = get_method(args.method).kind != "input"
+    if not needs_sequences:
+        given = [
+            name
+            for name, value in (
+                ("SEQS", args.data),
+                ("--select", args.select),
+                ("--ids", args.ids),
+                ("--run-data", args.run_data),
+            )
+            if value
+        ]
+        if given:
+            raise DeepMotifError(
+                f"--method {args.method} explains no sequences; {given[0]} does not apply to it"
+            )
     if args.data is not None and needs_sequences:
         from deepmotif.cli._data import dataset_from_args
 

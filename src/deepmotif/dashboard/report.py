@@ -117,6 +117,33 @@ def choose_sequences(store, dataset: str, sequences=None, n: int = 2) -> list[st
     return chosen
 
 
+def _check_sequences(store, sequences) -> None:
+    """Refuse ``--sequence`` ids found in no dataset; warn about those missing from some."""
+    import warnings
+
+    from deepmotif.errors import DeepMotifWarning
+
+    found = set()
+    for dataset in store.datasets():
+        try:
+            table = store.test_table(store.reference_run(dataset).key)
+        except DeepMotifError:
+            continue
+        found |= set(table["id"].astype(str)) & {str(s) for s in sequences}
+    missing = [str(s) for s in sequences if str(s) not in found]
+    if missing and not found:
+        raise DeepMotifError(
+            f"--sequence {missing[0]}: no such sequence in the runs' test sets"
+            + (f" (nor {len(missing) - 1} other id(s) given)" if len(missing) > 1 else "")
+        )
+    if missing:
+        warnings.warn(
+            f"--sequence {', '.join(missing[:5])}: not in the runs' test sets; left out",
+            DeepMotifWarning,
+            stacklevel=3,
+        )
+
+
 def _overview(store) -> str:
     from deepmotif.dashboard.static import auroc_png
 
@@ -444,6 +471,8 @@ def write_report(
     if out.exists() and not force:
         raise DeepMotifError(f"--out {out}: already exists; pass --force to replace it")
     store = RunStore(paths, compute=compute)
+    if sequences:
+        _check_sequences(store, sequences)
     text = render_report(
         store, sequences=sequences, n_sequences=n_sequences, motif_rows=motif_rows, title=title
     )

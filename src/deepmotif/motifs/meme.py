@@ -190,4 +190,13 @@ def read_meme(path, *, allow_empty: bool = False) -> dict[str, np.ndarray]:
         motifs = _read(path)
     except (ValueError, AttributeError, IndexError) as exc:  # pragma: no cover
         raise DeepMotifError(f"{path}: not a readable MEME file ({exc})") from exc
-    return {k: np.asarray(v, dtype=np.float64) for k, v in motifs.items()}
+    out = {k: np.asarray(v, dtype=np.float64) for k, v in motifs.items()}
+    for key, pwm in out.items():
+        bad = ~(np.isfinite(pwm) & (pwm >= 0) & (pwm <= 1 + 1e-3))
+        if bad.any():
+            letter, pos = (int(i[0]) for i in np.nonzero(bad))
+            raise DeepMotifError(
+                f"{path}: motif {key!r}, position {pos + 1}, letter {'ACGT'[letter]}: "
+                f"{float(pwm[letter, pos])!r} is not a probability (expected a number in [0, 1])"
+            )
+    return out
