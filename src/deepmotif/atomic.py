@@ -191,9 +191,8 @@ def atomic_files(paths: Sequence[str | os.PathLike]) -> Iterator[list[Path]]:
         yield list(tmps)
         for tmp in tmps:
             os.chmod(tmp, file_mode())
-        for i, (tmp, target) in enumerate(zip(tmps, targets)):
-            if i:
-                kill_point("atomic_files:between")
+        kill_point("atomic_files:written")
+        for tmp, target in zip(tmps, targets):  # back to back: the only window is here
             os.replace(tmp, target)
     except BaseException:
         for tmp in tmps:

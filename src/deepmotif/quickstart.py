@@ -257,7 +257,7 @@ def comparison_table(run_dirs: dict) -> pd.DataFrame:
         m = runs.read_metrics(run)
         plateau = m.get("plateau")
         if plateau is None:  # runs written before metrics.json recorded it
-            history = pd.read_csv(Path(run) / runs.HISTORY)
+            history = runs.read_history(run)
             plateau = never_left_plateau(history["valid_auroc"])
         rows.append(
             {

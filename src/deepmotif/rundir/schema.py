@@ -43,6 +43,8 @@ HISTORY_COLUMNS = ("epoch", "train_loss", "valid_auroc")
 
 
 def _shown(value) -> str:
+    if hasattr(value, "item") and getattr(value, "shape", None) == ():
+        value = value.item()  # numpy scalars read from a table
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
