@@ -533,3 +533,28 @@ def test_killed_simulate_writes_neither_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
     assert _cli(argv).returncode == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sim.fa", "sim.sites.tsv"]
+
+
+@pytest.mark.slow
+def test_a_motifs_folder_without_its_marker_is_no_result(run_copy, tmp_path, capsys):
+    from deepmotif import jaspar
+    from deepmotif.dashboard.data import RunStore
+    from deepmotif.errors import DeepMotifError
+    from deepmotif.motifs.meme import write_meme
+
+    folder = rundir.motifs_dir(run_copy)
+    folder.mkdir()
+    (folder / rundir.MOTIFS_MATCHES).write_text(
+        "query\ttarget_id\ttarget_name\tp_value\nm\tMA1\tX\t0.1\n"
+    )  # what an interrupted older version left
+    store = RunStore(run_copy)
+    with pytest.raises(DeepMotifError, match="no motifs/matches.tsv"):
+        store.motif_matches(store.runs[0].key)
+    # a rerun needs no --force and leaves the finished result
+    db = tmp_path / "db.meme"
+    write_meme(db, {name: jaspar.get_motif(name).pwm for name in ("CTCF", "REST")})
+    argv = ["motifs", run_copy, "--out", folder, "--db", db, "--source", "filters", "--quiet"]
+    assert main([str(a) for a in argv]) == 0, capsys.readouterr().err
+    assert rundir.motifs_finished(folder)
+    assert len(RunStore(run_copy).motif_matches(store.runs[0].key)) > 0
+    assert [p.name for p in run_copy.rglob(".*")] == []

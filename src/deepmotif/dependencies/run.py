@@ -85,7 +85,7 @@ def resolve_motif(name: str, run=None) -> dict:
 def _top_motifs(run) -> list[str]:
     """The run's two best-matched extracted motifs (by Tomtom p-value), for ``--motifs`` unset."""
     path = rundir.motif_file(run, rundir.MOTIFS_MATCHES)
-    if not path.is_file() or not rundir.motif_file(run, rundir.MOTIFS_JSON).is_file():
+    if not path.is_file() or not rundir.motifs_finished(rundir.motifs_dir(run)):
         raise DeepMotifError(
             f"{run}: no --motifs given and no extracted motifs ({path}); "
             "run 'deepmotif motifs' first or pass --motifs A,B"

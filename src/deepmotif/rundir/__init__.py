@@ -32,6 +32,7 @@ from deepmotif.rundir.layout import (
     explain_file,
     motif_file,
     motifs_dir,
+    motifs_finished,
 )
 from deepmotif.rundir.run import (
     LoadedRun,
@@ -70,6 +71,7 @@ __all__ = [
     "load_run",
     "motif_file",
     "motifs_dir",
+    "motifs_finished",
     "package_versions",
     "read_config",
     "read_history",

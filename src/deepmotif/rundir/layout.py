@@ -58,6 +58,14 @@ def motifs_dir(run) -> Path:
     return Path(run) / MOTIFS_DIR
 
 
+def motifs_finished(folder) -> bool:
+    """True when ``folder`` holds finished motif results (its completion marker, motifs.json).
+
+    Readers treat a folder without it as holding no results.
+    """
+    return (Path(folder) / MOTIFS_JSON).is_file()
+
+
 def motif_file(run, name: str) -> Path:
     """``RUN/motifs/<name>`` (``name`` one of :data:`MOTIF_FILES`)."""
     return motifs_dir(run) / name
