@@ -558,3 +558,11 @@ def test_a_motifs_folder_without_its_marker_is_no_result(run_copy, tmp_path, cap
     assert rundir.motifs_finished(folder)
     assert len(RunStore(run_copy).motif_matches(store.runs[0].key)) > 0
     assert [p.name for p in run_copy.rglob(".*")] == []
+
+
+def test_inputs_checked_before_the_work(tiny, tmp_path, capsys):
+    out = tmp_path / "dd"
+    argv = ["dependencies", tiny["run"], "--motifs", "CTCF,REST", "--truth", tmp_path / "no.tsv"]
+    err = one_line_error(capsys, [*argv, "--out", out, "--n", "4", "--spacing", "0-1"], "no.tsv")
+    assert "--truth" in err and "marginalise" not in err
+    assert not out.exists()

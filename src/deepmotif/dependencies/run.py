@@ -216,6 +216,8 @@ def dependencies(
     spacings = list(range(lo, hi + 1))
     out = Path(out)
     _prepare_out(out, force)
+    if truth is not None and not Path(truth).is_file():  # before the work, not after
+        raise DeepMotifError(f"--truth {truth}: no such file")
     loaded = []
     for run in runs:
         model, config = rundir.load_run(run)
