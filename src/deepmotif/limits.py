@@ -19,6 +19,8 @@ __all__ = ["ENV", "FRACTION", "check_memory", "format_bytes", "memory_limit"]
 ENV = "DEEPMOTIF_MAX_MEMORY"
 #: The share of the available memory one request may take without DEEPMOTIF_MAX_MEMORY.
 FRACTION = 0.8
+#: Requests below this many bytes are not checked against the available memory.
+SMALL = 64 << 20
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
@@ -70,6 +72,8 @@ def memory_limit() -> tuple[int | None, str]:
 
 def check_memory(nbytes: float, what: str) -> None:
     """Refuse ``what`` when it needs about ``nbytes`` bytes, more than :func:`memory_limit`."""
+    if nbytes < SMALL and not os.environ.get(ENV):
+        return  # called for every batch: small requests never read /proc/meminfo
     limit, source = memory_limit()
     if limit is None or nbytes <= limit:
         return
