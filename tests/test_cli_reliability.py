@@ -472,21 +472,25 @@ def _litter(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.rglob(".*"))
 
 
+def _main(argv) -> int:
+    return main([str(a) for a in argv])
+
+
 @pytest.mark.slow
-def test_killed_evaluate_keeps_the_old_result(tiny, tmp_path):
+def test_killed_evaluate_keeps_the_old_result(tiny, tmp_path, capsys):
     out = tmp_path / "ev"
     argv = ["evaluate", tiny["run"], tiny["fasta"], "--out", out]
-    assert _cli(argv).returncode == 0
+    assert _main(argv) == 0
     old = _files(out)
     assert set(old) == {"metrics.json", "predictions.tsv", "roc.png", "pr.png"}
-    for step in ("atomic_dir:commit", "atomic_dir:swap"):
-        killed = _cli([*argv, "--force"], kill_at=step)
-        assert killed.returncode == -signal.SIGKILL, killed.stderr
-        assert not out.exists() or _files(out) == old
-        assert _litter(tmp_path)  # what a SIGKILL leaves until the next command
-        rerun = _cli(argv)  # the next command: puts the old result back, then refuses
-        assert rerun.returncode == 1 and "--force" in rerun.stderr, rerun.stderr
-        assert _files(out) == old and _litter(tmp_path) == []
+    # killed between setting the old result aside and renaming the new one into place
+    killed = _cli([*argv, "--force"], kill_at="atomic_dir:swap")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert not out.exists() and _litter(tmp_path)  # nothing in place; the pieces hidden beside
+    capsys.readouterr()
+    assert _main(argv) == 1  # the next command puts the old result back, then refuses
+    assert "--force" in capsys.readouterr().err
+    assert _files(out) == old and _litter(tmp_path) == []
 
 
 @pytest.mark.slow
@@ -498,14 +502,14 @@ def test_killed_motifs_force_keeps_the_old_motifs(tiny, tmp_path):
     write_meme(db, {name: jaspar.get_motif(name).pwm for name in ("CTCF", "REST", "SP1")})
     out = tmp_path / "m"
     argv = ["motifs", tiny["run"], "--out", out, "--db", db, "--source", "filters", "--quiet"]
-    assert _cli(argv).returncode == 0, _cli(argv).stderr
+    assert _main(argv) == 0
     old = _files(out)
     assert rundir.MOTIFS_JSON in old
+    # killed with the new result complete but not yet in place
     killed = _cli([*argv, "--force"], kill_at="atomic_dir:commit")
-    assert killed.returncode == -signal.SIGKILL
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert _files(out) == old  # never the new matches.tsv beside the old motifs.json
-    rerun = _cli([*argv, "--force"])
-    assert rerun.returncode == 0, rerun.stderr
+    assert _main([*argv, "--force"]) == 0
     assert rundir.MOTIFS_JSON in _files(out) and _litter(tmp_path) == []
 
 
@@ -515,11 +519,10 @@ def test_killed_explain_leaves_no_npz_and_no_litter_after_a_rerun(tiny, tmp_path
     argv = ["explain", tiny["run"], "--method", "saliency", "--select", "0:2", "--out", out]
     argv += ["--figures", figs, "--quiet"]
     killed = _cli(argv, kill_at="npz:append")
-    assert killed.returncode == -signal.SIGKILL
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert not out.exists() and not figs.exists()
     assert [n for n in _litter(tmp_path) if n.startswith(".x.npz.")]
-    rerun = _cli(argv)
-    assert rerun.returncode == 0, rerun.stderr
+    assert _main(argv) == 0
     assert out.is_file() and len(list(figs.iterdir())) == 8
     assert _litter(tmp_path) == []
 
@@ -527,11 +530,11 @@ def test_killed_explain_leaves_no_npz_and_no_litter_after_a_rerun(tiny, tmp_path
 @pytest.mark.slow
 def test_killed_simulate_writes_neither_file(tmp_path):
     out = tmp_path / "sim.fa"
-    argv = ["simulate", "--motifs", "CTCF", "--n", "20", "--length", "50", "--out", out]
+    argv = ["simulate", "--motifs", "CTCF", "--n", "20", "--length", "80", "--out", out]
     killed = _cli(argv, kill_at="atomic_files:written")
-    assert killed.returncode == -signal.SIGKILL
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
-    assert _cli(argv).returncode == 0
+    assert _main(argv) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sim.fa", "sim.sites.tsv"]
 
 
