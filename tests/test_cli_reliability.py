@@ -125,6 +125,10 @@ CORRUPTIONS = {
         _edit_json(rundir.CONFIG, lambda c: c["data"].update(length=-3)),
         "{run}/config.json: 'data.length' must be a whole number of at least 1, got -3",
     ),
+    "filters 10**9": (
+        _edit_json(rundir.CONFIG, lambda c: c["model"].update(filters=10**9)),
+        "{run}/config.json: a cnn model of 8,000,000,040,000,000,001 parameters needs about",
+    ),
     "test.tsv without score": (
         _edit_table(lambda lines: ["\t".join(li.split("\t")[:3]) for li in lines]),
         "{run}/test.tsv: no column 'score'",
@@ -284,6 +288,37 @@ def test_read_only_folder(readonly_dir, tiny, capsys):
     ):
         one_line_error(capsys, argv, reason)
     assert list(readonly_dir.iterdir()) == []
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 64 KB tmpfs: a real full disk (needs root and mount); skipped where not allowed."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+def test_full_disk(full_disk, tiny, capsys):
+    # 2000 sequences of 200 bp: a FASTA of about 450 KB into 64 KB
+    argv = ["simulate", "--motifs", "CTCF", "--n", "2000", "--length", "200"]
+    one_line_error(capsys, [*argv, "--out", full_disk / "sim.fa"], "No space left on device")
+    assert list(full_disk.iterdir()) == []  # nothing half-written, no temporary file
+    big = full_disk / "big"
+    big.write_bytes(b"x" * 40_000)  # leave too little room for the figures
+    one_line_error(
+        capsys,
+        ["evaluate", tiny["run"], tiny["fasta"], "--out", full_disk / "ev"],
+        "No space left on device",
+    )
+    assert [p.name for p in full_disk.iterdir()] == ["big"]
 
 
 @pytest.mark.parametrize(
