@@ -374,7 +374,7 @@ def test_huge_requests_are_refused_before_allocating(tiny, tmp_path, capsys, mon
     one_line_error(
         capsys,
         ["inspect", tiny["fasta"], "--length", "100000000"],
-        "120 sequences of 100,000,000 bp needs about 11.2 GB of memory, more than the limit of "
+        "120 sequences of 100,000,000 bp needs about 22.4 GB of memory, more than the limit of "
         "1.0 GB (DEEPMOTIF_MAX_MEMORY=1G)",
     )
     monkeypatch.delenv("DEEPMOTIF_MAX_MEMORY")

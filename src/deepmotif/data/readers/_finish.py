@@ -112,9 +112,10 @@ def apply_length_policy(
     n_file = len(sequences) if n_counted is None else n_counted
     lengths = np.fromiter((len(s) for s in sequences[:n_file]), dtype=np.int64, count=n_file)
     target, source = target_length(sequences[:n_file], length, path)
-    # every sequence as a string of ``target`` letters (plus Python's per-string overhead)
+    # every sequence as a string of ``target`` letters (plus Python's per-string overhead), and
+    # as much again for the copies made on the way (measured: 294 MB for 200 x 1 Mbp)
     check_memory(
-        len(sequences) * (target + 49),
+        2 * len(sequences) * (target + 49),
         f"{os.fspath(path) if path else 'the data'}: {len(sequences):,} sequences of {target:,} bp",
     )
     coords = list(coords) if coords is not None else [None] * len(sequences)
