@@ -118,7 +118,7 @@ def choose_sequences(store, dataset: str, sequences=None, n: int = 2) -> list[st
 
 
 def _check_sequences(store, sequences) -> None:
-    """Refuse ``--sequence`` ids found in no dataset; warn about those missing from some."""
+    """Warn about ``--sequence`` ids that are in no dataset's test set (they are left out)."""
     import warnings
 
     from deepmotif.errors import DeepMotifWarning
@@ -131,14 +131,11 @@ def _check_sequences(store, sequences) -> None:
             continue
         found |= set(table["id"].astype(str)) & {str(s) for s in sequences}
     missing = [str(s) for s in sequences if str(s) not in found]
-    if missing and not found:
-        raise DeepMotifError(
-            f"--sequence {missing[0]}: no such sequence in the runs' test sets"
-            + (f" (nor {len(missing) - 1} other id(s) given)" if len(missing) > 1 else "")
-        )
     if missing:
+        what = "no sequence panels" if not found else "the others"
         warnings.warn(
-            f"--sequence {', '.join(missing[:5])}: not in the runs' test sets; left out",
+            f"--sequence {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}: not in "
+            f"the runs' test sets; left out (the report shows {what})",
             DeepMotifWarning,
             stacklevel=3,
         )

@@ -67,9 +67,10 @@ def check_config(config, path) -> dict:
 
     if not isinstance(config, dict):
         raise DeepMotifError(f"{path}: expected a JSON object, got {type(config).__name__}")
-    for key in ("arch", "model", "data"):
-        if key not in config:
-            raise DeepMotifError(f"{path}: no {key!r} (not a config written by deepmotif train)")
+    if "arch" not in config or "model" not in config:
+        raise DeepMotifError(f"{path}: expected the keys 'arch' and 'model'")
+    if "data" not in config:
+        raise DeepMotifError(f"{path}: no 'data' (not a config written by deepmotif train)")
     if config["arch"] not in ARCHS:
         _fail(path, "arch", f"one of {', '.join(ARCHS)}", config["arch"])
     if not isinstance(config["model"], dict):

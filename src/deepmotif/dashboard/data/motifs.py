@@ -85,7 +85,7 @@ class MotifResults:
         """The run's Tomtom matches of its extracted motifs (``motifs/matches.tsv``)."""
         run = self.run(key)
         path = rundir.motif_file(run.path, rundir.MOTIFS_MATCHES)
-        if not path.is_file() or not rundir.motifs_finished(rundir.motifs_dir(run.path)):
+        if not path.is_file():
             raise DeepMotifError(
                 f"{run.key}: no {MOTIFS_DIR}/{rundir.MOTIFS_MATCHES} (run 'deepmotif motifs' on it)"
             )
