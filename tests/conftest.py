@@ -171,3 +171,44 @@ def planted(planted_dataset):
         return planted_dataset(n, length=length, seed=seed, motif=TRAINING_MOTIF, format="test")
 
     return make
+
+
+# ------------------------------------------------------------------------------------------
+# a finished tiny run for the command-line reliability tests
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, simulated):
+    """A finished 1-epoch CNN run (4 filters) and the FASTA it was trained on."""
+    import json
+    import warnings
+
+    from deepmotif.data.simulate import write_simulation
+    from deepmotif.training import train
+
+    root = tmp_path_factory.mktemp("reliab")
+    sim = simulated(["CTCF"], n=120, length=60, seed=0)
+    fasta, _ = write_simulation(sim, root / "sim.fa")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        train(
+            sim.dataset,
+            None,
+            arch="cnn",
+            out=root / "run",
+            model_config={"filters": 4},
+            config={"epochs": 1},
+            verbose=False,
+        )
+    (root / "cfg.json").write_text(json.dumps({"epochs": 1, "model": {"filters": 4}}))
+    return {"run": root / "run", "fasta": fasta, "config": root / "cfg.json", "root": root}
+
+
+@pytest.fixture
+def tiny_run_copy(tiny_run, tmp_path):
+    """A copy of :func:`tiny_run`'s run directory, free to damage."""
+    import shutil
+
+    dst = tmp_path / "run"
+    shutil.copytree(tiny_run["run"], dst)
+    return dst

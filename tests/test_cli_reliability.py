@@ -6,17 +6,12 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
-import signal
 import subprocess
-import sys
-import warnings
 from pathlib import Path
 
 import pytest
 
 from deepmotif import rundir
-from deepmotif.atomic import KILL_HOOK
 from deepmotif.cli import main
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -38,37 +33,6 @@ def _files(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory, simulated):
-    """A finished 1-epoch CNN run (4 filters) and the FASTA it was trained on."""
-    from deepmotif.data.simulate import write_simulation
-    from deepmotif.training import train
-
-    root = tmp_path_factory.mktemp("reliab")
-    sim = simulated(["CTCF"], n=120, length=60, seed=0)
-    fasta, _ = write_simulation(sim, root / "sim.fa")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        train(
-            sim.dataset,
-            None,
-            arch="cnn",
-            out=root / "run",
-            model_config={"filters": 4},
-            config={"epochs": 1},
-            verbose=False,
-        )
-    (root / "cfg.json").write_text(json.dumps({"epochs": 1, "model": {"filters": 4}}))
-    return {"run": root / "run", "fasta": fasta, "config": root / "cfg.json", "root": root}
-
-
-@pytest.fixture
-def run_copy(tiny, tmp_path):
-    dst = tmp_path / "run"
-    shutil.copytree(tiny["run"], dst)
-    return dst
 
 
 # ------------------------------------------------------------------------------------------
@@ -145,35 +109,37 @@ CORRUPTIONS = {
 
 
 @pytest.mark.parametrize("case", list(CORRUPTIONS))
-def test_corrupt_run_files_are_one_line(run_copy, tmp_path, capsys, case):
+def test_corrupt_run_files_are_one_line(tiny_run_copy, tmp_path, capsys, case):
     corrupt, message = CORRUPTIONS[case]
-    corrupt(run_copy)
-    argv = ["explain", run_copy, "--method", "saliency", "--out", tmp_path / "x.npz"]
-    one_line_error(capsys, argv, message.format(run=run_copy))
+    corrupt(tiny_run_copy)
+    argv = ["explain", tiny_run_copy, "--method", "saliency", "--out", tmp_path / "x.npz"]
+    one_line_error(capsys, argv, message.format(run=tiny_run_copy))
     assert not (tmp_path / "x.npz").exists()
 
 
-def test_history_is_checked(run_copy):
+def test_history_is_checked(tiny_run_copy):
     from deepmotif.errors import DeepMotifError
 
-    assert list(rundir.read_history(run_copy)["epoch"]) == [1]
-    (run_copy / rundir.HISTORY).write_text("epoch,train_loss\n1,0.5\n")
+    assert list(rundir.read_history(tiny_run_copy)["epoch"]) == [1]
+    (tiny_run_copy / rundir.HISTORY).write_text("epoch,train_loss\n1,0.5\n")
     with pytest.raises(DeepMotifError, match="history.csv: no column 'valid_auroc'"):
-        rundir.read_history(run_copy)
+        rundir.read_history(tiny_run_copy)
 
 
-def test_evaluate_reads_the_config_through_its_schema(run_copy, tiny, capsys):
-    _edit_json(rundir.CONFIG, lambda c: c.update(data="x"))(run_copy)
-    one_line_error(capsys, ["evaluate", run_copy, tiny["fasta"]], "'data' must be an object")
+def test_evaluate_reads_the_config_through_its_schema(tiny_run_copy, tiny_run, capsys):
+    _edit_json(rundir.CONFIG, lambda c: c.update(data="x"))(tiny_run_copy)
+    one_line_error(
+        capsys, ["evaluate", tiny_run_copy, tiny_run["fasta"]], "'data' must be an object"
+    )
 
 
 # ------------------------------------------------------------------------------------------
 # nothing overwritten without --force, on every command that writes
 
 
-def _existing(tmp_path, tiny):
+def _existing(tmp_path, tiny_run):
     """(argv without --force, the path that must stay untouched) per command."""
-    run, fasta = tiny["run"], tiny["fasta"]
+    run, fasta = tiny_run["run"], tiny_run["fasta"]
     made = tmp_path / "made"
     made.mkdir()
     (made / "sim.fa").write_text(">a 1\nACGT\n")
@@ -211,8 +177,8 @@ def _existing(tmp_path, tiny):
     "command",
     ["simulate", "train", "evaluate", "explain", "motifs", "dependencies", "report", "quickstart"],
 )
-def test_nothing_is_overwritten_without_force(tiny, tmp_path, capsys, command):
-    argv, target = _existing(tmp_path, tiny)[command]
+def test_nothing_is_overwritten_without_force(tiny_run, tmp_path, capsys, command):
+    argv, target = _existing(tmp_path, tiny_run)[command]
     before = _files(tmp_path / "made")
     err = one_line_error(capsys, argv, "--force")
     assert str(target) in err
@@ -220,11 +186,11 @@ def test_nothing_is_overwritten_without_force(tiny, tmp_path, capsys, command):
 
 
 @pytest.mark.parametrize("command", ["evaluate", "motifs", "dependencies"])
-def test_a_folder_of_other_files_is_never_replaced(tiny, tmp_path, capsys, command):
+def test_a_folder_of_other_files_is_never_replaced(tiny_run, tmp_path, capsys, command):
     folder = tmp_path / "mine"
     folder.mkdir()
     (folder / "notes.txt").write_text("precious")
-    run, fasta = tiny["run"], tiny["fasta"]
+    run, fasta = tiny_run["run"], tiny_run["fasta"]
     argv = {
         "evaluate": ["evaluate", run, fasta, "--out", folder, "--force"],
         "motifs": ["motifs", run, "--out", folder, "--force"],
@@ -234,12 +200,14 @@ def test_a_folder_of_other_files_is_never_replaced(tiny, tmp_path, capsys, comma
     assert _files(folder) == {"notes.txt": b"precious"}
 
 
-def test_evaluate_out_the_run_itself_is_refused(run_copy, tiny, capsys):
-    before = _files(run_copy)
+def test_evaluate_out_the_run_itself_is_refused(tiny_run_copy, tiny_run, capsys):
+    before = _files(tiny_run_copy)
     one_line_error(
-        capsys, ["evaluate", run_copy, tiny["fasta"], "--out", run_copy, "--force"], "config.json"
+        capsys,
+        ["evaluate", tiny_run_copy, tiny_run["fasta"], "--out", tiny_run_copy, "--force"],
+        "config.json",
     )
-    assert _files(run_copy) == before
+    assert _files(tiny_run_copy) == before
 
 
 # ------------------------------------------------------------------------------------------
@@ -279,12 +247,12 @@ def readonly_dir(tmp_path):
         subprocess.run(["umount", str(mnt)], capture_output=True)
 
 
-def test_read_only_folder(readonly_dir, tiny, capsys):
+def test_read_only_folder(readonly_dir, tiny_run, capsys):
     reason = "Permission denied" if os.geteuid() != 0 else "Read-only file system"
     for argv in (
         ["simulate", "--motifs", "CTCF", "--n", "20", "--out", readonly_dir / "sim.fa"],
-        ["evaluate", tiny["run"], tiny["fasta"], "--out", readonly_dir / "ev"],
-        ["report", tiny["run"], "--out", readonly_dir / "r.html", "--no-compute"],
+        ["evaluate", tiny_run["run"], tiny_run["fasta"], "--out", readonly_dir / "ev"],
+        ["report", tiny_run["run"], "--out", readonly_dir / "r.html", "--no-compute"],
     ):
         one_line_error(capsys, argv, reason)
     assert list(readonly_dir.iterdir()) == []
@@ -306,7 +274,7 @@ def full_disk(tmp_path):
         subprocess.run(["umount", str(mnt)], capture_output=True)
 
 
-def test_full_disk(full_disk, tiny, capsys):
+def test_full_disk(full_disk, tiny_run, capsys):
     # 2000 sequences of 200 bp: a FASTA of about 450 KB into 64 KB
     argv = ["simulate", "--motifs", "CTCF", "--n", "2000", "--length", "200"]
     one_line_error(capsys, [*argv, "--out", full_disk / "sim.fa"], "No space left on device")
@@ -315,7 +283,7 @@ def test_full_disk(full_disk, tiny, capsys):
     big.write_bytes(b"x" * 40_000)  # leave too little room for the figures
     one_line_error(
         capsys,
-        ["evaluate", tiny["run"], tiny["fasta"], "--out", full_disk / "ev"],
+        ["evaluate", tiny_run["run"], tiny_run["fasta"], "--out", full_disk / "ev"],
         "No space left on device",
     )
     assert [p.name for p in full_disk.iterdir()] == ["big"]
@@ -330,7 +298,9 @@ def test_full_disk(full_disk, tiny, capsys):
         (errno.ENAMETOOLONG, "File name too long (choose a shorter name)"),
     ],
 )
-def test_os_errors_at_the_rename_are_one_line(tiny, tmp_path, capsys, monkeypatch, code, message):
+def test_os_errors_at_the_rename_are_one_line(
+    tiny_run, tmp_path, capsys, monkeypatch, code, message
+):
     """A full disk or a read-only remount surfaces at the final rename: simulated here."""
 
     def fail(src, dst, *a, **k):
@@ -342,8 +312,8 @@ def test_os_errors_at_the_rename_are_one_line(tiny, tmp_path, capsys, monkeypatc
     out.mkdir()
     cases = [
         (["simulate", "--motifs", "CTCF", "--n", "20", "--out", out / "sim.fa"], "sim.sites.tsv"),
-        (["evaluate", tiny["run"], tiny["fasta"], "--out", out / "ev"], str(out / "ev")),
-        (["report", tiny["run"], "--out", out / "r.html", "--no-compute"], "r.html:"),
+        (["evaluate", tiny_run["run"], tiny_run["fasta"], "--out", out / "ev"], str(out / "ev")),
+        (["report", tiny_run["run"], "--out", out / "r.html", "--no-compute"], "r.html:"),
     ]
     for argv, name in cases:
         err = one_line_error(capsys, argv, message)
@@ -369,11 +339,11 @@ def test_memory_error_is_one_line(tmp_path, capsys, monkeypatch):
 # resource estimates before large allocations
 
 
-def test_huge_requests_are_refused_before_allocating(tiny, tmp_path, capsys, monkeypatch):
+def test_huge_requests_are_refused_before_allocating(tiny_run, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("DEEPMOTIF_MAX_MEMORY", "1G")
     one_line_error(
         capsys,
-        ["inspect", tiny["fasta"], "--length", "100000000"],
+        ["inspect", tiny_run["fasta"], "--length", "100000000"],
         "120 sequences of 100,000,000 bp needs about 22.4 GB of memory, more than the limit of "
         "1.0 GB (DEEPMOTIF_MAX_MEMORY=1G)",
     )
@@ -387,7 +357,7 @@ def test_huge_requests_are_refused_before_allocating(tiny, tmp_path, capsys, mon
     cfg.write_text(json.dumps({"epochs": 1, "model": {"filters": 10**9}}))
     one_line_error(
         capsys,
-        ["train", tiny["fasta"], "--out", tmp_path / "r", "--config", cfg],
+        ["train", tiny_run["fasta"], "--out", tmp_path / "r", "--config", cfg],
         "a cnn model of 8,000,000,040,000,000,001 parameters needs about",
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.json"]
@@ -426,7 +396,7 @@ def test_parameter_count_matches_torch():
 # a tampered checkpoint, absurd MEME files, selections that select nothing
 
 
-def test_resume_refuses_a_tampered_checkpoint(run_copy, tiny, tmp_path, capsys):
+def test_resume_refuses_a_tampered_checkpoint(tiny_run_copy, tiny_run, tmp_path, capsys):
     import torch
 
     marker = tmp_path / "ran"
@@ -435,16 +405,24 @@ def test_resume_refuses_a_tampered_checkpoint(run_copy, tiny, tmp_path, capsys):
         def __reduce__(self):
             return (open, (str(marker), "w"))
 
-    (run_copy / rundir.METRICS).unlink()
-    torch.save({"model": Payload(), "optimizer": {}, "epoch": 1}, run_copy / rundir.CHECKPOINT)
-    argv = ["train", tiny["fasta"], "--out", run_copy, "--config", tiny["config"], "--resume"]
+    (tiny_run_copy / rundir.METRICS).unlink()
+    torch.save({"model": Payload(), "optimizer": {}, "epoch": 1}, tiny_run_copy / rundir.CHECKPOINT)
+    argv = [
+        "train",
+        tiny_run["fasta"],
+        "--out",
+        tiny_run_copy,
+        "--config",
+        tiny_run["config"],
+        "--resume",
+    ]
     err = one_line_error(capsys, argv + ["--quiet"], "checkpoint.pt: not a deepmotif checkpoint")
     assert "weights_only" not in err and not marker.exists()
-    (run_copy / rundir.CHECKPOINT).write_bytes(b"garbage")
+    (tiny_run_copy / rundir.CHECKPOINT).write_bytes(b"garbage")
     one_line_error(capsys, argv + ["--quiet"], "checkpoint.pt: not a deepmotif checkpoint")
 
 
-def test_meme_file_with_absurd_values(tiny, tmp_path, capsys):
+def test_meme_file_with_absurd_values(tiny_run, tmp_path, capsys):
     db = tmp_path / "bad.meme"
     db.write_text(
         "MEME version 4\n\nALPHABET= ACGT\n\nstrands: + -\n\n"
@@ -454,14 +432,14 @@ def test_meme_file_with_absurd_values(tiny, tmp_path, capsys):
     )
     one_line_error(
         capsys,
-        ["motifs", tiny["run"], "--out", tmp_path / "m", "--db", db],
+        ["motifs", tiny_run["run"], "--out", tmp_path / "m", "--db", db],
         f"{db}: motif 'M1 bad', position 1, letter A: 1e+308 is not a probability",
     )
     assert not (tmp_path / "m").exists()
 
 
-def test_selections_that_select_nothing_or_do_not_apply(tiny, tmp_path, capsys):
-    run, out = tiny["run"], tmp_path / "x.npz"
+def test_selections_that_select_nothing_or_do_not_apply(tiny_run, tmp_path, capsys):
+    run, out = tiny_run["run"], tmp_path / "x.npz"
     one_line_error(
         capsys,
         ["explain", run, "--method", "saliency", "--ids", ",", "--out", out],
@@ -474,7 +452,7 @@ def test_selections_that_select_nothing_or_do_not_apply(tiny, tmp_path, capsys):
     )
     one_line_error(
         capsys,
-        ["explain", run, tiny["fasta"], "--method", "optimize", "--out", out],
+        ["explain", run, tiny_run["fasta"], "--method", "optimize", "--out", out],
         "SEQS does not apply",
     )
     assert not out.exists()
@@ -488,124 +466,16 @@ def test_selections_that_select_nothing_or_do_not_apply(tiny, tmp_path, capsys):
     )
 
 
-# ------------------------------------------------------------------------------------------
-# real commands killed with SIGKILL mid-write
-
-
-def _cli(argv, kill_at=None):
-    env = {**os.environ, "PYTHONPATH": str(SRC), "OMP_NUM_THREADS": "1"}
-    env.pop(KILL_HOOK, None)
-    if kill_at:
-        env[KILL_HOOK] = kill_at
-    return subprocess.run(
-        [sys.executable, "-m", "deepmotif.cli", *map(str, argv)],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-
-
-def _litter(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.rglob(".*"))
-
-
-def _main(argv) -> int:
-    return main([str(a) for a in argv])
-
-
-@pytest.mark.slow
-def test_killed_evaluate_keeps_the_old_result(tiny, tmp_path, capsys):
-    out = tmp_path / "ev"
-    argv = ["evaluate", tiny["run"], tiny["fasta"], "--out", out]
-    assert _main(argv) == 0
-    old = _files(out)
-    assert set(old) == {"metrics.json", "predictions.tsv", "roc.png", "pr.png"}
-    # killed between setting the old result aside and renaming the new one into place
-    killed = _cli([*argv, "--force"], kill_at="atomic_dir:swap")
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert not out.exists() and _litter(tmp_path)  # nothing in place; the pieces hidden beside
-    capsys.readouterr()
-    assert _main(argv) == 1  # the next command puts the old result back, then refuses
-    assert "--force" in capsys.readouterr().err
-    assert _files(out) == old and _litter(tmp_path) == []
-
-
-@pytest.mark.slow
-def test_killed_motifs_force_keeps_the_old_motifs(tiny, tmp_path):
-    from deepmotif import jaspar
-    from deepmotif.motifs.meme import write_meme
-
-    db = tmp_path / "db.meme"
-    write_meme(db, {name: jaspar.get_motif(name).pwm for name in ("CTCF", "REST", "SP1")})
-    out = tmp_path / "m"
-    argv = ["motifs", tiny["run"], "--out", out, "--db", db, "--source", "filters", "--quiet"]
-    assert _main(argv) == 0
-    old = _files(out)
-    assert rundir.MOTIFS_JSON in old
-    # killed with the new result complete but not yet in place
-    killed = _cli([*argv, "--force"], kill_at="atomic_dir:commit")
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert _files(out) == old  # never the new matches.tsv beside the old motifs.json
-    assert _main([*argv, "--force"]) == 0
-    assert rundir.MOTIFS_JSON in _files(out) and _litter(tmp_path) == []
-
-
-@pytest.mark.slow
-def test_killed_explain_leaves_no_npz_and_no_litter_after_a_rerun(tiny, tmp_path):
-    out, figs = tmp_path / "x.npz", tmp_path / "figs"
-    argv = ["explain", tiny["run"], "--method", "saliency", "--select", "0:2", "--out", out]
-    argv += ["--figures", figs, "--quiet"]
-    killed = _cli(argv, kill_at="npz:append")
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert not out.exists() and not figs.exists()
-    assert [n for n in _litter(tmp_path) if n.startswith(".x.npz.")]
-    assert _main(argv) == 0
-    assert out.is_file() and len(list(figs.iterdir())) == 8
-    assert _litter(tmp_path) == []
-
-
-@pytest.mark.slow
-def test_killed_simulate_writes_neither_file(tmp_path):
-    out = tmp_path / "sim.fa"
-    argv = ["simulate", "--motifs", "CTCF", "--n", "20", "--length", "80", "--out", out]
-    killed = _cli(argv, kill_at="atomic_files:written")
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == []
-    assert _main(argv) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["sim.fa", "sim.sites.tsv"]
-
-
-@pytest.mark.slow
-def test_a_motifs_folder_without_its_marker_is_no_result(run_copy, tmp_path, capsys):
-    from deepmotif import jaspar
-    from deepmotif.dashboard.data import RunStore
-    from deepmotif.errors import DeepMotifError
-    from deepmotif.motifs.meme import write_meme
-
-    folder = rundir.motifs_dir(run_copy)
-    folder.mkdir()
-    (folder / rundir.MOTIFS_MATCHES).write_text(
-        "query\ttarget_id\ttarget_name\tp_value\nm\tMA1\tX\t0.1\n"
-    )  # what an interrupted older version left
-    assert not rundir.motifs_finished(folder)
-    with pytest.raises(DeepMotifError, match="no extracted motifs"):
-        from deepmotif.dependencies.run import _top_motifs
-
-        _top_motifs(run_copy)
-    # a rerun needs no --force and leaves the finished result
-    db = tmp_path / "db.meme"
-    write_meme(db, {name: jaspar.get_motif(name).pwm for name in ("CTCF", "REST")})
-    argv = ["motifs", run_copy, "--out", folder, "--db", db, "--source", "filters", "--quiet"]
-    assert main([str(a) for a in argv]) == 0, capsys.readouterr().err
-    assert rundir.motifs_finished(folder)
-    store = RunStore(run_copy)
-    assert len(store.motif_matches(store.runs[0].key)) > 0
-    assert [p.name for p in run_copy.rglob(".*")] == []
-
-
-def test_inputs_checked_before_the_work(tiny, tmp_path, capsys):
+def test_inputs_checked_before_the_work(tiny_run, tmp_path, capsys):
     out = tmp_path / "dd"
-    argv = ["dependencies", tiny["run"], "--motifs", "CTCF,REST", "--truth", tmp_path / "no.tsv"]
+    argv = [
+        "dependencies",
+        tiny_run["run"],
+        "--motifs",
+        "CTCF,REST",
+        "--truth",
+        tmp_path / "no.tsv",
+    ]
     err = one_line_error(capsys, [*argv, "--out", out, "--n", "4", "--spacing", "0-1"], "no.tsv")
     assert "--truth" in err and "marginalise" not in err
     assert not out.exists()
