@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "file_mode", "jsonable", "write_bytes", "write_json"]
+__all__ = ["atomic_dir", "atomic_path", "file_mode", "jsonable", "write_bytes", "write_json"]
 
 
 def file_mode() -> int:
@@ -45,6 +45,37 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        raise
+
+
+@contextmanager
+def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; on success it replaces ``path`` as a whole.
+
+    A result made of several files is written into the folder, which is renamed into place
+    only when complete; an existing ``path`` (the caller has decided it may be replaced) is
+    moved aside first and removed afterwards. On any exception the temporary folder is removed
+    and ``path`` is left as it was. The folder gets the mode ``mkdir`` would have given it.
+    """
+    import shutil
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        yield tmp
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o777 & ~mask)
+        old = None
+        if path.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            os.replace(path, old / path.name)
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 

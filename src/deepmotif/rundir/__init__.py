@@ -9,6 +9,13 @@ streamed ``.npz`` results from :mod:`~deepmotif.rundir.npz`, and the package's o
 
 from deepmotif.atomic import atomic_path, write_json
 from deepmotif.rundir.layout import (
+    AUDIT_AGREEMENT,
+    AUDIT_DIR,
+    AUDIT_FIGURE,
+    AUDIT_HITS,
+    AUDIT_HITS_BED,
+    AUDIT_JSON,
+    AUDIT_TABLE,
     CHECKPOINT,
     CONFIG,
     EXPLAIN_DIR,
@@ -21,6 +28,7 @@ from deepmotif.rundir.layout import (
     MOTIFS_MEME,
     TEST_TABLE,
     WEIGHTS,
+    audit_dir,
     explain_file,
     motif_file,
     motifs_dir,
@@ -37,6 +45,13 @@ from deepmotif.rundir.run import (
 )
 
 __all__ = [
+    "AUDIT_AGREEMENT",
+    "AUDIT_DIR",
+    "AUDIT_FIGURE",
+    "AUDIT_HITS",
+    "AUDIT_HITS_BED",
+    "AUDIT_JSON",
+    "AUDIT_TABLE",
     "CHECKPOINT",
     "CONFIG",
     "EXPLAIN_DIR",
@@ -51,6 +66,7 @@ __all__ = [
     "WEIGHTS",
     "LoadedRun",
     "atomic_path",
+    "audit_dir",
     "explain_file",
     "load_run",
     "motif_file",
