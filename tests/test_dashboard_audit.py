@@ -215,12 +215,12 @@ def test_pasted_sequence_gets_every_method_and_its_hits(client):
     assert np.nonzero(z)[0].tolist() == list(range(20, 28))
 
 
-def test_report_has_the_audit_section(bench, tmp_path):
-    from deepmotif.dashboard.report import write_report
+def test_report_has_the_audit_section(app, bench):
+    from deepmotif.dashboard.report import _audit_section
 
-    out = write_report([bench], tmp_path / "report.html", n_sequences=1)
-    text = out.read_text()
+    text = _audit_section(app.store)
     assert "Attribution audit" in text and "interpretation AUROC" in text
     want = _audited(bench)
     assert f"{want['interpretation_auroc'].iloc[0]:.3f}" in text
-    assert "handmade" in text
+    assert f"interpretation AUPRC {want['auprc_chance'].iloc[0]:.3f}" in text  # chance
+    assert "handmade" in text and "data:image/png;base64," in text
