@@ -46,12 +46,13 @@ def audit_bars(table: pd.DataFrame):
                 showlegend=j == 1, marker_color=_PALETTE[k % len(_PALETTE)], row=1, col=j,
                 hovertemplate=f"{arch} · %{{x}}<br>{header} %{{y:.3f}}<extra></extra>",
             )  # fmt: skip
-    for j, (_, _, chance) in enumerate(panels, start=1):
+    for j, (col, _, chance) in enumerate(panels, start=1):
         if chance and chance in table and table[chance].notna().any():
             level = float(table[chance].dropna().iloc[0])
             fig.add_hline(y=level, line_dash="dash", line_color="#1f2933", row=1, col=j,
                           annotation_text="chance", annotation_font_size=10)  # fmt: skip
-        fig.update_yaxes(range=[0, 1.02], row=1, col=j)
+        low = float(np.nanmin(table[col].to_numpy(dtype=float)))
+        fig.update_yaxes(range=[min(0.0, low - 0.05), 1.02], row=1, col=j)
     fig.update_layout(
         height=330, barmode="group", margin={"l": 50, "r": 20, "t": 50, "b": 40},
         font={"family": figures.FONT, "size": 12}, paper_bgcolor="white", plot_bgcolor="white",
