@@ -126,6 +126,34 @@ def test_agreement_is_the_median_per_sequence_spearman(handmade):
     assert res.table["hit_fraction"].isna().all()
 
 
+def test_audit_of_a_real_model_does_not_depend_on_batch_size(toy_model, random_onehot):
+    from deepmotif.audit import run as audit_module
+    from deepmotif.explain.saliency import saliency
+
+    model = toy_model("cnn", filters=4)
+    X = random_onehot(9, 40, seed=2, n_fraction=0.05).numpy()
+    mask = np.zeros((9, 40), dtype=bool)
+    mask[:, 10:20] = True
+    a = audit_scores(model, X, methods=["saliency"], sites=mask, batch_size=1, device="cpu")
+    old = audit_module.CHUNK
+    audit_module.CHUNK = 4  # several progress steps
+    try:
+        b = audit_scores(model, X, methods=["saliency"], sites=mask, batch_size=64, device="cpu")
+    finally:
+        audit_module.CHUNK = old
+    np.testing.assert_allclose(a.scores["saliency"], b.scores["saliency"], rtol=1e-5, atol=1e-7)
+    assert a.table["interpretation_auroc"].iloc[0] == pytest.approx(
+        b.table["interpretation_auroc"].iloc[0]
+    )
+    # the scores are saliency's gradient x input at the base present, both strands averaged
+    from deepmotif.data.encoding import reverse_complement
+
+    fwd = np.abs(saliency(model, X, device="cpu").grad_x_input.sum(axis=1))
+    Xr = reverse_complement(X)
+    rev = np.abs(saliency(model, Xr, device="cpu").grad_x_input.sum(axis=1))[:, ::-1]
+    np.testing.assert_allclose(a.scores["saliency"], (fwd + rev) / 2, rtol=1e-5, atol=1e-7)
+
+
 def test_hit_fraction_and_site_masks():
     assert hit_fraction(np.array([[1.0, -3.0, 0.0, 4.0]]), np.array([[0, 1, 1, 0]])) == 3 / 8
     sites = pd.DataFrame(

@@ -300,7 +300,8 @@ def audit_run(
     t0 = time.perf_counter()
     run = Path(run)
     if not run.is_dir():
-        raise DeepMotifError(f"{run}: no such run directory")
+        what = "not a directory" if run.exists() else "no such run directory"
+        raise DeepMotifError(f"{run}: {what} (expected a run directory from 'deepmotif train')")
     names = _methods(methods)
     if n is not None:
         n = check_positive_int("--n", n)
