@@ -216,6 +216,41 @@ def test_fimo_hits_equal_memelite_called_directly(simulated):
     assert mask.sum() <= (got["end"] - got["start"]).sum()
 
 
+def _config(tmp_path, train: dict):
+    run = tmp_path / "run"
+    run.mkdir(parents=True)
+    (run / "config.json").write_text(
+        json.dumps({"arch": "cnn", "model": {}, "data": {"train": train}})
+    )
+    return run
+
+
+def test_known_motifs_from_a_simulation_an_encode_name_and_the_runs_motifs(tmp_path):
+    from deepmotif import jaspar
+    from deepmotif.audit.hits import known_motifs
+    from deepmotif.motifs.meme import write_meme
+
+    ctcf, rest = jaspar.get_motif("CTCF"), jaspar.get_motif("REST")
+    # a simulation records the JASPAR ids it planted
+    sim = _config(tmp_path / "a", {"meta": {"simulation": {"jaspar_ids": [rest.matrix_id]}}})
+    got = known_motifs(sim)
+    assert list(got) == [f"REST {rest.matrix_id}"]
+    np.testing.assert_array_equal(got[f"REST {rest.matrix_id}"], rest.pwm)
+    # an ENCODE (DeepBind) file name names the TF
+    enc = _config(
+        tmp_path / "b",
+        {"path": "/data/CTCF_K562_CTCF_Broad_AC.seq.gz", "format": "deepbind"},
+    )
+    (enc / "motifs").mkdir()
+    pwms = {f"cnn-saliency-{k}": np.full((4, 6), 0.25) for k in range(1, 5)}
+    write_meme(enc / "motifs" / "motifs.meme", pwms)
+    got = known_motifs(enc, top=2)
+    assert list(got) == [f"CTCF {ctcf.matrix_id}", "cnn-saliency-1", "cnn-saliency-2"]
+    np.testing.assert_array_equal(got[f"CTCF {ctcf.matrix_id}"], ctcf.pwm)
+    # nothing known
+    assert known_motifs(_config(tmp_path / "c", {"path": "/data/reads.fa"}), top=0) == {}
+
+
 def test_hits_bed_only_with_coordinates():
     hits = pd.DataFrame(
         {
