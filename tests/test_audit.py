@@ -251,6 +251,23 @@ def test_known_motifs_from_a_simulation_an_encode_name_and_the_runs_motifs(tmp_p
     assert known_motifs(_config(tmp_path / "c", {"path": "/data/reads.fa"}), top=0) == {}
 
 
+def test_fimo_leaves_torchs_thread_count_alone():
+    import subprocess
+    import sys
+
+    # in a fresh process whose OpenMP pool is started (a matrix product): numba's first
+    # parallel run resets the count
+    code = (
+        "import torch, numpy as np; torch.set_num_threads(1); "
+        "torch.zeros(300, 300) @ torch.zeros(300, 300); "
+        "from deepmotif.audit.hits import scan_hits; "
+        "scan_hits({'m': np.full((4, 5), 0.25)}, np.eye(4, dtype=np.float32)[:, [0, 1, 2, 3, 0, 1]]"
+        "[None], ['s']); print(torch.get_num_threads())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
+
+
 def test_hits_bed_only_with_coordinates():
     hits = pd.DataFrame(
         {

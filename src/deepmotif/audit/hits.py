@@ -18,6 +18,9 @@ coordinates.
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
+
 import numpy as np
 import pandas as pd
 
@@ -98,6 +101,20 @@ def known_motifs(run, *, top: int = 3) -> dict[str, np.ndarray]:
     return out
 
 
+@contextmanager
+def _torch_threads_kept():
+    """Restore torch's intra-op thread count after the block: memelite's FIMO runs numba's
+    parallel loops, whose OpenMP start-up resets the process's thread count (1 became 2 here),
+    which would change how every later explanation runs."""
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    try:
+        yield
+    finally:
+        if torch is not None and torch.get_num_threads() != before:
+            torch.set_num_threads(before)
+
+
 def scan_hits(motifs: dict, X, ids, *, threshold: float = THRESHOLD) -> pd.DataFrame:
     """FIMO hits of ``motifs`` in one-hot sequences ``X``.
 
@@ -129,7 +146,8 @@ def scan_hits(motifs: dict, X, ids, *, threshold: float = THRESHOLD) -> pd.DataF
     motifs = {k: v for k, v in motifs.items() if v.shape[1] <= X.shape[2]}
     if not motifs or not len(X):
         return pd.DataFrame(columns=HIT_COLUMNS)
-    tables = fimo(motifs, X, threshold=threshold, reverse_complement=True)
+    with _torch_threads_kept():
+        tables = fimo(motifs, X, threshold=threshold, reverse_complement=True)
     frames = [t for t in tables if len(t)]
     if not frames:
         return pd.DataFrame(columns=HIT_COLUMNS)
