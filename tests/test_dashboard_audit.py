@@ -153,6 +153,8 @@ def test_method_selector_lists_the_registry(client, handmade):
 
 
 def test_explorer_map_of_the_chosen_method_and_hits_track(client, bench):
+    from deepmotif.explain.registry import attribution_methods
+
     hits = pd.read_csv(bench / H.DATASET / "cnn" / "audit" / "hits.tsv", sep="\t", dtype=str)
     assert len(hits) and set(hits["motif"]) == {"planted"}
     sid = hits["seq_id"].iloc[0]
@@ -173,7 +175,7 @@ def test_explorer_map_of_the_chosen_method_and_hits_track(client, bench):
     assert seq[int(hits["start"].iloc[0]) : int(hits["end"].iloc[0])] in (PLANTED, "GCCCGCGG")
     # every method at once: one panel each, the track under them
     fig = _render(client, **{f"{ids.EX_SEQUENCE}.value": sid, f"{ids.EX_METHOD}.value": "all"})
-    assert [t["name"] for t in fig["data"]] == ["saliency", "handmade", "hits", "temporal"]
+    assert [t["name"] for t in fig["data"]] == [*attribution_methods(), "hits", "temporal"]
     # gradient view of the hand-made method: its four rows per architecture
     fig = _render(
         client,
