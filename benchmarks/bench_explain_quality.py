@@ -37,6 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
+from deepmotif.audit.score import interpretation_auroc, site_masks
+
 ARCHS = ("cnn", "rnn", "cnn-rnn")
 
 
@@ -48,31 +50,6 @@ def best_alignment_correlation(pwm: np.ndarray, motif: np.ndarray) -> float:
         for o in range(pwm.shape[1] - m + 1):
             best = max(best, float(np.corrcoef(pwm[:, o : o + m].ravel(), candidate.ravel())[0, 1]))
     return best
-
-
-def site_masks(ids, sites, tf: str, length: int):
-    """(n, L) bool mask of the target sites, and each sequence's (start, end) of its first site."""
-    target = sites[(sites["tf"] == tf) & (sites["role"] == "target")]
-    by_id = {k: g for k, g in target.groupby("seq_id")}
-    mask = np.zeros((len(ids), length), dtype=bool)
-    spans = np.full((len(ids), 2), -1)
-    for i, sid in enumerate(ids):
-        g = by_id.get(sid)
-        if g is None:
-            continue
-        for r in g.itertuples():
-            mask[i, r.start : r.end] = True
-        spans[i] = (g["start"].iloc[0], g["end"].iloc[0])
-    return mask, spans
-
-
-def interpretation_auroc(scores: np.ndarray, mask: np.ndarray) -> tuple[float, float]:
-    """Pooled AUROC over all positions, and the mean per-sequence AUROC."""
-    from sklearn.metrics import roc_auc_score
-
-    pooled = roc_auc_score(mask.ravel(), scores.ravel())
-    per = [roc_auc_score(m, s) for m, s in zip(mask, scores) if 0 < m.sum() < m.size]
-    return float(pooled), float(np.mean(per))
 
 
 def both_strands(model, X, fn):
@@ -164,7 +141,7 @@ def main(argv=None) -> int:
         metrics = json.loads((run_dir / "metrics.json").read_text())["test"]
         pos = test.subset(test.labels == 1)
         X = pos.one_hot()
-        mask, spans = site_masks(pos.ids, sim.sites, args.motif, X.shape[-1])
+        mask, spans = site_masks(pos.ids, sim.sites, X.shape[-1], tf=args.motif)
         res = {"arch": arch, "test_auroc": metrics["auroc"], "n_positives": len(pos)}
 
         maps = {

@@ -146,7 +146,7 @@ LAYERS = {
     "data": 1, "jaspar": 1, "models": 1, "motifs.pwm": 1, "motifs.align": 1,
     "rundir": 2, "evaluation": 2, "plots": 2,
     "training": 3, "explain": 3,
-    "motifs": 4, "dependencies": 4,
+    "motifs": 4, "dependencies": 4, "audit": 4,
     "dashboard": 5,
     "benchmark": 6, "quickstart": 6,
     "cli": 7,

@@ -150,7 +150,7 @@ def create_app(
     import flask
     from dash import dcc, html
 
-    from deepmotif.dashboard import dependencies, explorer, motifs, optimization, overview
+    from deepmotif.dashboard import audit, dependencies, explorer, motifs, optimization, overview
     from deepmotif.dashboard.data import DOWNLOADABLE, RunStore
 
     if store is None:
@@ -270,6 +270,11 @@ def create_app(
                                     value=ids.TAB_DEPENDENCIES,
                                     children=dependencies.layout(store),
                                 ),
+                                dcc.Tab(
+                                    label="Audit",
+                                    value=ids.TAB_AUDIT,
+                                    children=audit.layout(store),
+                                ),
                             ],
                         ),
                     ],
@@ -285,6 +290,7 @@ def create_app(
     optimization.register(app, store)
     dependencies.register(app, store)
     motifs.register(app, store)
+    audit.register(app, store)
     return app
 
 

@@ -1,4 +1,10 @@
-"""Sequence explorer: pick a test sequence (or paste one) and see every model's explanation."""
+"""Sequence explorer: pick a test sequence (or paste one) and see every model's explanation.
+
+The attribution method is chosen among :func:`deepmotif.explain.registry.attribution_methods`
+(or all of them, the default for a pasted sequence); the known-motif hits of the sequence
+(:meth:`RunStore.sequence_hits`: the dataset's TF and the run's top motifs, FIMO) are drawn as a
+track under the maps.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ import re
 
 import numpy as np
 
-from deepmotif.dashboard import figures, ids
+from deepmotif.dashboard import explorer_figures, figures, ids
 from deepmotif.dashboard._safe import guarded
 from deepmotif.errors import DeepMotifError
 
@@ -105,6 +111,26 @@ def predictions_table(explanations: dict, label: int | None = None):
     return html.Table(
         [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)], className="dm-table"
     )
+
+
+def method_options() -> list[dict]:
+    """The method selector's options: every registered attribution method, then all of them."""
+    from deepmotif.explain.registry import attribution_methods, get_method
+
+    opts = [
+        {"label": name, "value": name, "title": get_method(name).description}
+        for name in attribution_methods()
+    ]
+    return opts + [{"label": "all methods", "value": explorer_figures.ALL_METHODS}]
+
+
+def _methods(method: str | None) -> list[str]:
+    """The attribution methods to compute for the selector's value."""
+    from deepmotif.explain.registry import attribution_methods
+
+    if method == explorer_figures.ALL_METHODS:
+        return list(attribution_methods())
+    return [method or "saliency"]
 
 
 def _field(label, child, **kw):
@@ -228,16 +254,29 @@ def layout(store):
                         }
                     ),
                     _field(
-                        "Saliency view",
+                        "Attribution method",
+                        dcc.Dropdown(
+                            id=ids.EX_METHOD,
+                            value="saliency",
+                            clearable=False,
+                            searchable=False,
+                            options=method_options(),
+                        ),
+                    ),
+                    _field(
+                        "Map view",
                         dcc.RadioItems(
                             id=ids.EX_MODE,
                             value="saliency",
                             options=[
                                 {
-                                    "label": " |gradient| × input (one row per model)",
+                                    "label": " the base present (saliency: |gradient| × input)",
                                     "value": "saliency",
                                 },
-                                {"label": " gradient for all four bases", "value": "gradient"},
+                                {
+                                    "label": " all four bases (saliency: the gradient)",
+                                    "value": "gradient",
+                                },
                             ],
                             inputStyle={"marginRight": "4px"},
                             labelStyle={"display": "block", "marginBottom": "3px"},
@@ -311,15 +350,17 @@ def layout(store):
     )
 
 
-def explain(store, source, dataset, arch, seq_id, pasted_text):
+def explain(store, source, dataset, arch, seq_id, pasted_text, method="saliency"):
     """What the explorer shows: ``(explanations, label, name)``; raises DeepMotifError.
 
-    ``source`` is ``"test"`` (``seq_id`` from ``dataset``'s test set) or ``"paste"``.
+    ``source`` is ``"test"`` (``seq_id`` from ``dataset``'s test set) or ``"paste"``;
+    ``method`` an attribution method or ``"all"``.
     """
     if not dataset:
         raise DeepMotifError("choose a dataset")
+    methods = _methods(method)
     if source == "paste":
-        exps = store.explain_sequence(dataset, pasted_text)
+        exps = store.explain_sequence(dataset, pasted_text, methods=methods)
         return exps, None, "pasted"
     if not seq_id:
         raise DeepMotifError("choose a test sequence")
@@ -329,7 +370,19 @@ def explain(store, source, dataset, arch, seq_id, pasted_text):
     if len(hit) == 0:
         raise DeepMotifError(f"{dataset}: no test sequence {seq_id!r}")
     label = int(table["label"].iloc[hit[0]])
-    return store.explain_test(dataset, seq_id, reference_arch=arch), label, str(seq_id)
+    exps = store.explain_test(dataset, seq_id, reference_arch=arch, methods=methods)
+    return exps, label, str(seq_id)
+
+
+def sequence_hits(store, source, dataset, arch, seq_id, sequence):
+    """The known-motif hits of the shown sequence, or ``(None, problem)``."""
+    try:
+        hits = store.sequence_hits(
+            dataset, sequence, seq_id=seq_id if source == "test" else None, arch=arch
+        )
+    except DeepMotifError as exc:
+        return None, f"known-motif hits: {exc}"
+    return hits, None
 
 
 def register(app, store) -> None:
@@ -338,11 +391,15 @@ def register(app, store) -> None:
     @app.callback(
         Output(ids.EX_TEST_PANEL, "style"),
         Output(ids.EX_PASTE_PANEL, "style"),
+        Output(ids.EX_METHOD, "value"),
         Input(ids.EX_SOURCE, "value"),
+        prevent_initial_call=True,
     )
     def _panels(source):
         hide = {"display": "none"}
-        return (hide, {}) if source == "paste" else ({}, hide)
+        if source == "paste":  # a pasted sequence gets every method
+            return hide, {}, explorer_figures.ALL_METHODS
+        return {}, hide, "saliency"
 
     @app.callback(
         Output(ids.EX_SEQUENCE, "options"),
@@ -404,11 +461,12 @@ def register(app, store) -> None:
         Input(ids.EX_MODE, "value"),
         Input(ids.EX_EXPLAIN, "n_clicks"),
         Input(ids.DATASET, "value"),
+        Input(ids.EX_METHOD, "value"),
         State(ids.EX_PASTE, "value"),
         State(ids.ARCH, "value"),
     )
     @guarded(_error)
-    def _render(source, seq_id, mode, n_clicks, dataset, pasted, arch):
+    def _render(source, seq_id, mode, n_clicks, dataset, method, pasted, arch):
         if source == "paste" and not n_clicks:
             return (
                 figures.empty_figure("paste a sequence and press Explain"),
@@ -419,7 +477,7 @@ def register(app, store) -> None:
                 ),
             )
         try:
-            exps, label, _ = explain(store, source, dataset, arch, seq_id, pasted)
+            exps, label, _ = explain(store, source, dataset, arch, seq_id, pasted, method)
         except DeepMotifError as exc:
             return (
                 figures.empty_figure(str(exc)),
@@ -428,6 +486,9 @@ def register(app, store) -> None:
             )
         problems = [p for ex in exps.values() for p in ex.problems]
         seq = next(iter(exps.values())).sequence
+        hits, problem = sequence_hits(store, source, dataset, arch, seq_id, seq)
+        if problem:
+            problems.append(problem)
         header = html.Div(
             [
                 html.Div(
@@ -449,7 +510,9 @@ def register(app, store) -> None:
             if problems
             else None
         )
-        fig = figures.explanation_figure(exps, mode=mode or "saliency")
+        fig = explorer_figures.explanation_figure(
+            exps, mode=mode or "saliency", method=method or "saliency", hits=hits
+        )
         return fig, [header, predictions_table(exps, label)], message
 
     @app.callback(
@@ -460,17 +523,20 @@ def register(app, store) -> None:
         State(ids.ARCH, "value"),
         State(ids.EX_SEQUENCE, "value"),
         State(ids.EX_PASTE, "value"),
+        State(ids.EX_METHOD, "value"),
         prevent_initial_call=True,
     )
     @guarded(lambda message: no_update)
-    def _csv(n, source, dataset, arch, seq_id, pasted):
+    def _csv(n, source, dataset, arch, seq_id, pasted, method):
         if not n:
             return no_update
         try:
-            exps, _, name = explain(store, source, dataset, arch, seq_id, pasted)
+            exps, _, name = explain(store, source, dataset, arch, seq_id, pasted, method)
         except DeepMotifError:
             return no_update
-        table = figures.explanation_table(exps)
+        seq = next(iter(exps.values())).sequence
+        hits, _ = sequence_hits(store, source, dataset, arch, seq_id, seq)
+        table = explorer_figures.explanation_table(exps, hits=hits)
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{dataset}_{name}")
         return dcc.send_data_frame(table.to_csv, f"deepmotif_{safe}.csv", index=False)
 

@@ -34,6 +34,7 @@ EX_PASTE = "explorer-paste"
 EX_EXPLAIN = "explorer-explain"
 EX_PASTED = "explorer-pasted"  # Store: the validated pasted sequence
 EX_MODE = "explorer-mode"
+EX_METHOD = "explorer-method"
 EX_MESSAGE = "explorer-message"
 EX_PREDICTIONS = "explorer-predictions"
 EX_FIGURE = "explorer-figure"
@@ -61,3 +62,9 @@ DEP_LINKS = "dependencies-links"
 DEP_CURVES = "dependencies-curves"
 DEP_RUN = "dependencies-run"
 DEP_HEATMAP = "dependencies-heatmap"
+
+# Audit page
+TAB_AUDIT = "tab-audit"
+AU_MESSAGE = "audit-message"
+AU_TABLE = "audit-table"
+AU_FIGURE = "audit-figure"

@@ -2,7 +2,7 @@
 
 One file: the overview table and AUROC chart, each dataset's ROC / PR / training curves, the
 chosen sequences' explanation panels, the class-optimization logos with their JASPAR matches,
-and the motif tables. Every figure is a PNG embedded as a ``data:`` URI and the style sheet is
+the motif tables, the dependency results and the attribution audits (``RUN/audit``). Every figure is a PNG embedded as a ``data:`` URI and the style sheet is
 inline, so the file opens without a server or a network connection; it contains no
 ``http://`` or ``https://`` text at all (checked before writing).
 """
@@ -368,6 +368,61 @@ def _dependencies_section(store) -> str:
     return "".join(parts)
 
 
+#: audit.tsv columns shown in the report, and their headers.
+_AUDIT_COLUMNS = {
+    "arch": "architecture",
+    "method": "method",
+    "n_sequences": "sequences",
+    "interpretation_auroc": "interpretation AUROC",
+    "interpretation_auprc": "interpretation AUPRC",
+    "agreement": "agreement",
+    "hit_fraction": "in motif hits",
+    "seconds_per_1000": "s / 1000 seq",
+}
+
+
+def _audit_section(store) -> str:
+    """Each dataset's attribution audits (``deepmotif audit``): the table with chance levels
+    and the figure."""
+    from deepmotif.dashboard.static import png_bytes
+    from deepmotif.plots.audit import audit_figure
+
+    parts = []
+    for dataset in store.datasets():
+        try:
+            table = store.audit_table(dataset)
+        except DeepMotifError as exc:
+            parts.append(f"<h3>{_esc(dataset)}</h3><p class='note'>{_esc(exc)}</p>")
+            continue
+        if not len(table):
+            continue
+        parts.append(f"<h3>{_esc(dataset)}</h3>")
+        chance = []
+        for col, name in (
+            ("auroc_chance", "interpretation AUROC"),
+            ("auprc_chance", "interpretation AUPRC"),
+            ("hit_fraction_chance", "in motif hits"),
+        ):
+            level = table[col].dropna() if col in table else []
+            if len(level):
+                chance.append(f"{name} {float(level.iloc[0]):.3f}")
+        parts.append(
+            "<p class='note'>Chance: "
+            + _esc(", ".join(chance) or "no planted sites or motif hits known")
+            + ". Scores: |attribution of the base present| on the runs' test "
+            "positives, both strands averaged.</p>"
+        )
+        cols = [c for c in _AUDIT_COLUMNS if c in table.columns]
+        numeric = {c for c in cols if c not in ("arch", "method", "n_sequences")}
+        parts.append(_table(table[cols], numeric=numeric, integer={"n_sequences"},
+                            names=_AUDIT_COLUMNS))  # fmt: skip
+        plot = table.rename(columns={"run": "_key", "arch": "run"})
+        parts.append(_img(png_bytes(audit_figure(plot)), f"{dataset} attribution audit"))
+    if not parts:
+        return ""
+    return "<section><h2>Attribution audit</h2>" + "".join(parts) + "</section>"
+
+
 def render_report(
     store,
     *,
@@ -403,6 +458,7 @@ def render_report(
     for dataset in datasets:
         parts.append(_dataset_section(store, dataset, sequences, n_sequences, motif_rows))
     parts.append(_dependencies_section(store))
+    parts.append(_audit_section(store))
     parts.append("</main></body></html>")
     text = "\n".join(parts)
     if re.search(r"https?://", text, flags=re.I):  # pragma: no cover - guarded by _esc

@@ -17,6 +17,13 @@ from deepmotif.atomic import (
     write_json,
 )
 from deepmotif.rundir.layout import (
+    AUDIT_AGREEMENT,
+    AUDIT_DIR,
+    AUDIT_FIGURE,
+    AUDIT_HITS,
+    AUDIT_HITS_BED,
+    AUDIT_JSON,
+    AUDIT_TABLE,
     CHECKPOINT,
     CONFIG,
     EXPLAIN_DIR,
@@ -29,6 +36,7 @@ from deepmotif.rundir.layout import (
     MOTIFS_MEME,
     TEST_TABLE,
     WEIGHTS,
+    audit_dir,
     explain_file,
     motif_file,
     motifs_dir,
@@ -48,6 +56,13 @@ from deepmotif.rundir.run import (
 )
 
 __all__ = [
+    "AUDIT_AGREEMENT",
+    "AUDIT_DIR",
+    "AUDIT_FIGURE",
+    "AUDIT_HITS",
+    "AUDIT_HITS_BED",
+    "AUDIT_JSON",
+    "AUDIT_TABLE",
     "CHECKPOINT",
     "CONFIG",
     "EXPLAIN_DIR",
@@ -65,6 +80,7 @@ __all__ = [
     "atomic_files",
     "atomic_group",
     "atomic_path",
+    "audit_dir",
     "clean_stale",
     "explain_file",
     "foreign_entries",

@@ -15,7 +15,8 @@ A run directory (``RUN/``)::
     explain/figures/     their figures
     motifs/              ``deepmotif motifs`` results: motifs.meme, matches.tsv, motifs.json
                          (written last), logos
-    audit/               attribution audit results (audit.tsv, figures)
+    audit/               ``deepmotif audit`` results: audit.tsv, agreement.tsv, hits.tsv
+                         (hits.bed), audit.json, audit.png/.svg -- written as one folder
     dependencies/        motif-dependency results (dependencies.tsv, dependencies.json)
 
 Other modules name these files through the constants and helpers here, never as literals.
@@ -42,6 +43,12 @@ MOTIFS_JSON = "motifs.json"
 #: The motif result files; ``motifs.json`` is written last and marks them complete.
 MOTIF_FILES = (MOTIFS_MEME, MOTIFS_MATCHES, MOTIFS_JSON)
 AUDIT_DIR = "audit"
+AUDIT_TABLE = "audit.tsv"
+AUDIT_AGREEMENT = "agreement.tsv"
+AUDIT_HITS = "hits.tsv"
+AUDIT_HITS_BED = "hits.bed"
+AUDIT_JSON = "audit.json"
+AUDIT_FIGURE = "audit"  # audit.png, audit.svg
 DEPENDENCIES_DIR = "dependencies"
 
 #: The files a finished run holds (``metrics.json`` is written last).
@@ -69,3 +76,8 @@ def motifs_finished(folder) -> bool:
 def motif_file(run, name: str) -> Path:
     """``RUN/motifs/<name>`` (``name`` one of :data:`MOTIF_FILES`)."""
     return motifs_dir(run) / name
+
+
+def audit_dir(run) -> Path:
+    """``RUN/audit``: where ``deepmotif audit`` writes a run's audit by default."""
+    return Path(run) / AUDIT_DIR

@@ -14,6 +14,7 @@ concern; a new page's data goes in the room it belongs to (or a new one beside t
 :mod:`.optimize`          class optimization on demand and the JASPAR matches of the optimised
                           input (:class:`Optimized`)
 :mod:`.motifs`            ``deepmotif motifs`` results, JASPAR matrices, motif recovery
+:mod:`.audit`             ``deepmotif audit`` results and known-motif hits of one sequence
 :mod:`.cache`             the thread-safe caches and the file stamp that keys them
 ========================  ====================================================================
 
@@ -30,6 +31,7 @@ import os
 import threading
 from pathlib import Path
 
+from deepmotif.dashboard.data.audit import AuditResults
 from deepmotif.dashboard.data.cache import LRU
 from deepmotif.dashboard.data.discovery import ARCH_ORDER, Discovery, RunInfo
 from deepmotif.dashboard.data.explain import Explanation, Explanations, pasted_sequence
@@ -51,7 +53,7 @@ __all__ = [
 ]
 
 
-class RunStore(Discovery, RunFiles, Explanations, Optimization, MotifResults):
+class RunStore(Discovery, RunFiles, Explanations, Optimization, MotifResults, AuditResults):
     """Read-only access to the runs under ``paths``, with on-demand computation and caching.
 
     Parameters

@@ -42,6 +42,8 @@ class Explanation:
         ``"precomputed"``, ``"computed"`` or a mix (``"saliency precomputed, temporal computed"``).
     problems : list of str
         What could not be shown and why.
+    attributions : dict of str -> numpy.ndarray (4, L)
+        The ``attributions`` map of every other attribution method asked for (by name).
     """
 
     arch: str
@@ -53,6 +55,7 @@ class Explanation:
     backward: np.ndarray | None = None
     source: str = ""
     problems: list = field(default_factory=list)
+    attributions: dict = field(default_factory=dict)
 
 
 def pasted_sequence(text: str, *, max_length: int = 1000, min_length: int = 10) -> str:
@@ -96,9 +99,10 @@ def pasted_sequence(text: str, *, max_length: int = 1000, min_length: int = 10) 
 
 def compute_explanation(model, sequence: str, what: str, device):
     """``what`` of one sequence: ``"score"`` (P(bound)), ``"saliency"`` (``(gradient,
-    |gradient| * input)``, each (4, L)) or ``"temporal"`` (``(forward, backward)``, each (L,)).
+    |gradient| * input)``, each (4, L)), ``"temporal"`` (``(forward, backward)``, each (L,)) or
+    ``"attribution:<method>"`` (the method's ``attributions``, (4, L)).
 
-    Saliency and temporal scores are the registry's methods of those names.
+    Saliency, temporal scores and the attributions are the registry's methods of those names.
     """
     import torch
 
@@ -110,6 +114,10 @@ def compute_explanation(model, sequence: str, what: str, device):
     try:
         if what == "score":
             return float(predict(model, X, device=device)[0])
+        if what.startswith(ATTRIBUTION):
+            method = get_method(what[len(ATTRIBUTION) :], kind="attribution")
+            out = method.compute(model, X, device=device)
+            return np.asarray(out["attributions"], dtype=np.float32)[0]
         out = get_method(what).compute(model, X, device=device)
     except DeepMotifError:
         raise
@@ -125,6 +133,10 @@ def compute_explanation(model, sequence: str, what: str, device):
         np.asarray(out["forward"], dtype=np.float32)[0],
         np.asarray(out["backward"], dtype=np.float32)[0],
     )
+
+
+#: ``what`` prefix of :func:`compute_explanation` for a registered attribution method.
+ATTRIBUTION = "attribution:"
 
 
 class Explanations:
@@ -159,8 +171,13 @@ class Explanations:
             ("model", *key_, str(device)), lambda: rundir.load_run(run.path, device=device).model
         )
 
-    def explain_test(self, dataset: str, seq_id: str, *, reference_arch: str | None = None) -> dict:
+    def explain_test(
+        self, dataset: str, seq_id: str, *, reference_arch: str | None = None, methods=()
+    ) -> dict:
         """Explanations of one test sequence (by id) for every finished run of ``dataset``.
+
+        ``methods``: attribution methods besides saliency whose maps to add
+        (:attr:`Explanation.attributions`).
 
         Returns
         -------
@@ -176,20 +193,21 @@ class Explanations:
         sequence = table["sequence"].iloc[hits[0]]
         out = {}
         for run in self.runs_for(dataset, finished=True):
-            out[run.arch] = self._explain_one(run, sequence, seq_id)
+            out[run.arch] = self._explain_one(run, sequence, seq_id, methods)
         if not out:
             raise DeepMotifError(f"{dataset}: no finished run")
         return out
 
-    def explain_sequence(self, dataset: str, sequence: str) -> dict:
+    def explain_sequence(self, dataset: str, sequence: str, *, methods=()) -> dict:
         """Predictions and explanations of a pasted sequence for every finished run of ``dataset``.
 
-        ``sequence`` is validated with :func:`pasted_sequence` (length capped at ``max_length``).
+        ``sequence`` is validated with :func:`pasted_sequence` (length capped at ``max_length``);
+        ``methods`` as in :meth:`explain_test`.
         """
         sequence = pasted_sequence(sequence, max_length=self.max_length)
         out = {}
         for run in self.runs_for(dataset, finished=True):
-            out[run.arch] = self._explain_one(run, sequence, None)
+            out[run.arch] = self._explain_one(run, sequence, None, methods)
         if not out:
             raise DeepMotifError(f"{dataset}: no finished run")
         return out
@@ -214,7 +232,7 @@ class Explanations:
                     setattr(ex, f, row[f])
                 sources[method] = "precomputed"
 
-    def _explain_one(self, run, sequence: str, seq_id: str | None) -> Explanation:
+    def _explain_one(self, run, sequence: str, seq_id: str | None, methods=()) -> Explanation:
         ex = Explanation(run.arch, sequence)
         sources = {}
         # Score, saliency and temporal scores: precomputed for test sequences, else computed.
@@ -246,6 +264,7 @@ class Explanations:
             else:
                 ex.forward, ex.backward = value
                 sources["temporal"] = "computed"
+        self._attributions(ex, run, seq_id, [m for m in methods if m != "saliency"], sources)
         _check_shapes(ex, run.arch)
         kinds = sorted(set(sources.values()))
         ex.source = (
@@ -254,6 +273,28 @@ class Explanations:
             else ", ".join(f"{k} {v}" for k, v in sorted(sources.items()))
         )
         return ex
+
+    def _attributions(self, ex: Explanation, run, seq_id, methods, sources: dict) -> None:
+        """Fill ``ex.attributions`` for ``methods``: precomputed rows, else computed."""
+        for m in methods:
+            row = None
+            if seq_id is not None:
+                try:
+                    row = self._precomputed_row(run.key, m, seq_id, ("attributions",))
+                except DeepMotifError as exc:
+                    ex.problems.append(str(exc))
+            if row is not None:
+                ex.attributions[m] = row["attributions"]
+                sources[m] = "precomputed"
+                continue
+            if not self.compute:
+                ex.problems.append(f"{run.arch}: {m} not precomputed (computing is off)")
+                continue
+            try:
+                ex.attributions[m] = self._compute(run, ex.sequence, ATTRIBUTION + m)
+                sources[m] = "computed"
+            except DeepMotifError as exc:
+                ex.problems.append(f"{run.arch}: {m}: {exc}")
 
     def _compute(self, run, sequence: str, what: str):
         digest = hashlib.sha1(sequence.encode()).hexdigest()
@@ -281,3 +322,7 @@ def _check_shapes(ex: Explanation, arch: str) -> None:
         if arr is not None and arr.shape != (L,):
             ex.problems.append(f"{arch}: {name} scores have shape {arr.shape}, expected ({L},)")
             setattr(ex, name, None)
+    for name, arr in list(ex.attributions.items()):
+        if np.shape(arr) != (4, L):
+            ex.problems.append(f"{arch}: {name} has shape {np.shape(arr)}, expected (4, {L})")
+            del ex.attributions[name]
