@@ -72,15 +72,22 @@ def test_integrated_gradients_options_and_summary(runs, tmp_path, capsys):
     assert "completeness delta" in text and "median" in text
     model, _ = load_run(runs["rnn"])
     ref = integrated_gradients(
-        model, _run_onehot(runs["rnn"], 4), baseline="shuffle", steps=8, n_shuffles=2,
-        random_state=3, device="cpu",
+        model,
+        _run_onehot(runs["rnn"], 4),
+        baseline="shuffle",
+        steps=8,
+        n_shuffles=2,
+        random_state=3,
+        device="cpu",
     )
     with np.load(out, allow_pickle=False) as z:
         np.testing.assert_allclose(z["attributions"], ref.attributions, atol=1e-6)
         np.testing.assert_allclose(z["delta"], ref.delta, atol=1e-6)
 
 
-@pytest.mark.parametrize(("arch", "algorithm"), [("cnn", "deeplift"), ("rnn", "expected-gradients")])
+@pytest.mark.parametrize(
+    ("arch", "algorithm"), [("cnn", "deeplift"), ("rnn", "expected-gradients")]
+)
 def test_deepliftshap_says_which_algorithm(runs, tmp_path, capsys, arch, algorithm):
     out = tmp_path / "d.npz"
     assert _explain(runs[arch], "deepliftshap", out, "--select", "0:3", "--n-shuffles", "3") == 0

@@ -99,3 +99,17 @@ def test_bad_input(toy_model):
         ism(model, np.zeros((4, 10)))
     with pytest.raises(DeepMotifError, match="float32 only"):
         ism(model, np.zeros((1, 4, 10)), dtype="bf16")
+
+
+@pytest.mark.parametrize("arch", ["rnn", "cnn-rnn"])
+@pytest.mark.parametrize("fused", [True, False])
+def test_both_lstm_paths_equal_the_naive_loop(arch, fused, random_onehot, toy_model, monkeypatch):
+    from deepmotif.explain import _ism_lstm
+
+    monkeypatch.setattr(_ism_lstm, "FUSED", fused)
+    monkeypatch.setattr(_ism_lstm, "FUSED_ROWS", 7)  # several position buckets
+    model = toy_model(arch, seed=8, **SMALL[arch])
+    X = random_onehot(2, 15, seed=11, n_at=14)
+    ref = naive_delta(model.double(), X)
+    model.float()
+    np.testing.assert_allclose(ism(model, X, device="cpu").delta, ref, atol=1e-5)
