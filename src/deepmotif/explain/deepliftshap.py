@@ -74,8 +74,15 @@ class DeepLiftCNN(nn.Module):
         # wrapper left in training mode would switch the shared layers' dropout on
         self.train(model.training)
 
+        #: When a list, every forward pass appends its (detached) outputs to it: tangermeme
+        #: runs the sequences and their references in one batch, so their logits come free.
+        self.record: list | None = None
+
     def forward(self, X):  # noqa: D102
-        return self.head(self.global_max(self.convs(X))[..., 0])[:, None]
+        y = self.head(self.global_max(self.convs(X))[..., 0])[:, None]
+        if self.record is not None:
+            self.record.append(y.detach()[:, 0])
+        return y
 
 
 def default_algorithm(model) -> str:
@@ -146,11 +153,13 @@ def deep_lift_shap(
     ref_logits = np.empty(n, dtype=np.float32)
     with model_on(model, dev):
 
-        def finish(start, stop, xb, R, h):
-            with torch.no_grad():
-                y = run_model_checked(model, xb).float()
-                B, J = R.shape[:2]
-                yr = run_model_checked(model, R.reshape(B * J, 4, L)).float().view(B, J).mean(1)
+        def finish(start, stop, xb, R, h, y=None, yr=None):
+            if y is None:
+                with torch.no_grad():
+                    y = run_model_checked(model, xb).float()
+                    B, J = R.shape[:2]
+                    yr = run_model_checked(model, R.reshape(B * J, 4, L)).float()
+                    yr = yr.view(B, J).mean(1)
             hyp[start:stop] = h.cpu().numpy()
             logits[start:stop] = y.cpu().numpy()
             ref_logits[start:stop] = yr.cpu().numpy()
@@ -167,7 +176,9 @@ def deep_lift_shap(
 def _deeplift(model, X, n_shuffles, seed, batch_size, dev, verbose, finish) -> None:
     """tangermeme's deep_lift_shap, one batch of sequences at a time on this thread.
 
-    tangermeme keeps per-module caches in its hooks, so batches are not run concurrently.
+    tangermeme keeps per-module caches in its hooks, so batches are not run concurrently. All
+    (sequence, reference) pairs of a batch go through one forward pass, whose outputs (the
+    sequences' and the references' logits) are recorded for the convergence delta.
     """
     import warnings
 
@@ -185,6 +196,7 @@ def _deeplift(model, X, n_shuffles, seed, batch_size, dev, verbose, finish) -> N
             stop = min(start + batch_size, n)
             xb = X[start:stop].to(torch.float32)
             R = dinucleotide_shuffles(X[start:stop], n_shuffles, seed)
+            wrapper.record = []
             with warnings.catch_warnings():
                 # the convergence delta is computed and returned below; N columns (all zero)
                 # are accepted (only_warn) and their warning silenced here
@@ -199,7 +211,15 @@ def _deeplift(model, X, n_shuffles, seed, batch_size, dev, verbose, finish) -> N
                     warning_threshold=float("inf"),
                     only_warn=True,
                 )
-            finish(start, stop, xb.to(dev), R.to(dev), h)
+            y = torch.cat(wrapper.record)
+            wrapper.record = None
+            B = stop - start
+            if y.shape[0] == 2 * B * n_shuffles:  # one pass: sequences first, then references
+                logits_b = y[: B * n_shuffles].view(B, n_shuffles)[:, 0]
+                refs_b = y[B * n_shuffles :].view(B, n_shuffles).mean(1)
+                finish(start, stop, None, None, h, logits_b, refs_b)
+            else:
+                finish(start, stop, xb.to(dev), R.to(dev), h)
             if bar is not None:
                 bar.update(stop - start)
     finally:
