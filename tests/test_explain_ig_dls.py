@@ -137,3 +137,19 @@ def test_bad_input(toy_model, random_onehot):
         deep_lift_shap(model, X, n_shuffles=0)
     with pytest.raises(DeepMotifError, match="convolutional model"):
         deep_lift_shap(model, X, algorithm="deeplift")
+
+
+def test_deepliftshap_logits_read_from_several_passes(random_onehot, toy_model, monkeypatch):
+    """With fewer pairs per DeepLIFT pass than pairs per batch, the logits still line up."""
+    from deepmotif.explain import deepliftshap
+
+    model = toy_model("cnn", seed=7, **SMALL["cnn"])
+    X = random_onehot(5, 30, seed=12)
+    one = deep_lift_shap(model, X, n_shuffles=4, device="cpu")
+    monkeypatch.setattr(deepliftshap, "PAIRS", 6)  # 20 pairs in passes of 6, 6, 6, 2
+    many = deep_lift_shap(model, X, n_shuffles=4, device="cpu")
+    np.testing.assert_allclose(many.attributions, one.attributions, atol=1e-6)
+    np.testing.assert_allclose(many.logits, one.logits, atol=1e-6)
+    np.testing.assert_allclose(many.reference_logits, one.reference_logits, atol=1e-6)
+    with torch.no_grad():
+        np.testing.assert_allclose(many.logits, model(X).numpy(), atol=1e-6)

@@ -47,6 +47,9 @@ from deepmotif.explain._references import dinucleotide_shuffles
 ALGORITHMS = ("deeplift", "expected-gradients")
 #: Interpolated points per backward pass at most (expected gradients).
 ROWS = 1024
+#: Sequence-reference pairs per DeepLIFT pass (tangermeme's ``batch_size``): the fastest
+#: measured for the CNN at 101 bp (benchmarks/bench_attributions.py).
+PAIRS = 128
 
 
 class DeepLiftShapResult(NamedTuple):
@@ -206,18 +209,18 @@ def _deeplift(model, X, n_shuffles, seed, batch_size, dev, verbose, finish) -> N
                     xb,
                     references=R,
                     hypothetical=True,
-                    batch_size=(stop - start) * n_shuffles,
+                    batch_size=min(PAIRS, (stop - start) * n_shuffles),
                     device=dev,
                     warning_threshold=float("inf"),
                     only_warn=True,
                 )
-            y = torch.cat(wrapper.record)
-            wrapper.record = None
+            # every pass holds p pairs: their sequences first, then their references
+            passes, wrapper.record = wrapper.record, None
             B = stop - start
-            if y.shape[0] == 2 * B * n_shuffles:  # one pass: sequences first, then references
-                logits_b = y[: B * n_shuffles].view(B, n_shuffles)[:, 0]
-                refs_b = y[B * n_shuffles :].view(B, n_shuffles).mean(1)
-                finish(start, stop, None, None, h, logits_b, refs_b)
+            if sum(len(y) for y in passes) == 2 * B * n_shuffles:
+                xs = torch.cat([y[: len(y) // 2] for y in passes]).view(B, n_shuffles)
+                rs = torch.cat([y[len(y) // 2 :] for y in passes]).view(B, n_shuffles)
+                finish(start, stop, None, None, h, xs[:, 0], rs.mean(1))
             else:
                 finish(start, stop, xb.to(dev), R.to(dev), h)
             if bar is not None:
