@@ -35,9 +35,9 @@ BATCH_SIZES: dict[str, dict[str, int]] = {
     "temporal": {"cnn": 16, "rnn": 16, "cnn-rnn": 16},
     "optimize": {"cnn": 64, "rnn": 64, "cnn-rnn": 64},
     "motifs": {"cnn": 256, "rnn": 256, "cnn-rnn": 256},
-    "ism": {"cnn": 16, "rnn": 16, "cnn-rnn": 4},
-    "integrated-gradients": {"cnn": 64, "rnn": 16, "cnn-rnn": 128},
-    "deepliftshap": {"cnn": 32, "rnn": 16, "cnn-rnn": 128},
+    "ism": {"cnn": 16, "rnn": 64, "cnn-rnn": 4},
+    "integrated-gradients": {"cnn": 8, "rnn": 16, "cnn-rnn": 8},
+    "deepliftshap": {"cnn": 32, "rnn": 16, "cnn-rnn": 8},
 }
 
 #: Input-gradient batches at least this large use the hand-written LSTM backward

@@ -36,7 +36,7 @@ from deepmotif.explain._lstm import direction_weights, supports_fast_lstm
 #: which the fused kernel would recompute for every mutant (measured: 3.5x slower there).
 FUSED = "auto"
 #: Mutant rows per fused call.
-FUSED_ROWS = 384
+FUSED_ROWS = 320
 
 
 def supported(model) -> bool:
