@@ -291,7 +291,7 @@ def main() -> None:
     )
     only = set(args.only or ("ism", "ig", "dls"))
     if "ism" in only:
-        bench_ism(archs, args.ism_n, args.length, args.rounds, (4, 16), (256, 1024))
+        bench_ism(archs, args.ism_n, args.length, args.rounds, (4, 16, 64), (256, 1024))
     if "ig" in only:
         bench_ig(archs, args.ig_n, args.length, args.rounds, (8, 32), (256, 1024), args.steps)
     if "dls" in only and "cnn" in archs:
