@@ -25,12 +25,19 @@ ARCHS: tuple[str, ...] = ("cnn", "rnn", "cnn-rnn")
 #:     class optimization: restarts optimised together.
 #: ``motifs``
 #:     motif extraction: predictions, attributions and filter activations of the sequences.
+#: ``ism``
+#:     saturation mutagenesis: sequences whose ~3 L mutants are computed together.
+#: ``integrated-gradients``, ``deepliftshap``
+#:     input gradients at interpolated points: sequence-reference-step rows per backward pass.
 BATCH_SIZES: dict[str, dict[str, int]] = {
     "predict": {"cnn": 1024, "rnn": 1024, "cnn-rnn": 1024},
     "saliency": {"cnn": 64, "rnn": 16, "cnn-rnn": 128},
     "temporal": {"cnn": 16, "rnn": 16, "cnn-rnn": 16},
     "optimize": {"cnn": 64, "rnn": 64, "cnn-rnn": 64},
     "motifs": {"cnn": 256, "rnn": 256, "cnn-rnn": 256},
+    "ism": {"cnn": 16, "rnn": 64, "cnn-rnn": 4},
+    "integrated-gradients": {"cnn": 8, "rnn": 16, "cnn-rnn": 8},
+    "deepliftshap": {"cnn": 32, "rnn": 16, "cnn-rnn": 8},
 }
 
 #: Input-gradient batches at least this large use the hand-written LSTM backward

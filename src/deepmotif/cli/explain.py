@@ -1,16 +1,20 @@
-"""``deepmotif explain``: saliency maps, temporal output scores or class optimization of a run."""
+"""``deepmotif explain``: attribution maps, temporal output scores or class optimization of a run."""
 
 from __future__ import annotations
 
 from deepmotif.cli._common import nonneg_int, positive_int
 
 ORDER = 40
+#: Baselines of integrated gradients (as in :mod:`deepmotif.explain._references`, kept here so
+#: ``--help`` loads no torch).
+BASELINES = ("zeros", "shuffle")
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "explain",
-        help="explain a trained run: saliency maps, temporal output scores, class optimization",
+        help="explain a trained run: saliency, ISM, integrated gradients, DeepLIFT-SHAP, "
+        "temporal output scores, class optimization",
         description="Explain the sequences of SEQS (or the run's own test set) with the model of "
         "RUN and write the results to OUT.npz (readable with numpy.load(..., allow_pickle=False)); "
         "with --figures, also draw PNG and SVG figures of the first 10 sequences. "
@@ -60,13 +64,32 @@ def register(sub) -> None:
         help="optimize: restarts run as one batch (default: 16)",
     )
     p.add_argument(
-        "--steps", type=positive_int, default=1000, help="optimize: RMSprop steps (default: 1000)"
+        "--steps",
+        type=positive_int,
+        default=None,
+        help="optimize: RMSprop steps (default: 1000); integrated-gradients: points along the "
+        "path (default: 50)",
+    )
+    p.add_argument(
+        "--baseline",
+        choices=BASELINES,
+        default=None,
+        help="integrated-gradients: all-N baseline (zeros, the default) or dinucleotide "
+        "shuffles of each sequence (shuffle)",
+    )
+    p.add_argument(
+        "--n-shuffles",
+        type=positive_int,
+        default=None,
+        help="shuffled references per sequence: integrated-gradients with --baseline shuffle "
+        "(default: 8), deepliftshap (default: 20)",
     )
     p.add_argument(
         "--seed",
         type=nonneg_int,
         default=0,
-        help="optimize: seed of the random starts (default: 0)",
+        help="optimize: seed of the random starts; integrated-gradients, deepliftshap: seed of "
+        "the shuffles (default: 0)",
     )
     p.add_argument("--force", action="store_true", help="overwrite OUT and existing figures")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -127,9 +150,13 @@ def run(args) -> int:
         n_restarts=args.restarts,
         steps=args.steps,
         random_state=args.seed,
+        baseline=args.baseline,
+        n_shuffles=args.n_shuffles,
     )
     what = f"{result['n']} sequences" if needs_sequences else f"{args.restarts} restarts"
     print(f"{args.method}: {what} ({result['seconds']:.1f} s) written to {result['out']}")
+    for line in result.get("summary", []):
+        print(line)
     if result["figures"]:
         print(f"{len(result['figures'])} figure files written to {args.figures}")
     return 0

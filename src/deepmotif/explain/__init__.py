@@ -9,19 +9,33 @@ and restores the model's device and train/eval mode. See ``docs/explain.md``.
 * :func:`temporal_scores` -> :class:`TemporalResult` (forward, backward)
 * :func:`class_optimization` -> :class:`OptimizationResult` (inputs, scores, best, pwm,
   pwm_softmax)
+* :func:`ism` -> :class:`ISMResult` (attributions, delta, logits)
+* :func:`integrated_gradients` -> :class:`IGResult` (attributions, delta, logits,
+  baseline_logits)
+* :func:`deep_lift_shap` -> :class:`DeepLiftShapResult` (attributions, delta, logits,
+  reference_logits, algorithm)
 * :func:`deepmotif.explain.run.explain_run` explains a run directory into an ``.npz`` file
   and figures (the library side of ``deepmotif explain``).
 """
 
+from deepmotif.explain.deepliftshap import DeepLiftShapResult, deep_lift_shap
+from deepmotif.explain.integrated_gradients import IGResult, integrated_gradients
+from deepmotif.explain.ism import ISMResult, ism
 from deepmotif.explain.optimize import OptimizationResult, class_optimization
 from deepmotif.explain.saliency import SaliencyResult, saliency
 from deepmotif.explain.temporal import TemporalResult, temporal_scores
 
 __all__ = [
+    "DeepLiftShapResult",
+    "IGResult",
+    "ISMResult",
     "OptimizationResult",
     "SaliencyResult",
     "TemporalResult",
     "class_optimization",
+    "deep_lift_shap",
+    "integrated_gradients",
+    "ism",
     "saliency",
     "temporal_scores",
 ]

@@ -11,8 +11,9 @@ Kinds
     One score per base and position: ``compute(model, X, **kw)`` returns a dict whose
     ``"attributions"`` entry is (n, 4, L) float32 (the contribution of the observed base, and
     hypothetical values at the other bases where the method has them). Other entries are extra
-    arrays written beside it (e.g. saliency's ``gradient`` and ``saliency``). Motif extraction
-    (seqlets) and the audit read ``"attributions"``.
+    arrays written beside it (e.g. saliency's ``gradient`` and ``saliency``); a 0-d entry (e.g.
+    deepliftshap's ``algorithm``) is the same for every sequence and written once. Motif
+    extraction (seqlets) and the audit read ``"attributions"``.
 ``profile``
     One or more curves per position, (n, L) each (temporal output scores: ``forward``,
     ``backward``).
@@ -184,5 +185,112 @@ register(
         ("pwm", "pwm_softmax", "scores", "inputs", "best"),
         "class optimization: the input the model scores highest as bound",
         options=("n_restarts", "steps", "random_state"),
+    )
+)
+
+
+# ------------------------------------------------------------- more attribution methods
+
+
+def _ism(model, X, *, batch_size=None, device=None, verbose=False):
+    from deepmotif.explain.ism import ism
+
+    r = ism(model, X, batch_size=batch_size, device=device, verbose=verbose)
+    return {"attributions": r.attributions, "delta": r.delta, "logits": r.logits}
+
+
+def _integrated_gradients(
+    model,
+    X,
+    *,
+    batch_size=None,
+    device=None,
+    verbose=False,
+    baseline: str = "zeros",
+    steps: int = 50,
+    n_shuffles: int = 8,
+    random_state: int | None = 0,
+):
+    from deepmotif.explain.integrated_gradients import integrated_gradients
+
+    r = integrated_gradients(
+        model,
+        X,
+        baseline=baseline,
+        steps=steps,
+        n_shuffles=n_shuffles,
+        batch_size=batch_size,
+        device=device,
+        random_state=random_state,
+        verbose=verbose,
+    )
+    return {
+        "attributions": r.attributions,
+        "delta": r.delta,
+        "logits": r.logits,
+        "baseline_logits": r.baseline_logits,
+    }
+
+
+def _deepliftshap(
+    model,
+    X,
+    *,
+    batch_size=None,
+    device=None,
+    verbose=False,
+    n_shuffles: int = 20,
+    random_state: int | None = 0,
+):
+    from deepmotif.explain.deepliftshap import deep_lift_shap
+
+    r = deep_lift_shap(
+        model,
+        X,
+        n_shuffles=n_shuffles,
+        batch_size=batch_size,
+        device=device,
+        random_state=random_state,
+        verbose=verbose,
+    )
+    return {
+        "attributions": r.attributions,
+        "delta": r.delta,
+        "logits": r.logits,
+        "reference_logits": r.reference_logits,
+        "algorithm": np.array(r.algorithm),
+    }
+
+
+register(
+    Method(
+        "ism",
+        "attribution",
+        _ism,
+        ("attributions", "delta", "logits"),
+        "in-silico saturation mutagenesis: logit change of every single-base substitution "
+        "(delta; attributions = delta centred over the four bases)",
+    )
+)
+register(
+    Method(
+        "integrated-gradients",
+        "attribution",
+        _integrated_gradients,
+        ("attributions", "delta", "logits", "baseline_logits"),
+        "integrated gradients from an all-N or dinucleotide-shuffled baseline, with its "
+        "completeness delta",
+        options=("baseline", "steps", "n_shuffles", "random_state"),
+    )
+)
+register(
+    Method(
+        "deepliftshap",
+        "attribution",
+        _deepliftshap,
+        ("attributions", "delta", "logits", "reference_logits", "algorithm"),
+        "DeepLIFT-SHAP hypothetical contributions against dinucleotide shuffles (CNN; expected "
+        "gradients for the LSTM models), with the convergence delta",
+        options=("n_shuffles", "random_state"),
     )
 )

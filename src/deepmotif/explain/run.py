@@ -19,6 +19,13 @@ key            contents
 ``scores``     (restarts,) float32, final logit of every restart
 ``inputs``     (restarts, 4, L) float32, the optimised inputs
 ``best``       0-d int, index of the best restart
+``delta``      ism: (N, 4, L) float32 logit change of every substitution (0 at the observed
+               base); integrated-gradients, deepliftshap: (N,) float32 completeness /
+               convergence delta
+``logits``     (N,) float32, the model's logit of each sequence (ism, integrated-gradients,
+               deepliftshap)
+``baseline_logits`` / ``reference_logits`` (N,) float32, mean logit of the baselines
+``algorithm``  0-d string, deepliftshap: ``deeplift`` or ``expected-gradients``
 =============  =======================================================================
 
 Which arrays a method writes is its :attr:`~deepmotif.explain.registry.Method.keys`; the
@@ -55,7 +62,13 @@ FIGURES = {
     "input": ("optimization_logo",),
 }
 #: How a figure title names a method's map (default: the method's name).
-TITLES = {"saliency": "gradient x input", "temporal": "temporal output scores"}
+TITLES = {
+    "saliency": "gradient x input",
+    "temporal": "temporal output scores",
+    "ism": "ISM, centred logit change",
+    "integrated-gradients": "integrated gradients",
+    "deepliftshap": "DeepLIFT-SHAP",
+}
 #: Sequences explained per chunk when streaming.
 CHUNK = 4096
 #: At most this many sequences get figures (the first of the selection).
@@ -142,8 +155,10 @@ def explain_run(
     force: bool = False,
     verbose: bool = True,
     n_restarts: int = 16,
-    steps: int = 1000,
+    steps: int | None = None,
     random_state: int = 0,
+    baseline: str | None = None,
+    n_shuffles: int | None = None,
 ) -> dict:
     """Explain sequences with a trained run and write ``out`` (.npz) and, optionally, figures.
 
@@ -174,14 +189,17 @@ def explain_run(
         Overwrite ``out`` and existing figures.
     verbose : bool
         Progress bar.
-    n_restarts, steps, random_state
-        Class optimization settings (passed to methods whose ``options`` name them).
+    n_restarts, steps, random_state, baseline, n_shuffles
+        Method settings, passed to methods whose ``options`` name them; ``None`` leaves the
+        method's own default (``steps``: 1000 optimization steps, 50 integrated-gradients
+        points).
 
     Returns
     -------
     dict
         ``out``, ``method``, ``n`` (sequences explained), ``length``, ``keys`` (written to the
-        npz), ``figures`` (paths written), ``seconds``.
+        npz), ``figures`` (paths written), ``seconds``, ``summary`` (lines on the completeness
+        or convergence delta and the algorithm used, where the method has them).
     """
     from deepmotif.rundir import load_run, read_run_data
 
@@ -192,8 +210,20 @@ def explain_run(
         choices = ", ".join(method_names())
         raise DeepMotifError(f"method must be one of {choices}, got {method!r}") from None
     method = spec.name
-    settings = {"n_restarts": n_restarts, "steps": steps, "random_state": random_state}
-    options = {k: v for k, v in settings.items() if k in spec.options}
+    settings = {
+        "n_restarts": n_restarts,
+        "steps": steps,
+        "random_state": random_state,
+        "baseline": baseline,
+        "n_shuffles": n_shuffles,
+    }
+    options = {k: v for k, v in settings.items() if k in spec.options and v is not None}
+    unused = [
+        k for k in ("baseline", "n_shuffles") if settings[k] is not None and k not in spec.options
+    ]
+    if unused:
+        flag = "--" + unused[0].replace("_", "-")
+        raise DeepMotifError(f"{flag} does not apply to the {spec.name} method")
     out = Path(out)
     _check_out(out, force)
     if select is not None and ids is not None:
@@ -263,20 +293,26 @@ def explain_run(
         stream.put("labels", np.asarray(data.labels)[index].astype(np.int8))
         opened = False
         fig_data: dict[int, dict] = {}
+        deltas = _DeltaSummary(method)
         bar = _bar(N, method, verbose)
         try:
             for s in range(0, N, CHUNK):
                 rows = index[s : s + CHUNK]
                 X = _one_hot([data.sequences[i] for i in rows])
-                res = _explain_chunk(model, X, spec, batch_size, device)
+                res = _explain_chunk(model, X, spec, batch_size, device, options)
                 if not opened:  # each key's shape per sequence is known from the first chunk
                     for key in spec.keys:
-                        stream.open(key, (N, *np.shape(res[key])[1:]), np.float32)
+                        if np.ndim(res[key]) == 0:  # the same for every sequence: written once
+                            stream.put(key, np.asarray(res[key]))
+                        else:
+                            stream.open(key, (N, *np.shape(res[key])[1:]), np.float32)
                     opened = True
                 for key in spec.keys:
-                    stream.append(key, res[key])
+                    if np.ndim(res[key]) > 0:
+                        stream.append(key, res[key])
+                deltas.add(res)
                 for j in range(max(0, min(len(rows), len(figure_ids) - s))):
-                    fig_data[s + j] = {k: v[j] for k, v in res.items()}
+                    fig_data[s + j] = {k: v[j] for k, v in res.items() if np.ndim(v) > 0}
                 if bar is not None:
                     bar.update(len(rows))
         finally:
@@ -300,6 +336,7 @@ def explain_run(
         "keys": keys,
         "figures": written,
         "seconds": time.perf_counter() - t0,
+        "summary": deltas.lines(),
     }
 
 
@@ -308,6 +345,43 @@ def _staged(fig_dir: Path | None):
     from contextlib import nullcontext
 
     return nullcontext() if fig_dir is None else atomic_group(fig_dir)
+
+
+class _DeltaSummary:
+    """Completeness / convergence deltas (one per sequence) gathered over the chunks."""
+
+    def __init__(self, method: str):
+        self.method = method
+        self.delta: list[np.ndarray] = []
+        self.diff: list[np.ndarray] = []
+        self.algorithm = None
+
+    def add(self, res: dict) -> None:
+        if "algorithm" in res:
+            self.algorithm = str(np.asarray(res["algorithm"]))
+        ref = res.get("baseline_logits", res.get("reference_logits"))
+        if "delta" in res and np.ndim(res["delta"]) == 1 and ref is not None:
+            self.delta.append(np.abs(np.asarray(res["delta"], dtype=np.float64)))
+            self.diff.append(np.abs(np.asarray(res["logits"], dtype=np.float64) - ref))
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.algorithm is not None:
+            how = {
+                "deeplift": "DeepLIFT rescale rule (tangermeme deep_lift_shap)",
+                "expected-gradients": "expected gradients (GradientSHAP): DeepLIFT's rules do "
+                "not hold for LSTMs",
+            }.get(self.algorithm, self.algorithm)
+            out.append(f"{self.method}: algorithm {self.algorithm}, {how}")
+        if self.delta:
+            d, diff = np.concatenate(self.delta), np.concatenate(self.diff)
+            what = "completeness" if self.method == "integrated-gradients" else "convergence"
+            out.append(
+                f"{self.method}: {what} delta |logit - reference logit - sum of attributions|: "
+                f"median {np.median(d):.3g}, max {d.max():.3g} "
+                f"(|logit - reference logit|: median {np.median(diff):.3g})"
+            )
+        return out
 
 
 def _one_hot(seqs: list[str]) -> np.ndarray:
@@ -339,9 +413,11 @@ def _probe(model, L: int, config: dict) -> None:
             ) from exc
 
 
-def _explain_chunk(model, X: np.ndarray, spec: Method, batch_size, device) -> dict:
+def _explain_chunk(
+    model, X: np.ndarray, spec: Method, batch_size, device, options: dict | None = None
+) -> dict:
     """The method's arrays for one chunk of sequences, each with one row per sequence."""
-    res = spec.compute(model, X, batch_size=batch_size, device=device)
+    res = spec.compute(model, X, batch_size=batch_size, device=device, **(options or {}))
     missing = [k for k in spec.keys if k not in res]
     if missing:
         raise DeepMotifError(f"method {spec.name} returned no {', '.join(missing)}")
@@ -371,7 +447,15 @@ def _sequence_figures(
     label = TITLES.get(spec.name, spec.name)
     written = []
     if spec.kind == "attribution":
-        if "gradient" in values:
+        if np.ndim(values.get("delta")) == 2:  # ISM: the logit change of every substitution
+            fig = saliency_heatmap(
+                values["delta"],
+                seq,
+                title=f"{seq_id}: ISM, logit change of each substitution ({arch})",
+                label="logit(mutant) - logit",
+                signed=True,
+            )
+        elif "gradient" in values:
             fig = saliency_heatmap(
                 np.abs(values["gradient"]),
                 seq,
@@ -383,9 +467,9 @@ def _sequence_figures(
                 values["attributions"], seq, title=f"{seq_id}: {label} ({arch})", label=label
             )
         written += save_figure(fig, f"{stem}_{heatmap}", formats=("png", "svg"))
-        fig = saliency_logo(
-            values["attributions"], seq, title=f"{seq_id}: {label} ({arch})", label=label
-        )
+        # the observed bases' share (maps with hypothetical values at other bases included)
+        observed = values["attributions"] * _one_hot([seq])[0]
+        fig = saliency_logo(observed, seq, title=f"{seq_id}: {label} ({arch})", label=label)
         written += save_figure(fig, f"{stem}_{logo}", formats=("png", "svg"))
     else:
         (suffix,) = (k.format(name=spec.name) for k in FIGURES["profile"])
