@@ -113,3 +113,18 @@ def test_both_lstm_paths_equal_the_naive_loop(arch, fused, random_onehot, toy_mo
     ref = naive_delta(model.double(), X)
     model.float()
     np.testing.assert_allclose(ism(model, X, device="cpu").delta, ref, atol=1e-5)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_worker_threads_give_the_same_result(arch, random_onehot, toy_model):
+    """With two torch threads the batches run on worker threads (grad mode is per thread)."""
+    model = toy_model(arch, seed=3, **SMALL[arch])
+    X = random_onehot(6, 15, seed=5)
+    one = ism(model, X, device="cpu", batch_size=2)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        two = ism(model, X, device="cpu", batch_size=2)
+    finally:
+        torch.set_num_threads(before)
+    np.testing.assert_allclose(one.delta, two.delta, atol=1e-6)

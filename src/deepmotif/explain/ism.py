@@ -146,6 +146,10 @@ def ism(
         mutant_logits = mutant_logits_fn(model, fast)
 
         def work(start: int, stop: int) -> None:
+            with torch.no_grad():  # grad mode is per thread: batches may run on worker threads
+                _work(start, stop)
+
+        def _work(start: int, stop: int) -> None:
             Xb = X[start:stop].to(dev, torch.float32)
             y0 = run_model_checked(model, Xb).float()
             muts = _mutants(Xb)
