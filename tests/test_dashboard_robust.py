@@ -406,3 +406,14 @@ def test_a_corrupt_run_shows_its_message_and_the_rest_works(
             assert "internal error" not in shown
             assert len(json.dumps(out[f"{ids.EX_FIGURE}.figure"])) > 1000
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], case
+
+
+def test_seed_folders_take_the_dataset_from_above_the_architecture(bench, tmp_path):
+    """``train --out OUT/<dataset>/<arch>/seed<S>`` without a dataset in the config."""
+    for seed in (1, 2):
+        run = H.copy_runs(bench / "TOY" / "rnn", tmp_path / "CTCF" / "rnn" / f"seed{seed}")
+        cfg = json.loads((run / "config.json").read_text())
+        cfg["seed"] = seed
+        (run / "config.json").write_text(json.dumps(cfg))
+    store = RunStore([tmp_path])
+    assert [r.key for r in store.runs] == ["CTCF/rnn seed 1", "CTCF/rnn seed 2"]

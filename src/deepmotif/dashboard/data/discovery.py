@@ -8,7 +8,7 @@ Dataset names
 -------------
 A run's dataset is, in order: ``config["dataset"]`` or ``config["benchmark_dataset"]`` (written by
 ``deepmotif benchmark``); the parent folder's name when the run folder is named after its
-architecture and the parent is not a generic name such as ``runs`` (``OUT/CTCF/cnn`` -> ``CTCF``);
+architecture (or is a ``seed<S>`` folder inside one) and the parent is not a generic name such as ``runs`` (``OUT/CTCF/cnn`` -> ``CTCF``);
 the training file's name without its suffixes (``CTCF_K562_AC.seq.gz`` -> ``CTCF_K562``; Zeng's
 ``<experiment>/train.data`` -> ``<experiment>``; a simulation adds its TFs: ``sim (CTCF)``); the
 run folder's name.
@@ -152,6 +152,8 @@ def dataset_name(path: Path, config: dict) -> str:
         if isinstance(name, str) and name.strip():
             return name.strip()
     arch = str(config.get("arch", ""))
+    if re.fullmatch(r"seed[_-]?\d+", path.name.lower()):  # OUT/<dataset>/<arch>/seed<S>
+        path = path.parent
     named_after_arch = path.name.lower() == arch.lower() or path.name.lower() in ARCH_ORDER
     if named_after_arch and path.parent.name and path.parent.name.lower() not in _GENERIC_FOLDERS:
         return path.parent.name
