@@ -77,34 +77,39 @@ class BadRequest(ValueError):
     """A callback request that does not have the shape Dash's page posts (answered with 400)."""
 
 
+# Exact type tests (``type(v) in ...``): JSON gives only these types, and the explorer's
+# sequence options can be tens of thousands of items checked on every click.
+_TEXT = (str, bool)
+_NUMBER = (int, float)
+_CONTAINER = (dict, list)
+
+
 def _finite(v) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    return type(v) in _NUMBER and math.isfinite(v)
 
 
 def _scalar(v) -> bool:
-    return v is None or isinstance(v, str | bool) or _finite(v)
+    return v is None or type(v) in _TEXT or (type(v) in _NUMBER and math.isfinite(v))
 
 
 def _count(v) -> bool:
-    return v is None or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+    return v is None or (type(v) is int and v >= 0)
 
 
 def _value(v) -> bool:  # dcc.Dropdown / Input / RadioItems / Checklist / Textarea / Tabs
-    return _scalar(v) or (isinstance(v, list) and all(_scalar(x) for x in v))
+    return _scalar(v) or (type(v) is list and all(map(_scalar, v)))
 
 
 def _option(o) -> bool:
-    if _scalar(o):
-        return o is not None
-    return isinstance(o, dict) and _scalar(o.get("value")) and "value" in o
+    if type(o) is dict:
+        return "value" in o and _scalar(o["value"])
+    return o is not None and _scalar(o)
 
 
 def _options(v) -> bool:  # a list of options, or {value: label}
-    if v is None or (
-        isinstance(v, dict) and all(_scalar(x) or isinstance(x, dict) for x in v.values())
-    ):
+    if v is None or (type(v) is dict and all(_scalar(x) or type(x) is dict for x in v.values())):
         return True
-    return isinstance(v, list) and all(_option(o) for o in v)
+    return type(v) is list and all(map(_option, v))
 
 
 def _cell(v) -> bool:  # DataTable active_cell
@@ -151,17 +156,18 @@ PROPERTY_TYPES = {
 
 
 def _depth(obj) -> int:
-    """The nesting depth of a parsed JSON value (iterative, so any depth is safe)."""
-    deepest, stack = 0, [(obj, 1)]
-    while stack:
-        item, d = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, d)
-            if deepest > MAX_DEPTH:
-                return deepest
-            values = item.values() if isinstance(item, dict) else item
-            stack.extend((v, d + 1) for v in values if isinstance(v, dict | list))
-    return deepest
+    """The nesting depth of a parsed JSON value, level by level (no recursion, so any depth is
+    safe; stops counting past :data:`MAX_DEPTH`)."""
+    depth, level = 0, [obj] if type(obj) in _CONTAINER else []
+    while level and depth <= MAX_DEPTH:
+        depth += 1
+        below = []
+        for item in level:
+            for v in item.values() if type(item) is dict else item:
+                if type(v) in _CONTAINER:
+                    below.append(v)
+        level = below
+    return depth
 
 
 def _specs(callback_id: str) -> list[tuple[str, str]]:
@@ -271,6 +277,7 @@ def install_request_checks(app) -> None:
     """Check every request to ``app``'s callback endpoint before Dash sees it (see
     :func:`check_callback_request`): a malformed one gets a 4xx and one log line."""
     import flask
+    from werkzeug.exceptions import HTTPException
 
     endpoint = app.config.routes_pathname_prefix + "_dash-update-component"
 
@@ -287,12 +294,14 @@ def install_request_checks(app) -> None:
             return None  # Flask answers 405 to other methods
         if not request.is_json:
             return _refuse("the body must be JSON (Content-Type: application/json)", 415)
-        try:
-            body = json.loads(request.get_data(cache=True) or b"null")
+        if not request.get_data(cache=True):
+            return _refuse("the body is empty; expected a JSON object")
+        try:  # parsed once: Flask keeps the result for Dash
+            body = request.get_json(cache=True)
         except RecursionError:
             return _refuse(f"the body is nested more than {MAX_DEPTH} levels deep")
-        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, too-long integers
-            return _refuse(f"the body is not JSON ({str(exc)[:120]})")
+        except HTTPException as exc:  # not JSON, not UTF-8, too-long integers
+            return _refuse(f"the body is not JSON ({str(exc.description)[:120]})")
         try:
             check_callback_request(body, app.callback_map)
         except BadRequest as exc:
