@@ -106,6 +106,32 @@ class DashClient:
                 return dep
         raise KeyError(f"no callback writes {outputs}" + (f" on {trigger}" if trigger else ""))
 
+    def body(self, outputs: list[str], values: dict, trigger: str | None = None) -> dict:
+        """The JSON body Dash's page posts to run the callback that writes ``outputs`` (see
+        :meth:`call`); tests change it to try malformed requests."""
+        dep = self.find(outputs, trigger)
+
+        def items(specs):
+            return [
+                {
+                    "id": s["id"],
+                    "property": s["property"],
+                    "value": values.get(f"{s['id']}.{s['property']}"),
+                }
+                for s in specs
+            ]
+
+        outs = [{"id": i, "property": p} for i, p in _outputs(dep["output"])]
+        return {
+            "output": dep["output"],
+            "outputs": outs if len(outs) > 1 else outs[0],
+            "inputs": items(dep["inputs"]),
+            "state": items(dep.get("state", [])),
+            "changedPropIds": [
+                trigger or f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"
+            ],
+        }
+
     def call(self, outputs: list[str], values: dict, trigger: str | None = None) -> dict:
         """Run the callback that writes ``outputs``.
 
@@ -128,28 +154,7 @@ class DashClient:
         RuntimeError
             When the server does not answer 200 (204 = nothing updated gives ``{}``).
         """
-        dep = self.find(outputs, trigger)
-
-        def items(specs):
-            return [
-                {
-                    "id": s["id"],
-                    "property": s["property"],
-                    "value": values.get(f"{s['id']}.{s['property']}"),
-                }
-                for s in specs
-            ]
-
-        outs = [{"id": i, "property": p} for i, p in _outputs(dep["output"])]
-        body = {
-            "output": dep["output"],
-            "outputs": outs if len(outs) > 1 else outs[0],
-            "inputs": items(dep["inputs"]),
-            "state": items(dep.get("state", [])),
-            "changedPropIds": [
-                trigger or f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"
-            ],
-        }
+        body = self.body(outputs, values, trigger)
         status, data = self.request(
             "POST",
             "/_dash-update-component",
@@ -159,6 +164,6 @@ class DashClient:
         if status == 204:
             return {}
         if status != 200:
-            raise RuntimeError(f"callback {dep['output']} answered {status}: {data[:300]!r}")
+            raise RuntimeError(f"callback {body['output']} answered {status}: {data[:300]!r}")
         response = json.loads(data)["response"]
         return {f"{cid}.{prop}": v for cid, props in response.items() for prop, v in props.items()}

@@ -4,9 +4,11 @@ Layers: :mod:`~deepmotif.dashboard.ids` (component ids), :mod:`~deepmotif.dashbo
 (:class:`RunStore`, the data-access object, one submodule per concern: discovery, files,
 explain, optimize, motifs, cache), :mod:`~deepmotif.dashboard.figures` (one function
 per Plotly figure), one module per page (:mod:`overview`, :mod:`explorer`, :mod:`optimization`,
-:mod:`motifs`), :mod:`~deepmotif.dashboard.app` (:func:`create_app`, :func:`serve`) and
-:mod:`~deepmotif.dashboard.report` (:func:`write_report`). Importing the package builds nothing
-and imports neither Dash nor torch.
+:mod:`motifs`), :mod:`selection` (the header's dataset and architecture menus),
+:mod:`_safe` (the safety nets: callback requests of the wrong shape get a 400, a failing
+callback or part of the page becomes a message), :mod:`~deepmotif.dashboard.app`
+(:func:`create_app`, :func:`serve`) and :mod:`~deepmotif.dashboard.report`
+(:func:`write_report`). Importing the package builds nothing and imports neither Dash nor torch.
 """
 
 from __future__ import annotations

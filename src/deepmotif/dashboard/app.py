@@ -150,7 +150,16 @@ def create_app(
     import flask
     from dash import dcc, html
 
-    from deepmotif.dashboard import audit, dependencies, explorer, motifs, optimization, overview
+    from deepmotif.dashboard import (
+        audit,
+        dependencies,
+        explorer,
+        motifs,
+        optimization,
+        overview,
+        selection,
+    )
+    from deepmotif.dashboard._safe import built, callback_error, install_request_checks
     from deepmotif.dashboard.data import DOWNLOADABLE, RunStore
 
     if store is None:
@@ -178,6 +187,7 @@ def create_app(
         index_string=_INDEX,
         suppress_callback_exceptions=True,
         enable_mcp=False,
+        on_error=callback_error,
     )
     app.store = store
     server = app.server
@@ -199,6 +209,8 @@ def create_app(
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
+
+    install_request_checks(app)  # a malformed callback request: 400 and one log line
 
     from dash.exceptions import DependencyException
 
@@ -236,10 +248,12 @@ def create_app(
         first = datasets[0] if datasets else None
         return html.Div(
             [
-                _header(store, datasets, first),
+                built(_header, store, datasets, first, what="the header"),
                 html.Div(
                     [
-                        html.Div(id=ids.PROBLEMS, children=_problems(store)),
+                        html.Div(
+                            id=ids.PROBLEMS, children=built(_problems, store, what="the problems")
+                        ),
                         dcc.Tabs(
                             id=ids.TABS,
                             value=ids.TAB_OVERVIEW,
@@ -248,32 +262,40 @@ def create_app(
                                 dcc.Tab(
                                     label="Overview",
                                     value=ids.TAB_OVERVIEW,
-                                    children=overview.layout(store),
+                                    children=built(overview.layout, store, what="the overview tab"),
                                 ),
                                 dcc.Tab(
                                     label="Sequence explorer",
                                     value=ids.TAB_EXPLORER,
-                                    children=explorer.layout(store),
+                                    children=built(
+                                        explorer.layout, store, what="the sequence explorer tab"
+                                    ),
                                 ),
                                 dcc.Tab(
                                     label="Class optimization",
                                     value=ids.TAB_OPTIMIZATION,
-                                    children=optimization.layout(store),
+                                    children=built(
+                                        optimization.layout,
+                                        store,
+                                        what="the class optimization tab",
+                                    ),
                                 ),
                                 dcc.Tab(
                                     label="Motifs",
                                     value=ids.TAB_MOTIFS,
-                                    children=motifs.layout(store),
+                                    children=built(motifs.layout, store, what="the motifs tab"),
                                 ),
                                 dcc.Tab(
                                     label="Dependencies",
                                     value=ids.TAB_DEPENDENCIES,
-                                    children=dependencies.layout(store),
+                                    children=built(
+                                        dependencies.layout, store, what="the dependencies tab"
+                                    ),
                                 ),
                                 dcc.Tab(
                                     label="Audit",
                                     value=ids.TAB_AUDIT,
-                                    children=audit.layout(store),
+                                    children=built(audit.layout, store, what="the audit tab"),
                                 ),
                             ],
                         ),
@@ -284,7 +306,7 @@ def create_app(
         )
 
     app.layout = layout
-    _register_selection(app, store)
+    selection.register(app, store)
     overview.register(app, store)
     explorer.register(app, store)
     optimization.register(app, store)
@@ -297,9 +319,11 @@ def create_app(
 def _header(store, datasets, first):
     from dash import dcc, html
 
+    from deepmotif.dashboard.selection import arch_options
+
     n_runs = len([r for r in store.runs if r.status != "broken"])
     sub = f"{n_runs} run{'s' if n_runs != 1 else ''} · {len(datasets)} dataset{'s' if len(datasets) != 1 else ''}"
-    archs = [r.arch for r in store.runs_for(first)] if first else []
+    archs = [r.name for r in store.runs_for(first)] if first else []
     return html.Div(
         [
             html.Div(
@@ -325,7 +349,7 @@ def _header(store, datasets, first):
                     html.Label("Architecture", htmlFor=ids.ARCH),
                     dcc.Dropdown(
                         id=ids.ARCH,
-                        options=_arch_options(store, first),
+                        options=arch_options(store, first),
                         value=archs[0] if archs else None,
                         clearable=False,
                         searchable=False,
@@ -336,15 +360,6 @@ def _header(store, datasets, first):
         ],
         className="dm-header",
     )
-
-
-def _arch_options(store, dataset):
-    if not dataset:
-        return []
-    return [
-        {"label": r.arch if r.finished else f"{r.arch} ({r.status})", "value": r.arch}
-        for r in store.runs_for(dataset)
-    ]
 
 
 def _problems(store):
@@ -363,44 +378,6 @@ def _problems(store):
         ],
         className="dm-alert dm-warn",
     )
-
-
-def _register_selection(app, store) -> None:
-    from dash import Input, Output, State, callback_context, no_update
-
-    @app.callback(
-        Output(ids.ARCH, "options"),
-        Output(ids.ARCH, "value"),
-        Input(ids.DATASET, "value"),
-        State(ids.ARCH, "value"),
-    )
-    def _archs(dataset, current):
-        options = _arch_options(store, dataset)
-        values = [o["value"] for o in options]
-        return options, (current if current in values else (values[0] if values else None))
-
-    @app.callback(
-        Output(ids.DATASET, "value", allow_duplicate=True),
-        Output(ids.ARCH, "value", allow_duplicate=True),
-        Input(ids.OV_AUROC, "clickData"),
-        Input(ids.OV_TABLE, "active_cell"),
-        State(ids.DATASET, "value"),
-        prevent_initial_call=True,
-    )
-    def _select(click, cell, dataset):
-        trigger = callback_context.triggered[0]["prop_id"] if callback_context.triggered else ""
-        if trigger.startswith(ids.OV_AUROC) and click:
-            point = click["points"][0]
-            data = point.get("customdata")
-            if isinstance(data, list) and len(data) == 2:
-                return data[0], data[1]
-            return point.get("x", no_update), no_update
-        if trigger.startswith(ids.OV_TABLE) and cell:
-            chosen = cell.get("row_id") or no_update
-            column = str(cell.get("column_id", ""))
-            arch = column.split(":", 1)[0] if ":" in column else no_update
-            return chosen, arch
-        return no_update, no_update
 
 
 # ------------------------------------------------------------------------------ serving

@@ -71,8 +71,10 @@ def auroc_figure(summary: pd.DataFrame, metric: str = "auroc") -> go.Figure:
     Parameters
     ----------
     summary : pandas.DataFrame
-        :meth:`RunStore.summary`: columns ``dataset, arch, status, auroc, auprc, deepbind_star,
-        deepbind``.
+        :meth:`RunStore.seed_summary` (or :meth:`RunStore.summary`): columns ``dataset, arch,
+        status, auroc, auprc, deepbind_star, deepbind``, optionally ``auroc_sd`` /
+        ``auprc_sd`` (drawn as error bars) and ``n_seeds``. Several rows of one dataset and
+        architecture are averaged.
     metric : {"auroc", "auprc"}
 
     Returns
@@ -87,18 +89,29 @@ def auroc_figure(summary: pd.DataFrame, metric: str = "auroc") -> go.Figure:
     datasets = sorted(done["dataset"].unique())
     traces = []
     for i, arch in enumerate(dict.fromkeys(done["arch"])):
-        part = done[done["arch"] == arch].set_index("dataset")
-        traces.append(
-            {
-                "type": "bar",
-                "name": arch,
-                "x": datasets,
-                "y": [float(part[metric].get(d, np.nan)) for d in datasets],
-                "marker": {"color": arch_color(arch, i)},
-                "customdata": [[d, arch] for d in datasets],
-                "hovertemplate": f"%{{x}}<br>{arch}: {metric.upper()} %{{y:.3f}}<extra></extra>",
+        part = done[done["arch"] == arch].groupby("dataset", sort=False)
+        mean = part[metric].mean()
+        trace = {
+            "type": "bar",
+            "name": arch,
+            "x": datasets,
+            "y": [float(mean.get(d, np.nan)) for d in datasets],
+            "marker": {"color": arch_color(arch, i)},
+            "customdata": [[d, arch] for d in datasets],
+            "hovertemplate": f"%{{x}}<br>{arch}: {metric.upper()} %{{y:.3f}}<extra></extra>",
+        }
+        if f"{metric}_sd" in done.columns and done[f"{metric}_sd"].notna().any():
+            sd = part[f"{metric}_sd"].first()
+            trace["error_y"] = {
+                "type": "data",
+                "array": [float(sd.get(d, np.nan)) for d in datasets],
+                "visible": True,
             }
-        )
+            trace["hovertemplate"] = (
+                f"%{{x}}<br>{arch}: {metric.upper()} %{{y:.3f}} ± %{{error_y.array:.3f}} "
+                "(mean ± sd over seeds)<extra></extra>"
+            )
+        traces.append(trace)
     if metric == "auroc":
         for col, label, symbol in (
             ("deepbind_star", "DeepBind*", "diamond"),

@@ -169,7 +169,8 @@ def register(app, store) -> None:
     )
     @guarded(lambda m: ([], [], None, None, html.Div(m, className="dm-alert dm-error")))
     def _table(dataset, arch):
-        runs = [r for r in store.runs_for(dataset) if r.arch == arch] if dataset else []
+        run = store.run_named(dataset, arch)
+        runs = [run] if run is not None else []
         if not runs:
             return (
                 [],
@@ -202,11 +203,12 @@ def register(app, store) -> None:
     )
     @guarded(lambda message: html.Div(message, className="dm-alert dm-error"))
     def _detail(cell, data, dataset, arch):
-        runs = [r for r in store.runs_for(dataset) if r.arch == arch] if dataset else []
+        run = store.run_named(dataset, arch)
+        runs = [run] if run is not None else []
         if not runs:
             return None
         row = None
-        if cell and data:
+        if isinstance(cell, dict) and isinstance(data, list):
             rid = cell.get("row_id")
-            row = next((r for r in data if r.get("id") == rid), None)
+            row = next((r for r in data if isinstance(r, dict) and r.get("id") == rid), None)
         return detail(store, runs[0].key, row)

@@ -16,17 +16,21 @@ _GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png",
 def summary_table(store) -> tuple[list[dict], list[dict]]:
     """Rows and columns of the overview table: one row per dataset, AUROC / AUPRC per architecture.
 
+    Several runs of one architecture (seeds) share its cells: the mean over the seeds, with
+    a ``± sd`` (sample standard deviation) and a ``seeds`` column per architecture when any
+    dataset has more than one.
+
     Returns
     -------
     rows, columns
         For ``dash_table.DataTable``. Row ``id`` is the dataset; metric columns are named
         ``"<arch>:auroc"`` / ``"<arch>:auprc"`` (click a cell to select dataset and architecture).
     """
-    summary = store.summary()
-    summary = summary[summary["status"] != "broken"]
+    summary = store.seed_summary()
     archs = sorted(
         summary["arch"].unique(), key=lambda a: (ARCH_ORDER.index(a) if a in ARCH_ORDER else 9, a)
     )
+    seeds = bool((summary["n_runs"] > 1).any())
     rows = []
     for dataset, part in summary.groupby("dataset", sort=True):
         row = {"id": dataset, "dataset": dataset}
@@ -40,15 +44,21 @@ def summary_table(store) -> tuple[list[dict], list[dict]]:
                 continue
             row[f"{arch}:auroc"] = _round(r["auroc"])
             row[f"{arch}:auprc"] = _round(r["auprc"])
+            if seeds:
+                row[f"{arch}:sd"] = _round(r["auroc_sd"])
+                row[f"{arch}:n"] = int(r["n_seeds"])
         row["deepbind_star"] = _round(part["deepbind_star"].iloc[0])
         row["deepbind"] = _round(part["deepbind"].iloc[0])
         rows.append(row)
     columns = [{"name": ["", "dataset"], "id": "dataset"}]
     for arch in archs:
-        columns += [
-            {"name": [arch, "AUROC"], "id": f"{arch}:auroc", "type": "numeric"},
-            {"name": [arch, "AUPRC"], "id": f"{arch}:auprc", "type": "numeric"},
-        ]
+        columns.append({"name": [arch, "AUROC"], "id": f"{arch}:auroc", "type": "numeric"})
+        if seeds:
+            columns += [
+                {"name": [arch, "± sd"], "id": f"{arch}:sd", "type": "numeric"},
+                {"name": [arch, "seeds"], "id": f"{arch}:n", "type": "numeric"},
+            ]
+        columns.append({"name": [arch, "AUPRC"], "id": f"{arch}:auprc", "type": "numeric"})
     if any(r.get("deepbind_star") is not None for r in rows):
         columns += [
             {
@@ -142,7 +152,7 @@ def layout(store):
                     ),
                     dcc.Graph(
                         id=ids.OV_AUROC,
-                        figure=figures.auroc_figure(store.summary()),
+                        figure=figures.auroc_figure(store.seed_summary()),
                         config=_GRAPH_CONFIG,
                         style={"marginTop": "10px"},
                     ),
@@ -223,17 +233,17 @@ def dataset_figures(store, dataset: str | None):
     curves, metrics_roc, metrics_pr, histories, problems = {}, {}, {}, {}, []
     for run in store.runs_for(dataset):
         if not run.finished:
-            problems.append(f"{run.arch}: {run.problem}")
+            problems.append(f"{run.name}: {run.problem}")
             continue
         test = run.metrics.get("test") or {}
         try:
-            curves[run.arch] = store.curves(run.key, "test")
-            metrics_roc[run.arch] = test.get("auroc")
-            metrics_pr[run.arch] = test.get("auprc")
+            curves[run.name] = store.curves(run.key, "test")
+            metrics_roc[run.name] = test.get("auroc")
+            metrics_pr[run.name] = test.get("auprc")
         except DeepMotifError as exc:
             problems.append(str(exc))
         try:
-            histories[run.arch] = store.history(run.key)
+            histories[run.name] = store.history(run.key)
         except DeepMotifError as exc:
             problems.append(str(exc))
     roc = figures.curve_figure({a: c["roc"] for a, c in curves.items()}, "roc", metrics_roc)

@@ -144,33 +144,38 @@ def _check_sequences(store, sequences) -> None:
 def _overview(store) -> str:
     from deepmotif.dashboard.static import auroc_png
 
-    summary = store.summary()
-    ok = summary[summary["status"] != "broken"]
+    summary = store.seed_summary()
     parts = ["<section id='overview'><h2>Overview</h2>"]
-    if ok.empty:
+    if summary.empty:
         parts.append("<p class='note'>No runs.</p></section>")
         return "".join(parts)
-    wide = ok.pivot_table(
-        index="dataset", columns="arch", values=["auroc", "auprc"], aggfunc="first"
-    )
+    seeds = bool((summary["n_runs"] > 1).any())
+    if seeds:
+        parts.append(
+            "<p class='note'>Several runs of one architecture (seeds): the mean over the seeds, "
+            "± their sample standard deviation, and how many seeds.</p>"
+        )
     rows = []
-    archs = list(dict.fromkeys(ok["arch"]))
-    for dataset in sorted(ok["dataset"].unique()):
+    archs = list(dict.fromkeys(summary["arch"]))
+    for dataset in sorted(summary["dataset"].unique()):
         row = {"dataset": dataset}
+        part = summary[summary["dataset"] == dataset].set_index("arch")
         for arch in archs:
-            for m in ("auroc", "auprc"):
-                try:
-                    row[f"{arch} {m.upper()}"] = float(wide.loc[dataset, (m, arch)])
-                except (KeyError, TypeError, ValueError):
-                    row[f"{arch} {m.upper()}"] = np.nan
+            have = arch in part.index and part.loc[arch, "status"] == "finished"
+            row[f"{arch} AUROC"] = part.loc[arch, "auroc"] if have else np.nan
+            if seeds:
+                row[f"{arch} ± sd"] = part.loc[arch, "auroc_sd"] if have else np.nan
+                row[f"{arch} seeds"] = part.loc[arch, "n_seeds"] if have else np.nan
+            row[f"{arch} AUPRC"] = part.loc[arch, "auprc"] if have else np.nan
         ref = store.reference(dataset)
         if ref:
             row["DeepBind* AUROC (published)"] = ref.get("deepbind_star", np.nan)
             row["DeepBind AUROC (published)"] = ref.get("deepbind", np.nan)
         rows.append(row)
     table = pd.DataFrame(rows)
-    parts.append(_table(table, numeric=set(table.columns) - {"dataset"}))
-    if (ok["status"] == "finished").any():
+    counts = {c for c in table.columns if c.endswith(" seeds")}
+    parts.append(_table(table, numeric=set(table.columns) - {"dataset"} - counts, integer=counts))
+    if (summary["status"] == "finished").any():
         parts.append(_img(auroc_png(summary), "test AUROC per dataset and architecture"))
     rec = store.recovery()
     if rec["recovered"].notna().any():
@@ -206,16 +211,16 @@ def _dataset_section(store, dataset: str, sequences, n_sequences: int, motif_row
 
     runs = store.runs_for(dataset, finished=True)
     parts = [f"<section id='{_anchor(dataset)}'><h2>{_esc(dataset)}</h2>"]
-    problems = [f"{r.arch}: {r.problem}" for r in store.runs_for(dataset) if r.problem]
+    problems = [f"{r.name}: {r.problem}" for r in store.runs_for(dataset) if r.problem]
     curves, metrics, histories = {}, {}, {}
     for run in runs:
         try:
-            curves[run.arch] = store.curves(run.key, "test")
-            metrics[run.arch] = run.metrics.get("test") or {}
+            curves[run.name] = store.curves(run.key, "test")
+            metrics[run.name] = run.metrics.get("test") or {}
         except DeepMotifError as exc:
             problems.append(str(exc))
         try:
-            histories[run.arch] = store.history(run.key)
+            histories[run.name] = store.history(run.key)
         except DeepMotifError as exc:
             problems.append(str(exc))
     if problems:
@@ -281,9 +286,9 @@ def _optimization_block(store, run) -> str:
     try:
         opt = store.optimization(run.key)
     except DeepMotifError as exc:
-        return f"<h4>{_esc(run.arch)}</h4><p class='note'>{_esc(exc)}</p>"
+        return f"<h4>{_esc(run.name)}</h4><p class='note'>{_esc(exc)}</p>"
     score = "" if opt.score is None else f" (best logit {opt.score:.2f})"
-    out = [f"<h4>{_esc(run.arch)}{_esc(score)}</h4>"]
+    out = [f"<h4>{_esc(run.name)}{_esc(score)}</h4>"]
     try:
         matches = store.optimization_matches(run.key)
         query, label = matches.attrs["query_pwm"], matches.attrs["query_label"]
@@ -315,7 +320,7 @@ def _motif_block(store, run, n_rows: int) -> str:
     try:
         matches = store.motif_matches(run.key)
     except DeepMotifError as exc:
-        return f"<h4>{_esc(run.arch)}</h4><p class='note'>{_esc(exc)}</p>"
+        return f"<h4>{_esc(run.name)}</h4><p class='note'>{_esc(exc)}</p>"
     cols = [
         c
         for c in (
@@ -335,9 +340,9 @@ def _motif_block(store, run, n_rows: int) -> str:
         f"<p class='note'>{_esc(msg)}</p>" for msg in no_motif_lines(store.no_motif(run.key))
     )
     if len(matches) == 0:
-        return f"<h4>{_esc(run.arch)}</h4>" + (empty or "<p class='note'>no motif found</p>")
+        return f"<h4>{_esc(run.name)}</h4>" + (empty or "<p class='note'>no motif found</p>")
     note = f"<p class='note'>{min(n_rows, len(matches))} of {len(matches)} matches, best first</p>"
-    return f"<h4>{_esc(run.arch)}</h4>{note}{empty}" + _table(
+    return f"<h4>{_esc(run.name)}</h4>{note}{empty}" + _table(
         top,
         numeric={"p_value", "q_value"},
         integer={"offset"},

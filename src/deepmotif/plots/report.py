@@ -20,7 +20,12 @@ __all__ = ["auroc_figure", "curves_figure", "explanation_figure"]
 
 
 def auroc_figure(summary: pd.DataFrame):
-    """Grouped bars of test AUROC per dataset and architecture, DeepBind* as black diamonds."""
+    """Grouped bars of test AUROC per dataset and architecture, DeepBind* as black diamonds.
+
+    ``summary``: columns ``dataset, arch, status, auroc, deepbind_star`` and optionally
+    ``auroc_sd`` (the spread over seeds, drawn as error bars); several rows of one dataset and
+    architecture are averaged.
+    """
     done = summary[summary["status"] == "finished"]
     datasets = sorted(done["dataset"].unique())
     archs = list(dict.fromkeys(done["arch"]))
@@ -30,11 +35,15 @@ def auroc_figure(summary: pd.DataFrame):
     width = 0.8 / max(1, len(archs))
     xs = np.arange(len(datasets))
     for i, arch in enumerate(archs):
-        part = done[done["arch"] == arch].set_index("dataset")["auroc"]
+        part = done[done["arch"] == arch].groupby("dataset", sort=False)
+        mean = part["auroc"].mean()
+        sd = part["auroc_sd"].first() if "auroc_sd" in done.columns else None
         ax.bar(
             xs + (i - (len(archs) - 1) / 2) * width,
-            [part.get(d, np.nan) for d in datasets],
+            [float(mean.get(d, np.nan)) for d in datasets],
             width,
+            yerr=None if sd is None else [float(sd.get(d, np.nan)) for d in datasets],
+            capsize=2,
             label=arch,
             color=arch_color(arch, i),
         )

@@ -8,10 +8,17 @@ Dataset names
 -------------
 A run's dataset is, in order: ``config["dataset"]`` or ``config["benchmark_dataset"]`` (written by
 ``deepmotif benchmark``); the parent folder's name when the run folder is named after its
-architecture and the parent is not a generic name such as ``runs`` (``OUT/CTCF/cnn`` -> ``CTCF``);
+architecture (or is a ``seed<S>`` folder inside one) and the parent is not a generic name such as ``runs`` (``OUT/CTCF/cnn`` -> ``CTCF``);
 the training file's name without its suffixes (``CTCF_K562_AC.seq.gz`` -> ``CTCF_K562``; Zeng's
 ``<experiment>/train.data`` -> ``<experiment>``; a simulation adds its TFs: ``sim (CTCF)``); the
 run folder's name.
+
+Seeds
+-----
+Several runs of one dataset and architecture (seeds, or a copy) are kept apart: each keeps its
+own key (``"<dataset>/<arch> seed <S>"``, the seed read from the run's config) and name (what
+the architecture menu lists), and :meth:`Discovery.seed_summary` gives one row per dataset and
+architecture with the mean and standard deviation of the test metrics over the seeds.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +50,8 @@ _SUMMARY_COLUMNS = [
     "key",
     "dataset",
     "arch",
+    "name",
+    "seed",
     "status",
     "auroc",
     "auprc",
@@ -56,6 +66,24 @@ _SUMMARY_COLUMNS = [
 ]
 
 
+_SEED_COLUMNS = [
+    "dataset",
+    "arch",
+    "name",
+    "status",
+    "n_runs",
+    "n_seeds",
+    "auroc",
+    "auroc_sd",
+    "auroc_min",
+    "auroc_max",
+    "auprc",
+    "auprc_sd",
+    "deepbind_star",
+    "deepbind",
+]
+
+
 @dataclass
 class RunInfo:
     """One run directory as the dashboard sees it.
@@ -63,9 +91,15 @@ class RunInfo:
     Attributes
     ----------
     key : str
-        ``"<dataset>/<arch>"`` (with `` (2)``, ``(3)``... when two runs would share it).
+        ``"<dataset>/<name>"``.
     path : Path
     dataset, arch : str
+    name : str
+        The run among its dataset's runs: the architecture, or ``"<arch> seed <S>"`` when the
+        dataset has several runs of that architecture (`` (2)``, ``(3)``... when even the
+        seeds are equal, as for a copied run).
+    seed : int or None
+        The training seed recorded in the run's config.
     status : {"finished", "unfinished", "broken"}
     problem : str or None
         Why the run is unfinished or broken, fit to show on the page.
@@ -81,6 +115,11 @@ class RunInfo:
     problem: str | None = None
     config: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
+    seed: int | None = None
+    name: str = ""
+
+    def __post_init__(self):
+        self.name = self.name or self.arch
 
     @property
     def finished(self) -> bool:
@@ -113,6 +152,8 @@ def dataset_name(path: Path, config: dict) -> str:
         if isinstance(name, str) and name.strip():
             return name.strip()
     arch = str(config.get("arch", ""))
+    if re.fullmatch(r"seed[_-]?\d+", path.name.lower()):  # OUT/<dataset>/<arch>/seed<S>
+        path = path.parent
     named_after_arch = path.name.lower() == arch.lower() or path.name.lower() in ARCH_ORDER
     if named_after_arch and path.parent.name and path.parent.name.lower() not in _GENERIC_FOLDERS:
         return path.parent.name
@@ -130,16 +171,87 @@ def dataset_name(path: Path, config: dict) -> str:
     return path.name
 
 
+def _seed(config: dict) -> int | None:
+    """The training seed recorded in a run's config (``seed``, else ``training.seed``)."""
+    training = config.get("training")
+    for value in (config.get("seed"), training.get("seed") if isinstance(training, dict) else None):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    return {
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+        int: "a number",
+        float: "a number",
+    }.get(type(value), type(value).__name__)
+
+
+def _expect(where: str, value, kinds: tuple, what: str, optional: bool = True) -> None:
+    if (value is None and optional) or (
+        isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+    ):
+        return
+    raise DeepMotifError(f"{where} should be {what}, found {_kind(value)}")
+
+
+def check_shapes(config: dict, metrics: dict | None) -> None:
+    """Raise a DeepMotifError naming the file and field when a value the dashboard reads from
+    a run's config or metrics has the wrong type (a hand-edited or corrupt run)."""
+    C, M = rundir.CONFIG, rundir.METRICS
+    _expect(f"{C}: 'arch'", config.get("arch"), (str,), "a string", optional=False)
+    _expect(f"{C}: 'model'", config.get("model"), (dict,), "an object", optional=False)
+    for key in ("training", "data"):
+        _expect(f"{C}: '{key}'", config.get(key), (dict,), "an object")
+    data = config.get("data") or {}
+    _expect(f"{C}: 'data.length'", data.get("length"), (int,), "a whole number")
+    for split in ("train", "test"):
+        part = data.get(split)
+        _expect(f"{C}: 'data.{split}'", part, (dict,), "an object")
+        if isinstance(part, dict):
+            _expect(f"{C}: 'data.{split}.meta'", part.get("meta"), (dict,), "an object")
+            _expect(f"{C}: 'data.{split}.path'", part.get("path"), (str,), "a string")
+    if metrics is None:
+        return
+    for split in ("test", "valid"):
+        part = metrics.get(split)
+        _expect(f"{M}: '{split}'", part, (dict,), "an object")
+        for name in ("auroc", "auprc", "accuracy"):
+            if isinstance(part, dict):
+                _expect(f"{M}: '{split}.{name}'", part.get(name), (int, float), "a number")
+    for name in ("best_epoch", "epochs_run"):
+        _expect(f"{M}: '{name}'", metrics.get(name), (int,), "a whole number")
+
+
 def read_info(path: Path) -> RunInfo:
-    """What the listing shows of one run directory (its key is set by :func:`scan`)."""
-    config: dict = {}
+    """What the listing shows of one run directory (its key is set by :func:`scan`).
+
+    A run whose files cannot be read, or hold values of the wrong type, is ``broken`` with the
+    reason in ``problem``; nothing raised while reading one run stops the others.
+    """
     try:
-        config = rundir.read_config(path)
+        return _read_info(path)
     except DeepMotifError as exc:
         msg = str(exc)
         prefix = f"{path}: "
         msg = msg[len(prefix) :] if msg.startswith(prefix) else msg
         return RunInfo("", path, path.name, "?", "broken", msg)
+    except Exception as exc:  # noqa: BLE001 - one unreadable run must not hide the others
+        return RunInfo(
+            "", path, path.name, "?", "broken", f"unreadable run ({type(exc).__name__}: {exc})"
+        )
+
+
+def _read_info(path: Path) -> RunInfo:
+    config = rundir.read_config(path)
+    check_shapes(config, None)
     arch = str(config.get("arch", "?"))
     dataset = dataset_name(path, config)
     metrics: dict = {}
@@ -154,9 +266,11 @@ def read_info(path: Path) -> RunInfo:
         except (OSError, ValueError) as exc:
             status, problem = "broken", f"{rundir.METRICS} is not readable JSON ({exc})"
             metrics = {}
+        else:
+            check_shapes(config, metrics)
         if status == "finished" and not (path / rundir.WEIGHTS).is_file():
             problem = f"no {rundir.WEIGHTS} (nothing can be computed on demand)"
-    return RunInfo("", path, dataset, arch, status, problem, config, metrics)
+    return RunInfo("", path, dataset, arch, status, problem, config, metrics, _seed(config))
 
 
 def scan(paths: list[Path]) -> tuple[dict[str, RunInfo], list[str], dict[str, dict]]:
@@ -178,16 +292,27 @@ def scan(paths: list[Path]) -> tuple[dict[str, RunInfo], list[str], dict[str, di
             + ", ".join(str(p) for p in paths)
         )
     infos = [read_info(p) for p in dict.fromkeys(found)]
-    infos.sort(key=lambda r: (r.dataset, _arch_rank(r.arch), str(r.path)))
+    infos.sort(
+        key=lambda r: (
+            r.dataset,
+            _arch_rank(r.arch),
+            r.seed is None,
+            r.seed or 0,
+            str(r.path),
+        )
+    )
+    group_size = Counter((r.dataset, r.arch) for r in infos)
     runs: dict[str, RunInfo] = {}
     for info in infos:
-        key = f"{info.dataset}/{info.arch}"
-        n = 2
-        while key in runs:
-            key = f"{info.dataset}/{info.arch} ({n})"
+        base = info.arch
+        if group_size[(info.dataset, info.arch)] > 1 and info.seed is not None:
+            base = f"{info.arch} seed {info.seed}"
+        name, n = base, 2
+        while f"{info.dataset}/{name}" in runs:
+            name = f"{base} ({n})"
             n += 1
-        info.key = key
-        runs[key] = info
+        info.name, info.key = name, f"{info.dataset}/{name}"
+        runs[info.key] = info
         if info.problem:
             problems.append(f"{info.path}: {info.problem}")
     return runs, problems, _read_references(bench_files, problems)
@@ -253,9 +378,19 @@ class Discovery:
         return sorted({r.dataset for r in self.runs if r.status != "broken"})
 
     def runs_for(self, dataset: str, *, finished: bool = False) -> list[RunInfo]:
-        """The runs of one dataset, ordered cnn, rnn, cnn-rnn, then others."""
+        """The runs of one dataset, ordered cnn, rnn, cnn-rnn, then others (seeds in order)."""
         out = [r for r in self.runs if r.dataset == dataset and r.status != "broken"]
         return [r for r in out if r.finished] if finished else out
+
+    def run_named(self, dataset: str, name) -> RunInfo | None:
+        """The run of ``dataset`` called ``name`` (see :attr:`RunInfo.name`); an architecture's
+        name gives its first run (its lowest seed). ``None`` when there is none."""
+        runs = self.runs_for(dataset) if isinstance(dataset, str) else []
+        for match in (lambda r: r.name == name, lambda r: r.arch == name):
+            for r in runs:
+                if match(r):
+                    return r
+        return None
 
     def reference(self, dataset: str) -> dict:
         """DeepBind's published AUROC for ``dataset`` from a ``benchmark.csv`` (may be empty)."""
@@ -273,6 +408,8 @@ class Discovery:
                     "key": r.key,
                     "dataset": r.dataset,
                     "arch": r.arch,
+                    "name": r.name,
+                    "seed": r.seed,
                     "status": r.status,
                     "auroc": _num(test.get("auroc")),
                     "auprc": _num(test.get("auprc")),
@@ -287,3 +424,37 @@ class Discovery:
                 }
             )
         return pd.DataFrame(rows, columns=_SUMMARY_COLUMNS)
+
+    def seed_summary(self) -> pd.DataFrame:
+        """One row per dataset and architecture: its runs' test metrics averaged over seeds.
+
+        Columns: ``dataset, arch, name`` (the first run, to select it), ``status`` (finished
+        when any run is), ``n_runs``, ``n_seeds`` (finished runs with a test AUROC), ``auroc``,
+        ``auroc_sd``, ``auroc_min``, ``auroc_max``, ``auprc``, ``auprc_sd`` (mean and sample
+        standard deviation over the finished runs; the spread is NaN for a single run),
+        ``deepbind_star``, ``deepbind``. Broken runs are left out.
+        """
+        table = self.summary()
+        table = table[table["status"] != "broken"]
+        rows = []
+        for (dataset, arch), part in table.groupby(["dataset", "arch"], sort=False):
+            done = part[part["status"] == "finished"]
+            row = {
+                "dataset": dataset,
+                "arch": arch,
+                "name": (done if len(done) else part)["name"].iloc[0],
+                "status": "finished" if len(done) else part["status"].iloc[0],
+                "n_runs": len(part),
+                "n_seeds": int(done["auroc"].notna().sum()),
+            }
+            for metric in ("auroc", "auprc"):
+                values = done[metric].dropna()
+                row[metric] = float(values.mean()) if len(values) else np.nan
+                row[f"{metric}_sd"] = float(values.std(ddof=1)) if len(values) > 1 else np.nan
+            values = done["auroc"].dropna()
+            row["auroc_min"] = float(values.min()) if len(values) else np.nan
+            row["auroc_max"] = float(values.max()) if len(values) else np.nan
+            row["deepbind_star"] = part["deepbind_star"].iloc[0]
+            row["deepbind"] = part["deepbind"].iloc[0]
+            rows.append(row)
+        return pd.DataFrame(rows, columns=_SEED_COLUMNS)

@@ -167,9 +167,7 @@ class Explanations:
             if torch.get_num_threads() != self.torch_threads:
                 torch.set_num_threads(self.torch_threads)
         device = self.torch_device()
-        return self._models.get(
-            ("model", *key_, str(device)), lambda: rundir.load_run(run.path, device=device).model
-        )
+        return self._models.get(("model", *key_, str(device)), lambda: _load_model(run, device))
 
     def explain_test(
         self, dataset: str, seq_id: str, *, reference_arch: str | None = None, methods=()
@@ -182,7 +180,8 @@ class Explanations:
         Returns
         -------
         dict
-            ``arch -> Explanation`` in architecture order. Precomputed files are used where
+            ``name -> Explanation`` in architecture order (the name is the architecture, or
+            ``"<arch> seed <S>"`` for one of several seeds; see ``RunInfo.name``). Precomputed files are used where
             they hold the sequence; the rest is computed (when ``compute`` is on) and cached.
         """
         ref = self.reference_run(dataset, reference_arch)
@@ -193,7 +192,7 @@ class Explanations:
         sequence = table["sequence"].iloc[hits[0]]
         out = {}
         for run in self.runs_for(dataset, finished=True):
-            out[run.arch] = self._explain_one(run, sequence, seq_id, methods)
+            out[run.name] = self._explain_one(run, sequence, seq_id, methods)
         if not out:
             raise DeepMotifError(f"{dataset}: no finished run")
         return out
@@ -207,7 +206,7 @@ class Explanations:
         sequence = pasted_sequence(sequence, max_length=self.max_length)
         out = {}
         for run in self.runs_for(dataset, finished=True):
-            out[run.arch] = self._explain_one(run, sequence, None, methods)
+            out[run.name] = self._explain_one(run, sequence, None, methods)
         if not out:
             raise DeepMotifError(f"{dataset}: no finished run")
         return out
@@ -233,7 +232,7 @@ class Explanations:
                 sources[method] = "precomputed"
 
     def _explain_one(self, run, sequence: str, seq_id: str | None, methods=()) -> Explanation:
-        ex = Explanation(run.arch, sequence)
+        ex = Explanation(run.name, sequence)
         sources = {}
         # Score, saliency and temporal scores: precomputed for test sequences, else computed.
         if seq_id is not None:
@@ -307,6 +306,20 @@ class Explanations:
 
 
 _TEMPORAL = ("forward", "backward")
+
+
+def _load_model(run, device):
+    """The run's model; a config or weights file that does not build one (hand-edited, corrupt)
+    is a DeepMotifError naming the run, shown on the page like any other broken file."""
+    try:
+        return rundir.load_run(run.path, device=device).model
+    except DeepMotifError:
+        raise
+    except (TypeError, ValueError, KeyError, RuntimeError) as exc:
+        raise DeepMotifError(
+            f"{run.key}: cannot build the model from {rundir.CONFIG} and {rundir.WEIGHTS} "
+            f"({type(exc).__name__}: {exc})"
+        ) from exc
 
 
 def _check_shapes(ex: Explanation, arch: str) -> None:

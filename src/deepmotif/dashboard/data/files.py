@@ -53,7 +53,26 @@ def read_test_table(path: Path) -> pd.DataFrame:
     missing = [c for c in _TEST_COLUMNS if c not in table.columns]
     if missing:
         raise DeepMotifError(f"{path}: missing column(s) {', '.join(missing)}")
-    return table[list(_TEST_COLUMNS)]
+    table = table[list(_TEST_COLUMNS)]
+    empty = table.isna().any(axis=1).to_numpy()
+    if empty.any():
+        line = int(np.argmax(empty)) + 2  # 1-based, after the header
+        raise DeepMotifError(
+            f"{path}: line {line} is short or has empty fields (expected {', '.join(_TEST_COLUMNS)})"
+        )
+    for column, ok in (
+        ("label", lambda v: np.isin(v, (0, 1))),
+        ("score", lambda v: np.isfinite(v) & (v >= 0) & (v <= 1)),
+    ):
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        bad = ~ok(values)
+        if bad.any():
+            line = int(np.argmax(bad)) + 2
+            raise DeepMotifError(
+                f"{path}: line {line}: {column} {table[column].iloc[line - 2]!r} is not "
+                + ("0 or 1" if column == "label" else "a probability between 0 and 1")
+            )
+    return table.astype({"label": int, "score": float})
 
 
 def read_npz(path: Path) -> dict:
@@ -126,13 +145,15 @@ class RunFiles:
         return self._file(path, read_test_table)
 
     def reference_run(self, dataset: str, arch: str | None = None):
-        """The run whose test set the explorer lists: ``arch``'s when it has one, else the first."""
+        """The run whose test set the explorer lists: the run named ``arch`` (an architecture
+        or a seed, see :attr:`RunInfo.name`) when it has one, else the first."""
         runs = [r for r in self.runs_for(dataset) if (r.path / rundir.TEST_TABLE).is_file()]
         if not runs:
             raise DeepMotifError(f"{dataset}: no run holds test sequences ({rundir.TEST_TABLE})")
-        for r in runs:
-            if r.arch == arch:
-                return r
+        for match in (lambda r: r.name == arch, lambda r: r.arch == arch):
+            for r in runs:
+                if match(r):
+                    return r
         return runs[0]
 
     def sequence_order(self, key: str, order: str = "index", label: str = "all") -> pd.DataFrame:

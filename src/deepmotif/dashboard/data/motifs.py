@@ -142,7 +142,7 @@ class MotifResults:
             tfs = tf_names(run.dataset, run.config)
             row = {
                 "dataset": run.dataset,
-                "arch": run.arch,
+                "arch": run.name,
                 "tf": ", ".join(tfs),
                 "n_motifs": np.nan,
                 "n_matched": np.nan,
