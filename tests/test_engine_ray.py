@@ -62,19 +62,23 @@ def local_bench(data_dir, tmp_path_factory):
 @pytest.fixture(scope="module")
 def ray_engine():
     """One private Ray instance (2 CPUs, one thread per task) for the module, always stopped."""
-    pytest.importorskip("ray", reason="Ray is not installed (pip install 'deepmotif[ray]')")
-    import ray
-
+    if importlib.util.find_spec("ray") is None:
+        pytest.skip("Ray is not installed (pip install 'deepmotif[ray]')")
     engine = make_engine("ray", jobs=2, cpus_per_run=1)
     engine.start()
+    import ray
+
     try:
+        # a private instance: loopback only, CPUs bounded by jobs x cpus_per_run
+        assert [n["NodeManagerAddress"] for n in ray.nodes()] == ["127.0.0.1"]
+        assert ray.cluster_resources()["CPU"] <= 2
         yield engine
     finally:
         engine.stop()
         assert not ray.is_initialized()
 
 
-def assert_same_benchmark(a: Path, b: Path, tables=TABLES) -> None:
+def assert_same_benchmark(a: Path, b: Path, tables=TABLES, *, shipped: bool = False) -> None:
     for name in tables:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     runs_a = sorted(p.parent.relative_to(a) for p in a.rglob(rundir.METRICS))
@@ -85,6 +89,13 @@ def assert_same_benchmark(a: Path, b: Path, tables=TABLES) -> None:
             assert (a / run / name).read_bytes() == (b / run / name).read_bytes(), (run, name)
         ca, cb = (json.loads((x / run / rundir.CONFIG).read_text()) for x in (a, b))
         ca.pop("created"), cb.pop("created")
+        if shipped:  # the data were read from a node-local copy: same content, other path
+            for part in ("train", "test"):
+                if ca["data"][part]:
+                    assert (
+                        Path(cb["data"][part].pop("path")).name
+                        == Path(ca["data"][part].pop("path")).name
+                    )
         assert ca == cb
         ha, hb = (pd.read_csv(x / run / rundir.HISTORY) for x in (a, b))
         timed = [c for c in ha.columns if "second" in c or "time" in c]
@@ -103,6 +114,19 @@ def test_ray_engine_writes_the_same_runs_and_tables(local_bench, data_dir, ray_e
     mtime = (out / "CTCF/cnn" / rundir.WEIGHTS).stat().st_mtime_ns
     run_benchmark(data_dir, out, archs=["cnn"], config=CONFIG, engine=ray_engine, verbose=False)
     assert (out / "CTCF/cnn" / rundir.WEIGHTS).stat().st_mtime_ns == mtime
+
+
+@pytest.mark.slow
+def test_ship_data_writes_the_same_runs(local_bench, data_dir, ray_engine, tmp_path):
+    """--ship-data: inputs and run folders through the object store, the same files back."""
+    out = tmp_path / "bench"
+    ray_engine.ship_data = True
+    try:
+        run_benchmark(data_dir, out, archs=["cnn"], config=CONFIG, engine=ray_engine, verbose=False)
+    finally:
+        ray_engine.ship_data = False
+    assert_same_benchmark(local_bench, out, shipped=True)
+    assert not list(out.rglob(".*"))  # no temporary files left behind
 
 
 def _die_once_mid_run(job: dict) -> dict:

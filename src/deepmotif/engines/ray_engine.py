@@ -50,8 +50,10 @@ class RayEngine(Engine):
     def start(self) -> None:
         if self._ray is not None:
             return
-        ray = import_ray()
         os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+        if not self.address:
+            _loopback_only()
+        ray = import_ray()
         if self.address:
             _check_reachable(self.address)
         if ray.is_initialized():
@@ -180,6 +182,21 @@ def _task(fn, job: dict, threads: int | None, shipped) -> tuple:
         local = ship.unpack_inputs(job, shipped, tmp)
         status, value = call_job(fn, local, threads)
         return status, value, ship.pack_outputs(local)
+
+
+def _loopback_only() -> None:
+    """Make a private instance listen on 127.0.0.1 only.
+
+    Ray binds its services to the machine's network address unless told it is not part of a
+    cluster (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``, read when Ray is imported, and inherited
+    by the processes it starts); then it uses the loopback interface.
+    """
+    import sys
+
+    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    constants = sys.modules.get("ray._private.ray_constants")
+    if constants is not None:  # Ray was imported before the variable was set
+        constants.ENABLE_RAY_CLUSTER = False
 
 
 def _ray_error(exc) -> str:
