@@ -3,7 +3,8 @@
 Without an address a private Ray instance is started on the loopback interface (no dashboard,
 no usage statistics, workers' output not forwarded) and shut down by :meth:`RayEngine.stop`.
 With ``address`` the engine connects to a running cluster (``ray start --head``) and leaves it
-running. See ``docs/distributed.md``.
+running. In a program that already called ``ray.init``, that instance is used and left as it
+is. See ``docs/distributed.md``.
 """
 
 from __future__ import annotations
@@ -56,8 +57,10 @@ class RayEngine(Engine):
         ray = import_ray()
         if self.address:
             _check_reachable(self.address)
-        if ray.is_initialized():
-            raise DeepMotifError("--engine ray: Ray is already initialised in this process")
+        if ray.is_initialized():  # a program that called ray.init itself: use its instance
+            self._ray, self._owns = ray, False
+            self._check_resources()
+            return
         common = {"log_to_driver": False, "logging_level": "ERROR", "configure_logging": True}
         try:
             if self.address:
@@ -78,7 +81,7 @@ class RayEngine(Engine):
         except Exception as exc:
             where = f"--address {self.address}" if self.address else "--engine ray"
             raise DeepMotifError(f"{where}: cannot start Ray ({one_line(str(exc))})") from exc
-        self._ray, self._owns = ray, not self.address
+        self._ray, self._owns = ray, True
         try:
             self._check_resources()
         except BaseException:
@@ -87,7 +90,8 @@ class RayEngine(Engine):
 
     def stop(self) -> None:
         if self._ray is not None:
-            self._ray.shutdown()  # a private instance goes with it; a cluster stays up
+            if self._owns:  # a private instance goes with it; a cluster stays up
+                self._ray.shutdown()
             self._ray = None
 
     def _check_resources(self) -> None:
