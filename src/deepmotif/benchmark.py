@@ -317,7 +317,8 @@ def _with_failures(table: pd.DataFrame, failed: list) -> pd.DataFrame:
     rows = [
         {**{k: r.job[k] for k in table.columns if k in r.job}, "error": r.error} for r in failed
     ]
-    return pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
+    failures = pd.DataFrame(rows, columns=[*table.columns, "error"])
+    return failures if table.empty else pd.concat([table, failures], ignore_index=True)
 
 
 def collect_results(out, dataset_names, archs, ref: pd.DataFrame | None) -> pd.DataFrame:
