@@ -11,7 +11,8 @@ from deepmotif.engines import Engine, TaskResult, call_job, report_failure
 
 @dataclass
 class LocalEngine(Engine):
-    """``jobs == 1``: in this process, in order; otherwise a pool of ``jobs`` spawned processes.
+    """``jobs == 1``: in this process, in order; otherwise a pool of ``jobs`` spawned processes,
+    each with ``cpu_count // jobs`` torch threads.
 
     A job that raises is reported and the others go on. When a pool worker dies (killed, out of
     memory), the pool is rebuilt and every job it had not finished is submitted again, each at
@@ -24,7 +25,11 @@ class LocalEngine(Engine):
     in_process: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
+        import os
+
         self.in_process = self.jobs <= 1
+        if not self.in_process:  # the cores shared out between the pool's processes
+            self.threads = max(1, (os.cpu_count() or 1) // self.jobs)
 
     def run(
         self,
@@ -65,7 +70,7 @@ class LocalEngine(Engine):
                 futures = {}
                 for i in todo:
                     attempts[i] += 1
-                    futures[pool.submit(call_job, fn, jobs[i])] = i
+                    futures[pool.submit(call_job, fn, jobs[i], self.threads)] = i
                 broken: list[int] = []
                 pending = set(futures)
                 while pending:
