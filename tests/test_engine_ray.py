@@ -76,6 +76,9 @@ def ray_engine():
     finally:
         engine.stop()
         assert not ray.is_initialized()
+        # the switch that kept it on the loopback interface is put back for later ray.init calls
+        assert "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER" not in os.environ
+        assert ray._private.ray_constants.ENABLE_RAY_CLUSTER
 
 
 def _file_names(cfg):

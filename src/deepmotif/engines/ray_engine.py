@@ -43,6 +43,7 @@ class RayEngine(Engine):
 
     _ray: Any = field(default=None, init=False, repr=False)
     _owns: bool = field(default=False, init=False, repr=False)
+    _restore: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.threads = max(1, int(self.cpus_per_run))
@@ -53,7 +54,14 @@ class RayEngine(Engine):
             return
         os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
         if not self.address:
-            _loopback_only()
+            self._restore = _loopback_only()
+        try:
+            self._start()
+        except BaseException:
+            self._undo_loopback()
+            raise
+
+    def _start(self) -> None:
         ray = import_ray()
         if self.address:
             _check_reachable(self.address)
@@ -93,6 +101,12 @@ class RayEngine(Engine):
             if self._owns:  # a private instance goes with it; a cluster stays up
                 self._ray.shutdown()
             self._ray = None
+        self._undo_loopback()
+
+    def _undo_loopback(self) -> None:
+        if self._restore is not None:
+            self._restore()
+            self._restore = None
 
     def _check_resources(self) -> None:
         nodes = [n["Resources"] for n in self._ray.nodes() if n.get("Alive")]
@@ -188,8 +202,8 @@ def _task(fn, job: dict, threads: int | None, shipped) -> tuple:
         return status, value, ship.pack_outputs(local)
 
 
-def _loopback_only() -> None:
-    """Make a private instance listen on 127.0.0.1 only.
+def _loopback_only() -> Callable[[], None]:
+    """Make a private instance listen on 127.0.0.1 only; returns a function that undoes it.
 
     Ray binds its services to the machine's network address unless told it is not part of a
     cluster (``RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0``, read when Ray is imported, and inherited
@@ -197,10 +211,29 @@ def _loopback_only() -> None:
     """
     import sys
 
-    os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+    name = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+    env_before = os.environ.get(name)
+    os.environ[name] = "0"
     constants = sys.modules.get("ray._private.ray_constants")
+    const_before = getattr(constants, "ENABLE_RAY_CLUSTER", None)
     if constants is not None:  # Ray was imported before the variable was set
         constants.ENABLE_RAY_CLUSTER = False
+
+    def undo() -> None:
+        if env_before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = env_before
+        now = sys.modules.get("ray._private.ray_constants")
+        if now is not None:
+            default = "false" if sys.platform in ("darwin", "win32") else "true"
+            now.ENABLE_RAY_CLUSTER = (
+                const_before
+                if const_before is not None
+                else os.environ.get(name, default).lower() in ("true", "1")
+            )
+
+    return undo
 
 
 def _ray_error(exc) -> str:
