@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --quiet --disable-pip-version-check -e .
 	touch $@
 
+# the Ray extra too: the suite tests the Ray engine of `deepmotif benchmark` on a local instance
 $(TSTAMP): $(STAMP)
-	$(BIN)/pip install --quiet --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --quiet --disable-pip-version-check -e '.[test,ray]'
 	touch $@
 
 install: $(STAMP)

@@ -150,6 +150,7 @@ def run_benchmark(
     datasets: list[str] | None = None,
     config: dict | None = None,
     jobs: int = 1,
+    engine="local",
     device=None,
     reference=None,
     motifs: bool = False,
@@ -170,6 +171,11 @@ def run_benchmark(
         Training overrides for every run (e.g. ``{"epochs": 10}``).
     jobs : int
         Runs trained at once (each with ``cpu_count // jobs`` threads).
+    engine : {"local", "ray"} or deepmotif.engines.Engine
+        Where the runs (and the motif extraction) happen: ``"local"`` (this machine, ``jobs`` at
+        once) or an engine from :func:`deepmotif.engines.make_engine`, e.g. a Ray cluster. An
+        engine made here is stopped at the end; one passed in is left to its owner. A run that
+        fails is reported (a warning line and a row without metrics) and the others go on.
     reference : path, optional
         DeepBind's published AUCs (default: ``reference/deepbind_encode_aucs.csv`` beside ``data_dir``).
     motifs : bool
@@ -181,6 +187,15 @@ def run_benchmark(
     pandas.DataFrame
         One row per dataset x architecture (the content of ``benchmark.csv``).
     """
+    from deepmotif.engines import Engine, make_engine
+
+    if isinstance(engine, Engine):
+        return _benchmark(data_dir, out, archs, datasets, config, jobs, engine, device, reference, motifs, verbose)  # fmt: skip
+    with make_engine(engine, jobs=jobs) as eng:
+        return _benchmark(data_dir, out, archs, datasets, config, jobs, eng, device, reference, motifs, verbose)  # fmt: skip
+
+
+def _benchmark(data_dir, out, archs, datasets, config, jobs, engine, device, reference, motifs, verbose):  # fmt: skip
     from deepmotif.training.config import resolve_train_config
 
     for a in archs:
@@ -201,6 +216,7 @@ def run_benchmark(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DeepMotifError(f"--out {out}: exists and is a file")
+    engine.start()  # Ray installed, cluster reachable, resources present: before writing
     out.mkdir(parents=True, exist_ok=True)
 
     threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
@@ -220,38 +236,44 @@ def run_benchmark(
         for d in found
         for a in archs
     ]
-    _run_jobs(job_list, jobs, verbose)
+    failed = _run_jobs(job_list, engine, verbose)
     table = collect_results(out, [d.name for d in found], archs, ref)
+    table = _with_failures(table, failed)
     write_tables(table, out, archs)
     if motifs:
         run_dirs = [
             out / d.name / a for d in found for a in archs if runs.run_is_finished(out / d.name / a)
         ]
-        write_recovery(run_dirs, out, verbose=verbose, device=device)
+        write_recovery(run_dirs, out, verbose=verbose, device=device, engine=engine)
     return table
 
 
-def write_recovery(run_dirs, out, *, verbose: bool = True, device=None) -> pd.DataFrame:
-    """Extract and match every run's motifs (kept when present; the models run on ``device``),
-    then the recovery tables."""
-    import warnings
-
-    from tqdm.auto import tqdm
-
-    from deepmotif.errors import DeepMotifWarning
-    from deepmotif.motifs.recovery import recovery_summary, recovery_table
+def _motifs_one(job: dict) -> None:
+    """Extract and match one run's motifs into ``RUN/motifs``; runs in a worker (or in place)."""
     from deepmotif.motifs.run import run_motifs
 
-    done = []
-    for run in tqdm(run_dirs, desc="motifs", unit="run", disable=not verbose):
-        if not runs.motif_file(run, runs.MOTIFS_JSON).is_file():
-            try:
-                run_motifs(run, out=runs.motifs_dir(run), verbose=False, device=device)
-            except DeepMotifError as exc:  # e.g. no correctly classified positive
-                warnings.warn(f"{run}: no motifs ({exc})", DeepMotifWarning, stacklevel=2)
-                continue
-        done.append(run)
-    table = recovery_table(done)
+    run = job["out"]
+    run_motifs(run, out=runs.motifs_dir(run), verbose=False, device=job["device"])
+
+
+def write_recovery(
+    run_dirs, out, *, verbose: bool = True, device=None, engine=None
+) -> pd.DataFrame:
+    """Extract and match every run's motifs (kept when present; the models run on ``device``),
+    then the recovery tables. Each run is one job of ``engine`` (default: in this process); a
+    run without motifs (e.g. no correctly classified positive) is reported and left out."""
+    from deepmotif.engines.local import LocalEngine
+    from deepmotif.motifs.recovery import recovery_summary, recovery_table
+
+    def has_motifs(run) -> bool:
+        return runs.motif_file(run, runs.MOTIFS_JSON).is_file()
+
+    todo = [{"out": str(run), "device": device} for run in run_dirs if not has_motifs(run)]
+    if todo:
+        (engine or LocalEngine()).run(
+            _motifs_one, todo, desc="motifs", label=lambda j: f"{j['out']}: motifs", verbose=verbose
+        )
+    table = recovery_table([run for run in run_dirs if has_motifs(run)])
     with runs.atomic_path(Path(out) / "recovery.csv") as tmp:
         table.to_csv(tmp, index=False)
     lines = ["# TFs recovered (known TF among the top-5 Tomtom matches, q < 0.05)", ""]
@@ -271,30 +293,32 @@ def write_recovery(run_dirs, out, *, verbose: bool = True, device=None) -> pd.Da
     return table
 
 
-def _run_jobs(job_list: list[dict], jobs: int, verbose: bool) -> None:
-    from tqdm.auto import tqdm
+def _run_jobs(job_list: list[dict], engine, verbose: bool) -> list:
+    """Train every job not yet finished on ``engine``; the failed jobs' results."""
+    todo = [job for job in job_list if not runs.run_is_finished(job["out"])]
+    if not engine.in_process:  # no per-run progress bars from workers; the engine's threads
+        todo = [
+            {**job, "verbose": False, "threads": engine.threads or job.get("threads")}
+            for job in todo
+        ]
+    results = engine.run(_train_one, todo, desc="benchmark runs", label=_label, verbose=verbose)
+    return [r for r in results if not r.ok]
 
-    bar = tqdm(
-        total=len(job_list), desc="benchmark runs", unit="run", disable=not verbose, position=0
-    )
-    try:
-        if jobs <= 1:
-            for job in job_list:
-                bar.set_postfix_str(f"{job['dataset'][:30]} {job['arch']}")
-                _train_one(job)
-                bar.update(1)
-        else:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor, as_completed
 
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
-                futures = [pool.submit(_train_one, job) for job in job_list]
-                for fut in as_completed(futures):
-                    r = fut.result()
-                    bar.set_postfix_str(f"{r['dataset'][:30]} {r['arch']} {r['status']}")
-                    bar.update(1)
-    finally:
-        bar.close()
+def _label(job: dict) -> str:
+    seed = f" seed {job['seed']}" if job.get("seed") is not None else ""
+    return f"{job['dataset']} {job['arch']}{seed}"
+
+
+def _with_failures(table: pd.DataFrame, failed: list) -> pd.DataFrame:
+    """``table`` plus one row per failed run: its job's keys, no metrics, the ``error``."""
+    if not failed:
+        return table
+    rows = [
+        {**{k: r.job[k] for k in table.columns if k in r.job}, "error": r.error} for r in failed
+    ]
+    failures = pd.DataFrame(rows, columns=[*table.columns, "error"])
+    return failures if table.empty else pd.concat([table, failures], ignore_index=True)
 
 
 def collect_results(out, dataset_names, archs, ref: pd.DataFrame | None) -> pd.DataFrame:

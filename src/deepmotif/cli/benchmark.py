@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from deepmotif.cli._common import positive_float, positive_int
 
 ORDER = 40
@@ -32,7 +34,41 @@ def register(sub) -> None:
     )
     p.add_argument("--patience", type=positive_int, help="early-stopping patience (default 5)")
     p.add_argument("--seed", type=int, help="random seed (default 0)")
-    p.add_argument("--jobs", type=positive_int, default=1, help="runs trained at once (default 1)")
+    p.add_argument(
+        "--jobs",
+        type=positive_int,
+        help="runs trained at once (default: 1 with --engine local; with --engine ray and no "
+        "--address, the local Ray instance's CPUs, default all cores, are JOBS x --cpus-per-run)",
+    )
+    p.add_argument(
+        "--engine",
+        choices=("local", "ray"),
+        default="local",
+        help="where the runs and --motifs happen: this machine's process pool (default) or Ray "
+        "tasks, one per run (pip install 'deepmotif[ray]'; see docs/distributed.md)",
+    )
+    p.add_argument(
+        "--address",
+        metavar="HOST:PORT",
+        help="--engine ray: a running Ray cluster (`ray start --head`; or auto); default: a "
+        "private Ray instance on this machine, stopped at the end",
+    )
+    p.add_argument(
+        "--cpus-per-run",
+        type=positive_int,
+        help="--engine ray: CPUs (and threads) per task (default 1)",
+    )
+    p.add_argument(
+        "--gpus-per-run",
+        type=positive_float,
+        help="--engine ray: GPUs per task, e.g. 1 or 0.5 (default 0: CPU only)",
+    )
+    p.add_argument(
+        "--ship-data",
+        action="store_true",
+        help="--engine ray: send input files and run folders through Ray's object store (for "
+        "nodes without a filesystem shared with this one); default: read by path",
+    )
     p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     p.add_argument(
         "--reference",
@@ -50,6 +86,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from deepmotif.benchmark import run_benchmark, wide_table
+    from deepmotif.engines import make_engine
 
     config = {
         "epochs": args.epochs,
@@ -58,18 +95,28 @@ def run(args) -> int:
         "seed": args.seed,
     }
     archs = [a.strip() for a in args.archs.split(",") if a.strip()]
-    table = run_benchmark(
-        args.data_dir,
-        args.out,
-        archs=archs,
-        datasets=[s for s in (args.datasets or "").split(",") if s] or None,
-        config={k: v for k, v in config.items() if v is not None},
-        jobs=args.jobs,
-        device=args.device,
-        reference=args.reference,
-        motifs=args.motifs,
-        verbose=not args.quiet,
+    engine = make_engine(
+        args.engine,
+        jobs=args.jobs or (1 if args.engine == "local" else None),
+        address=args.address,
+        cpus_per_run=args.cpus_per_run,
+        gpus_per_run=args.gpus_per_run,
+        ship_data=args.ship_data,
     )
+    with engine:
+        table = run_benchmark(
+            args.data_dir,
+            args.out,
+            archs=archs,
+            datasets=[s for s in (args.datasets or "").split(",") if s] or None,
+            config={k: v for k, v in config.items() if v is not None},
+            jobs=args.jobs or 1,
+            engine=engine,
+            device=args.device,
+            reference=args.reference,
+            motifs=args.motifs,
+            verbose=not args.quiet,
+        )
     wide = wide_table(table, archs)
     if not wide.empty:
         cols = [c for c in wide.columns if c.endswith("AUROC")]
@@ -77,4 +124,12 @@ def run(args) -> int:
     print(f"tables: {args.out}/benchmark.csv, {args.out}/benchmark.md")
     if args.motifs:
         print(f"motif recovery: {args.out}/recovery.csv, {args.out}/recovery.md")
+    if "error" in table.columns and table["error"].notna().any():
+        n = int(table["error"].notna().sum())
+        print(
+            f"deepmotif benchmark: {n} run(s) failed (the error column of benchmark.csv); "
+            "rerun the same command to retry them",
+            file=sys.stderr,
+        )
+        return 1
     return 0
