@@ -230,6 +230,7 @@ def test_benchmark_warns_about_an_unpaired_test_file(tmp_path, capsys):
     data.mkdir()
     (data / "TFX_AC.seq").write_text("FoldID\tEventID\tseq\tBound\nA\tp1\tACGTAC\t1\n")
     (data / "ORPHAN_B.seq.gz").write_bytes(b"")
+    (data / "SIM.sites.tsv").write_text("seq_id\ttf\tstart\nx\tCTCF\t3\n")  # not a dataset
     out = tmp_path / "bench"
     code = main(["benchmark", str(data), "--out", str(out), "--datasets", "nomatch"])
     err = capsys.readouterr().err.strip().splitlines()

@@ -4,7 +4,8 @@
 
 * DeepBind pairs ``NAME_AC.seq[.gz]`` (training, positives only) + ``NAME_B.seq[.gz]`` (test);
 * Zeng et al. folders holding ``train.data`` and ``test.data`` (the folder name is the dataset);
-* any other single supported file (a seeded test split is carved from it).
+* any other single supported file (a seeded test split is carved from it); the planted-site
+  tables ``*.sites.tsv`` that ``deepmotif simulate`` writes beside its FASTA are not datasets.
 
 Each dataset x architecture x seed gets its own run directory ``OUT/<dataset>/<arch>/seed<S>``
 (seeds ``seed .. seed + K - 1``). A finished run is skipped on rerun and an interrupted one
@@ -73,6 +74,7 @@ def discover_datasets(data_dir) -> list[BenchmarkDataset]:
             and path not in used
             and _SUPPORTED.search(path.name)
             and "_B.seq" not in path.name
+            and not path.name.endswith(".sites.tsv")  # a simulation's planted sites
         ):
             name = _SUPPORTED.sub("", path.name)
             found.setdefault(name, BenchmarkDataset(name, path, None))
