@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -182,6 +183,13 @@ def test_benchmark_discovery_and_table(tmp_path, capsys, planted):
     assert os.path.getmtime(run / "seed3/model.safetensors") == mtime
     capsys.readouterr()
     one_line_error(capsys, [*argv[:5], "lstm"], "unknown architecture 'lstm'")
+    # a run in the layout before seeds is not trained over: say where to move it
+    old = tmp_path / "old/TFX_cell_ab_Lab/cnn"
+    shutil.copytree(run / "seed3", old)
+    one_line_error(capsys, [*argv[:3], str(tmp_path / "old"), *argv[4:]], f"move it to {old}/seed3")
+    assert sorted(p.name for p in old.iterdir()) == sorted(
+        p.name for p in (run / "seed3").iterdir()
+    )
     # --motifs: every finished run's motifs matched to JASPAR, then the recovery tables
     assert main([*argv, "--motifs"]) == 0
     rec = pd.read_csv(tmp_path / "bench/recovery.csv")

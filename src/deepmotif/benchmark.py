@@ -271,11 +271,19 @@ def run_benchmark(
 
 
 def _check_data(job_list: list[dict]) -> None:
-    """Read every data file an unfinished run needs, so bad data fails before ``--out`` exists."""
+    """Read every data file an unfinished run needs, so bad data fails before ``--out`` exists;
+    refuse a run left in the layout before seeds (``OUT/<dataset>/<arch>``)."""
     from deepmotif.data import read_dataset
 
     checked = set()
     for job in job_list:
+        old = Path(job["out"]).parent
+        if (old / runs.CONFIG).is_file():
+            seed = runs.read_config(old).get("seed", 0)
+            raise DeepMotifError(
+                f"{old}: a run in the layout before --seeds; move it to {old}/seed{seed} "
+                "(its seed) to keep it, or benchmark into another --out"
+            )
         if runs.run_is_finished(job["out"]):
             continue
         for path in (job["train"], job["test"]):
