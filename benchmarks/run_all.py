@@ -134,7 +134,7 @@ TABLES = [
         "Motif dependencies (RQ4) on planted grammars (`bench_dependencies.py`)",
         [_script("bench_dependencies.py", "--out", "{work}")],
         [_script("bench_dependencies.py", "--out", "{work}", "--quick", "--n", "200",
-                 "--epochs", "1", "--backgrounds", "10")],
+                 "--epochs", "1", "--backgrounds", "10", "--archs", "cnn")],
     ),
     Table(
         "dashboard",
