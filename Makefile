@@ -7,7 +7,7 @@ TSTAMP := $(VENV)/.installed-test
 # `make demo` re-runs the quickstart into the same folder, replacing the previous demo.
 DEMO_ARGS ?= --force
 
-.PHONY: install install-test demo test test-fast lint bench clean
+.PHONY: install install-test demo test test-fast lint bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,14 @@ test-fast: install-test
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+
+# Rebuild every table of BENCHMARKS.md (hours; BENCH_ARGS="--only training,explain" for some).
+bench: install-test
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
+
+# Every benchmark script at a tiny size, into a copy of BENCHMARKS.md (a smoke test).
+bench-quick: install-test
+	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-1} $(BIN)/python benchmarks/run_all.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

@@ -2,7 +2,7 @@
 
 Usage::
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_cnn_defaults.py [--arch cnn] [--epochs 6]
+    OMP_NUM_THREADS=1 python benchmarks/bench_cnn_defaults.py [--epochs 6] [--n 2000]
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ SETTINGS = {
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--n", type=int, default=2000, help="simulated sequences (default 2000)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
-    ds = simulate(["CTCF"], n=2000, length=101, seed=0).dataset
+    ds = simulate(["CTCF"], n=args.n, length=101, seed=0).dataset
     with tempfile.TemporaryDirectory() as tmp:
         for i, (name, (model_cfg, train_cfg)) in enumerate(SETTINGS.items()):
             res = train(

@@ -63,7 +63,19 @@ def _task_name(a, b, lo, hi, seed) -> str:
     return f"{a}-{b}-{lo}-{hi}-s{seed}".replace("::", "_") if b else f"{a}-only-s{seed}"
 
 
-def run_task(out: Path, a, b, lo, hi, seed, n: int, epochs: int | None, pair: tuple) -> list[dict]:
+def run_task(
+    out: Path,
+    a,
+    b,
+    lo,
+    hi,
+    seed,
+    n: int,
+    epochs: int | None,
+    pair: tuple,
+    backgrounds: int = 500,
+    archs=ARCHS,
+) -> list[dict]:
     name = _task_name(a, b, lo, hi, seed)
     folder = out / name
     fasta = folder / "data.fa"
@@ -75,7 +87,7 @@ def run_task(out: Path, a, b, lo, hi, seed, n: int, epochs: int | None, pair: tu
             args += ["--motifs", a]
         _cli(*args, "--out", str(fasta))
     rows = []
-    for arch in ARCHS:
+    for arch in archs:
         run = folder / "runs" / arch
         if not (run / "metrics.json").is_file():
             extra = ["--epochs", str(epochs)] if epochs else []
@@ -86,13 +98,14 @@ def run_task(out: Path, a, b, lo, hi, seed, n: int, epochs: int | None, pair: tu
     if not (dep / "dependencies.json").is_file():
         t0 = time.perf_counter()
         _cli(
-            "dependencies", *[str(folder / "runs" / x) for x in ARCHS],
+            "dependencies", *[str(folder / "runs" / x) for x in archs],
             "--motifs", ",".join(pair), "--spacing", "0-20", "--out", str(dep), "--quiet", "--force",
+            "--n", str(backgrounds),
         )  # fmt: skip
         print(f"{name}: dependencies in {time.perf_counter() - t0:.0f} s", flush=True)
     info = json.loads((dep / "dependencies.json").read_text())
     table = pd.read_csv(dep / "dependencies.tsv", sep="\t")
-    for arch in ARCHS:
+    for arch in archs:
         metrics = json.loads((folder / "runs" / arch / "metrics.json").read_text())
         summary = info["runs"][arch]
         sig = table[(table["arch"] == arch) & table["significant"]]
@@ -155,6 +168,10 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=4000, help="sequences per task")
     ap.add_argument("--epochs", type=int, help="training epochs (default: the package's)")
     ap.add_argument("--quick", action="store_true", help="one grammar task and the null task")
+    ap.add_argument("--archs", default=",".join(ARCHS), help="comma-separated (default: all)")
+    ap.add_argument(
+        "--backgrounds", type=int, default=500, help="backgrounds per configuration (default 500)"
+    )
     ap.add_argument("--speed", action="store_true", help="time the 1000 x 50 grid instead")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -164,7 +181,7 @@ def main() -> None:
     rows = []
     for a, b, lo, hi, seed in QUICK_TASKS if args.quick else TASKS:
         pair = (a, b) if b else (a, "REST")  # the null task asks about a motif it never saw
-        rows += run_task(args.out, a, b, lo, hi, seed, args.n, args.epochs, pair)
+        rows += run_task(args.out, a, b, lo, hi, seed, args.n, args.epochs, pair, args.backgrounds)
         print(pd.DataFrame(rows).tail(3).to_string(index=False), flush=True)
     table = pd.DataFrame(rows)
     table.to_csv(args.out / "rq4.csv", index=False)

@@ -124,7 +124,10 @@ def _run_dirs(runs: Path, tfs=None, archs=ARCHS) -> list[Path]:
 
 
 def _label(run: Path) -> str:
-    """``REST-cnn`` for our runs, and for a 'deepmotif benchmark' run ``OUT/<dataset>/<arch>``."""
+    """``REST-cnn`` for our runs; for a 'deepmotif benchmark' run ``OUT/<dataset>/<arch>/seed<S>``
+    ``REST-cnn-seed<S>``."""
+    if run.name.startswith("seed") and run.parent.name in ARCHS:
+        return f"{run.parent.parent.name.split('_')[0]}-{run.parent.name}-{run.name}"
     if run.name in ARCHS:
         return f"{run.parent.name.split('_')[0]}-{run.name}"
     return run.name
@@ -244,7 +247,7 @@ def main(argv=None) -> int:
     p.add_argument("--arch", nargs="*", default=list(ARCHS), choices=ARCHS)
     p.add_argument(
         "--run-dir", nargs="*", help="explicit run directories instead of --runs (e.g. a "
-        "'deepmotif benchmark' output's OUT/<dataset>/<arch>); use with --out",
+        "'deepmotif benchmark' output's OUT/<dataset>/<arch>/seed<S>); use with --out",
     )  # fmt: skip
     p.add_argument("--top-k", type=int, default=5)
     p.add_argument("--out", help="where to write motif results (default RUN/motifs)")

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -153,26 +154,48 @@ def test_benchmark_discovery_and_table(tmp_path, capsys, planted):
         "1",
         "--reference",
         str(ref),
+        "--seeds",
+        "2",
+        "--seed",
+        "3",
         "--quiet",
     ]
     assert main(argv) == 0
     table = pd.read_csv(tmp_path / "bench/benchmark.csv")
-    assert table[["dataset", "arch", "deepbind_star", "deepbind"]].values.tolist() == [
-        ["TFX_cell_ab_Lab", "cnn", 0.9, 0.8]
+    assert table[["dataset", "arch", "seed", "deepbind_star", "deepbind"]].values.tolist() == [
+        ["TFX_cell_ab_Lab", "cnn", 3, 0.9, 0.8],
+        ["TFX_cell_ab_Lab", "cnn", 4, 0.9, 0.8],
     ]
-    metrics = json.loads((tmp_path / "bench/TFX_cell_ab_Lab/cnn/metrics.json").read_text())
-    assert table["auroc"][0] == pytest.approx(metrics["test"]["auroc"], abs=1e-4)
-    assert "| **mean** |" in (tmp_path / "bench/benchmark.md").read_text()
-    mtime = os.path.getmtime(tmp_path / "bench/TFX_cell_ab_Lab/cnn/model.safetensors")
+    run = tmp_path / "bench/TFX_cell_ab_Lab/cnn"
+    for seed in (3, 4):
+        metrics = json.loads((run / f"seed{seed}/metrics.json").read_text())
+        assert json.loads((run / f"seed{seed}/config.json").read_text())["seed"] == seed
+        row = table[table["seed"] == seed].iloc[0]
+        assert row["auroc"] == pytest.approx(metrics["test"]["auroc"], abs=1e-4)
+    summary = pd.read_csv(tmp_path / "bench/benchmark_summary.csv")
+    assert summary["n_seeds"].tolist() == [2]
+    assert summary["auroc_mean"][0] == pytest.approx(table["auroc"].mean(), abs=1e-3)
+    lo, hi = summary["auroc_ci_low"][0], summary["auroc_ci_high"][0]
+    assert lo <= summary["auroc_mean"][0] <= hi
+    assert "## AUROC" in (tmp_path / "bench/benchmark.md").read_text()
+    mtime = os.path.getmtime(run / "seed3/model.safetensors")
     assert main(argv) == 0  # finished runs are skipped
-    assert os.path.getmtime(tmp_path / "bench/TFX_cell_ab_Lab/cnn/model.safetensors") == mtime
+    assert os.path.getmtime(run / "seed3/model.safetensors") == mtime
     capsys.readouterr()
     one_line_error(capsys, [*argv[:5], "lstm"], "unknown architecture 'lstm'")
+    # a run in the layout before seeds is not trained over: say where to move it
+    old = tmp_path / "old/TFX_cell_ab_Lab/cnn"
+    shutil.copytree(run / "seed3", old)
+    one_line_error(capsys, [*argv[:3], str(tmp_path / "old"), *argv[4:]], f"move it to {old}/seed3")
+    assert sorted(p.name for p in old.iterdir()) == sorted(
+        p.name for p in (run / "seed3").iterdir()
+    )
     # --motifs: every finished run's motifs matched to JASPAR, then the recovery tables
     assert main([*argv, "--motifs"]) == 0
     rec = pd.read_csv(tmp_path / "bench/recovery.csv")
     assert set(rec["arch"]) == {"cnn"} and "any" in set(rec["source"])
-    assert (tmp_path / "bench/TFX_cell_ab_Lab/cnn/motifs/matches.tsv").is_file()
+    assert (run / "seed3/motifs/matches.tsv").is_file()
+    assert sorted(rec.loc[rec["source"] == "any", "seed"]) == [3, 4]
     # TFX has no JASPAR motif, so the summary counts no TF for it
     assert not rec["tf_in_database"].any()
     assert "## strict" in (tmp_path / "bench/recovery.md").read_text()
@@ -194,3 +217,34 @@ def test_wide_table_means():
     assert w.loc["mean", "rnn AUROC"] == pytest.approx(0.7)
     assert w.loc["mean", "DeepBind* AUROC"] == pytest.approx(0.95)
     assert w.loc["mean", "DeepBind AUROC"] == pytest.approx(0.875)
+
+
+def test_benchmark_bad_input_writes_nothing(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "TFX_AC.seq").write_text("FoldID\tEventID\tseq\tBound\nA\tp1\tACGTXQ\t1\n")
+    (data / "TFX_B.seq").write_text("FoldID\tEventID\tseq\tBound\nB\tp1\tACGTAC\t1\n")
+    out = tmp_path / "bench"
+    argv = ["benchmark", str(data), "--out", str(out), "--epochs", "1", "--quiet"]
+    one_line_error(capsys, argv, "TFX_AC.seq")
+    assert not out.exists()  # refused before --out was made
+    one_line_error(capsys, [*argv, "--archs", ""], "--archs: no architecture given")
+    one_line_error(capsys, [*argv, "--archs", " , "], "--archs: no architecture given")
+    assert not out.exists()
+
+
+def test_benchmark_warns_about_an_unpaired_test_file(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "TFX_AC.seq").write_text("FoldID\tEventID\tseq\tBound\nA\tp1\tACGTAC\t1\n")
+    (data / "ORPHAN_B.seq.gz").write_bytes(b"")
+    (data / "SIM.sites.tsv").write_text("seq_id\ttf\tstart\nx\tCTCF\t3\n")  # not a dataset
+    out = tmp_path / "bench"
+    code = main(["benchmark", str(data), "--out", str(out), "--datasets", "nomatch"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(err) == 2, err
+    assert err[0].startswith("deepmotif: warning: ") and "ORPHAN_B.seq.gz" in err[0]
+    assert "ORPHAN_AC.seq" in err[0] and "--datasets nomatch" in err[1]
+    assert not out.exists()
+    with pytest.warns(UserWarning, match="ORPHAN_B"):
+        assert [d.name for d in discover_datasets(data)] == ["TFX"]

@@ -148,7 +148,7 @@ LAYERS = {
     "training": 3, "explain": 3,
     "motifs": 4, "dependencies": 4, "audit": 4,
     "dashboard": 5,
-    "benchmark": 6, "quickstart": 6, "engines": 6,
+    "benchmark": 6, "benchmark_stats": 6, "quickstart": 6, "engines": 6,
     "cli": 7,
 }  # fmt: skip
 

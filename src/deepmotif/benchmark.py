@@ -1,15 +1,20 @@
-"""Many datasets x architectures: train each, then one table beside DeepBind's published AUROC.
+"""Many datasets x architectures x seeds: train each, then tables beside DeepBind's published AUROC.
 
 ``DATA_DIR`` is scanned for datasets:
 
 * DeepBind pairs ``NAME_AC.seq[.gz]`` (training, positives only) + ``NAME_B.seq[.gz]`` (test);
 * Zeng et al. folders holding ``train.data`` and ``test.data`` (the folder name is the dataset);
-* any other single supported file (a seeded test split is carved from it).
+* any other single supported file (a seeded test split is carved from it); the planted-site
+  tables ``*.sites.tsv`` that ``deepmotif simulate`` writes beside its FASTA are not datasets.
 
-Each dataset x architecture gets its own run directory ``OUT/<dataset>/<arch>``. A finished run
-is skipped on rerun and an interrupted one resumed, so a long benchmark can be stopped and
-continued. The table is ``OUT/benchmark.csv`` (one row per run) and ``OUT/benchmark.md``
-(datasets x architectures, with DeepBind* and DeepBind AUROCs and the mean per column).
+Each dataset x architecture x seed gets its own run directory ``OUT/<dataset>/<arch>/seed<S>``
+(seeds ``seed .. seed + K - 1``). A finished run is skipped on rerun and an interrupted one
+resumed, so a long benchmark can be stopped and continued. The tables are ``OUT/benchmark.csv``
+(one row per run), ``OUT/benchmark_summary.csv`` (per dataset x architecture: mean, sd and 95 %
+bootstrap interval of test AUROC and AUPRC over test sequences and seeds),
+``OUT/benchmark_comparisons.csv`` (paired differences between architectures, and against
+DeepBind*'s published AUROC, a win only when the interval excludes the other side) and
+``OUT/benchmark.md`` (all of it, see :mod:`deepmotif.benchmark_stats`).
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ import pandas as pd
 
 from deepmotif import rundir as runs
 from deepmotif.archs import ARCHS
+from deepmotif.benchmark_stats import markdown_lines, markdown_table, summarize_benchmark
 from deepmotif.errors import DeepMotifError
 
 _SUPPORTED = re.compile(r"\.(fa|fasta|fna|seq|data|csv|tsv)(\.gz)?$", re.IGNORECASE)
 _DEEPBIND_TRAIN = re.compile(r"^(?P<name>.+)_AC\.seq(\.gz)?$")
+_DEEPBIND_TEST = re.compile(r"^(?P<name>.+)_B\.seq(\.gz)?$")
 
 
 @dataclass(frozen=True)
@@ -67,9 +74,23 @@ def discover_datasets(data_dir) -> list[BenchmarkDataset]:
             and path not in used
             and _SUPPORTED.search(path.name)
             and "_B.seq" not in path.name
+            and not path.name.endswith(".sites.tsv")  # a simulation's planted sites
         ):
             name = _SUPPORTED.sub("", path.name)
             found.setdefault(name, BenchmarkDataset(name, path, None))
+    for path in sorted(root.iterdir()):
+        m = _DEEPBIND_TEST.match(path.name)
+        if m and path.is_file() and path not in used:
+            import warnings
+
+            from deepmotif.errors import DeepMotifWarning
+
+            warnings.warn(
+                f"{path}: a DeepBind test file without its training file "
+                f"{m.group('name')}_AC.seq[.gz]; skipped",
+                DeepMotifWarning,
+                stacklevel=2,
+            )
     if not found:
         raise DeepMotifError(
             f"{root}: no datasets found (expected DeepBind _AC/_B pairs, Zeng folders or sequence files)"
@@ -84,6 +105,16 @@ def default_reference(data_dir) -> Path | None:
         if p.is_file():
             return p
     return None
+
+
+def seed_values(first: int, k: int) -> list[int]:
+    """The ``k`` seeds ``first, first + 1, ..., first + k - 1`` of a benchmark."""
+    return [int(first) + i for i in range(int(k))]
+
+
+def run_dir(out, dataset: str, arch: str, seed: int) -> Path:
+    """The run directory of one dataset x architecture x seed: ``OUT/<dataset>/<arch>/seed<S>``."""
+    return Path(out) / dataset / arch / f"seed{seed}"
 
 
 def read_reference(path) -> pd.DataFrame:
@@ -154,6 +185,7 @@ def run_benchmark(
     device=None,
     reference=None,
     motifs: bool = False,
+    seeds: int = 1,
     verbose: bool = True,
 ) -> pd.DataFrame:
     """Train every dataset of ``data_dir`` under every architecture and write the table.
@@ -163,7 +195,7 @@ def run_benchmark(
     data_dir : path
         Folder of datasets (see :func:`discover_datasets`).
     out : path
-        Output folder; ``OUT/<dataset>/<arch>`` per run, ``benchmark.csv`` and ``benchmark.md``.
+        Output folder; ``OUT/<dataset>/<arch>/seed<S>`` per run, and the tables (module docstring).
     archs : sequence of str
     datasets : list of str, optional
         Keep only datasets whose name contains one of these strings.
@@ -181,6 +213,8 @@ def run_benchmark(
     motifs : bool
         Also extract every run's motifs (``RUN/motifs``, kept on rerun), match them to JASPAR and
         write the TF-recovery tables ``recovery.csv`` and ``recovery.md``.
+    seeds : int
+        Runs per dataset x architecture, with seeds ``config["seed"]`` (default 0) onwards.
 
     Returns
     -------
@@ -190,14 +224,18 @@ def run_benchmark(
     from deepmotif.engines import Engine, make_engine
 
     if isinstance(engine, Engine):
-        return _benchmark(data_dir, out, archs, datasets, config, jobs, engine, device, reference, motifs, verbose)  # fmt: skip
+        return _benchmark(data_dir, out, archs, datasets, config, jobs, engine, device, reference, motifs, seeds, verbose)  # fmt: skip
     with make_engine(engine, jobs=jobs) as eng:
-        return _benchmark(data_dir, out, archs, datasets, config, jobs, eng, device, reference, motifs, verbose)  # fmt: skip
+        return _benchmark(data_dir, out, archs, datasets, config, jobs, eng, device, reference, motifs, seeds, verbose)  # fmt: skip
 
 
-def _benchmark(data_dir, out, archs, datasets, config, jobs, engine, device, reference, motifs, verbose):  # fmt: skip
+def _benchmark(data_dir, out, archs, datasets, config, jobs, engine, device, reference, motifs, seeds, verbose):  # fmt: skip
     from deepmotif.training.config import resolve_train_config
 
+    if not archs:
+        raise DeepMotifError(
+            f"--archs: no architecture given (expected some of {', '.join(ARCHS)})"
+        )
     for a in archs:
         if a not in ARCHS:
             raise DeepMotifError(
@@ -216,36 +254,59 @@ def _benchmark(data_dir, out, archs, datasets, config, jobs, engine, device, ref
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise DeepMotifError(f"--out {out}: exists and is a file")
-    engine.start()  # Ray installed, cluster reachable, resources present: before writing
-    out.mkdir(parents=True, exist_ok=True)
 
     threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
+    seed_list = seed_values(cfg["seed"], seeds)
     job_list = [
         {
             "dataset": d.name,
             "arch": a,
             "train": str(d.train),
             "test": str(d.test) if d.test else None,
-            "out": str(out / d.name / a),
-            "config": cfg,
-            "seed": cfg["seed"],
+            "out": str(run_dir(out, d.name, a, s)),
+            "config": {**cfg, "seed": s},
+            "seed": s,
             "device": device,
             "verbose": verbose and jobs == 1,
             "threads": threads if jobs > 1 else None,
         }
         for d in found
         for a in archs
+        for s in seed_list
     ]
+    _check_data(job_list)  # corrupt data is refused before anything is written
+    engine.start()  # Ray installed, cluster reachable, resources present: before writing
+    out.mkdir(parents=True, exist_ok=True)
     failed = _run_jobs(job_list, engine, verbose)
-    table = collect_results(out, [d.name for d in found], archs, ref)
+    table = collect_results(out, [d.name for d in found], archs, ref, seed_list)
     table = _with_failures(table, failed)
     write_tables(table, out, archs)
     if motifs:
-        run_dirs = [
-            out / d.name / a for d in found for a in archs if runs.run_is_finished(out / d.name / a)
-        ]
+        run_dirs = [Path(j["out"]) for j in job_list if runs.run_is_finished(j["out"])]
         write_recovery(run_dirs, out, verbose=verbose, device=device, engine=engine)
     return table
+
+
+def _check_data(job_list: list[dict]) -> None:
+    """Read every data file an unfinished run needs, so bad data fails before ``--out`` exists;
+    refuse a run left in the layout before seeds (``OUT/<dataset>/<arch>``)."""
+    from deepmotif.data import read_dataset
+
+    checked = set()
+    for job in job_list:
+        old = Path(job["out"]).parent
+        if (old / runs.CONFIG).is_file():
+            seed = runs.read_config(old).get("seed", 0)
+            raise DeepMotifError(
+                f"{old}: a run in the layout before --seeds; move it to {old}/seed{seed} "
+                "(its seed) to keep it, or benchmark into another --out"
+            )
+        if runs.run_is_finished(job["out"]):
+            continue
+        for path in (job["train"], job["test"]):
+            if path and path not in checked:
+                read_dataset(path, negatives="none")
+                checked.add(path)
 
 
 def _motifs_one(job: dict) -> None:
@@ -263,7 +324,7 @@ def write_recovery(
     then the recovery tables. Each run is one job of ``engine`` (default: in this process); a
     run without motifs (e.g. no correctly classified positive) is reported and left out."""
     from deepmotif.engines.local import LocalEngine
-    from deepmotif.motifs.recovery import recovery_summary, recovery_table
+    from deepmotif.motifs.recovery import recovery_table
 
     def has_motifs(run) -> bool:
         return runs.motif_file(run, runs.MOTIFS_JSON).is_file()
@@ -273,17 +334,21 @@ def write_recovery(
         (engine or LocalEngine()).run(
             _motifs_one, todo, desc="motifs", label=lambda j: f"{j['out']}: motifs", verbose=verbose
         )
-    table = recovery_table([run for run in run_dirs if has_motifs(run)])
+    done = [run for run in run_dirs if has_motifs(run)]
+    table = recovery_table(done)
+    seed_of = {str(r): _seed_of(r) for r in done}
+    table.insert(2, "seed", [seed_of.get(str(r), _seed_of(r)) for r in table["run"]])
     with runs.atomic_path(Path(out) / "recovery.csv") as tmp:
         table.to_csv(tmp, index=False)
+    seeds = sorted({s for s in table["seed"] if s is not None})
     lines = ["# TFs recovered (known TF among the top-5 Tomtom matches, q < 0.05)", ""]
-    for title, summary in (
-        ("strict", recovery_summary(table)),
-        (
-            "also counting paralogs or the TF's own matrix at any rank",
-            recovery_summary(table, paralogs=True, any_rank=True),
-        ),
+    if len(seeds) > 1:
+        lines += [f"One count per seed (seeds {', '.join(map(str, seeds))}), in that order.", ""]
+    for title, kw in (
+        ("strict", {}),
+        ("also counting paralogs or the TF's own matrix at any rank", _LENIENT),
     ):
+        summary = _recovery_over_seeds(table, seeds, **kw)
         if summary.empty:
             continue
         rows = [[str(v) for v in row] for row in summary.itertuples(index=False)]
@@ -291,6 +356,38 @@ def write_recovery(
     with runs.atomic_path(Path(out) / "recovery.md") as tmp:
         tmp.write_text("\n".join(lines) + "\n")
     return table
+
+
+_LENIENT = {"paralogs": True, "any_rank": True}
+
+
+def _seed_of(run) -> int | None:
+    """The seed of a benchmark run directory ``.../seed<S>``, else None."""
+    m = re.fullmatch(r"seed(\d+)", Path(str(run)).name)
+    return int(m.group(1)) if m else None
+
+
+def _recovery_over_seeds(table: pd.DataFrame, seeds, **kw) -> pd.DataFrame:
+    """The recovery summary, its ``k/n`` cells joined over seeds (``"3/5, 4/5, 3/5"``)."""
+    from deepmotif.motifs.recovery import recovery_summary
+
+    if len(seeds) <= 1:
+        return recovery_summary(table, **kw)
+    parts = [recovery_summary(table[table["seed"] == s], **kw) for s in seeds]
+    parts = [p.set_index("arch") for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame()
+    index = list(dict.fromkeys(a for p in parts for a in p.index))
+    columns = list(dict.fromkeys(c for p in parts for c in p.columns))
+    joined = pd.DataFrame(
+        [
+            [", ".join(str(p.at[a, c]) if a in p.index and c in p else "-" for p in parts)]
+            for a in index
+            for c in columns
+        ]
+    )
+    cells = joined[0].to_numpy().reshape(len(index), len(columns))
+    return pd.DataFrame(cells, index=pd.Index(index, name="arch"), columns=columns).reset_index()
 
 
 def _run_jobs(job_list: list[dict], engine, verbose: bool) -> list:
@@ -321,42 +418,50 @@ def _with_failures(table: pd.DataFrame, failed: list) -> pd.DataFrame:
     return failures if table.empty else pd.concat([table, failures], ignore_index=True)
 
 
-def collect_results(out, dataset_names, archs, ref: pd.DataFrame | None) -> pd.DataFrame:
+RESULT_COLUMNS = [
+    "dataset",
+    "arch",
+    "seed",
+    "auroc",
+    "auprc",
+    "accuracy",
+    "n_test",
+    "epochs_run",
+    "deepbind_star",
+    "deepbind",
+    "run",
+]
+
+
+def collect_results(
+    out, dataset_names, archs, ref: pd.DataFrame | None, seeds=(0,)
+) -> pd.DataFrame:
     """One row per finished run under ``out`` with its test metrics and the published AUROCs."""
     rows = []
     for name in dataset_names:
         for arch in archs:
-            run = Path(out) / name / arch
-            if not runs.run_is_finished(run):
-                continue
-            m = runs.read_metrics(run)
-            rows.append(
-                {
-                    "dataset": name,
-                    "arch": arch,
-                    "auroc": m["test"]["auroc"],
-                    "auprc": m["test"]["auprc"],
-                    "accuracy": m["test"]["accuracy"],
-                    "n_test": m["test"]["n"],
-                    "epochs_run": m.get("epochs_run"),
-                    "deepbind_star": _ref(ref, name, "deepbind_star"),
-                    "deepbind": _ref(ref, name, "deepbind"),
-                }
-            )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "dataset",
-            "arch",
-            "auroc",
-            "auprc",
-            "accuracy",
-            "n_test",
-            "epochs_run",
-            "deepbind_star",
-            "deepbind",
-        ],
-    )
+            for seed in seeds:
+                run = run_dir(out, name, arch, seed)
+                if runs.run_is_finished(run):
+                    rows.append(_result_row(run, name, arch, seed, ref, out))
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+
+
+def _result_row(run: Path, name, arch, seed, ref, out) -> dict:
+    m = runs.read_metrics(run)
+    return {
+        "dataset": name,
+        "arch": arch,
+        "seed": seed,
+        "auroc": m["test"]["auroc"],
+        "auprc": m["test"]["auprc"],
+        "accuracy": m["test"]["accuracy"],
+        "n_test": m["test"]["n"],
+        "epochs_run": m.get("epochs_run"),
+        "deepbind_star": _ref(ref, name, "deepbind_star"),
+        "deepbind": _ref(ref, name, "deepbind"),
+        "run": run.relative_to(out).as_posix(),
+    }
 
 
 def _ref(ref, name, col):
@@ -366,15 +471,17 @@ def _ref(ref, name, col):
 
 
 def wide_table(table: pd.DataFrame, archs) -> pd.DataFrame:
-    """Datasets x (AUROC per arch, DeepBind*, DeepBind, AUPRC per arch) with a mean row."""
+    """Datasets x (AUROC per arch, DeepBind*, DeepBind, AUPRC per arch) with a mean row.
+
+    Several seeds of one dataset x architecture are averaged."""
     if table.empty:
         return pd.DataFrame()
-    auroc = table.pivot(index="dataset", columns="arch", values="auroc").reindex(
-        columns=list(archs)
-    )
-    auprc = table.pivot(index="dataset", columns="arch", values="auprc").reindex(
-        columns=list(archs)
-    )
+    auroc = table.pivot_table(
+        index="dataset", columns="arch", values="auroc", aggfunc="mean"
+    ).reindex(columns=list(archs))
+    auprc = table.pivot_table(
+        index="dataset", columns="arch", values="auprc", aggfunc="mean"
+    ).reindex(columns=list(archs))
     refs = table.groupby("dataset")[["deepbind_star", "deepbind"]].first()
     wide = pd.concat(
         [
@@ -388,36 +495,19 @@ def wide_table(table: pd.DataFrame, archs) -> pd.DataFrame:
     return wide
 
 
-def markdown_table(header: list[str], rows: list[list[str]], *, numeric: bool = False) -> list[str]:
-    """Lines of a Markdown table; with ``numeric`` every column but the first is right-aligned."""
-    align = ["---"] + ["---:" if numeric else "---"] * (len(header) - 1)
-    return [
-        "| " + " | ".join(map(str, header)) + " |",
-        "|" + "|".join(align) + "|",
-        *("| " + " | ".join(r) + " |" for r in rows),
-    ]
-
-
-def write_tables(table: pd.DataFrame, out, archs) -> None:
-    """``benchmark.csv`` (long) and ``benchmark.md`` (wide, with means), atomically."""
+def write_tables(table: pd.DataFrame, out, archs, *, n_bootstrap: int = 2000) -> pd.DataFrame:
+    """``benchmark.csv`` (one row per run), ``benchmark_summary.csv`` (mean, sd, 95 % interval
+    per dataset x architecture), ``benchmark_comparisons.csv`` (paired differences, wins) and
+    ``benchmark.md``, atomically. Returns the summary."""
     out = Path(out)
+    summary, comparisons = summarize_benchmark(table, out, archs, n_bootstrap=n_bootstrap)
     with runs.atomic_path(out / "benchmark.csv") as tmp:
         table.to_csv(tmp, index=False, float_format="%.4f")
-    wide = wide_table(table, archs)
-    lines = ["# Test AUROC / AUPRC per dataset and architecture", ""]
-    if wide.empty:
-        lines.append("No finished runs.")
-    else:
-        rows = [
-            [f"**{name}**" if name == "mean" else name]
-            + ["" if pd.isna(v) else f"{v:.3f}" for v in row]
-            for name, row in wide.iterrows()
-        ]
-        lines += markdown_table(["dataset", *wide.columns], rows, numeric=True)
-        lines += [
-            "",
-            "DeepBind* and DeepBind: published test AUROC (Alipanahi et al. 2015, supplementary table),",
-            "matched by experiment name; the mean row averages each column over the datasets it has.",
-        ]
+    with runs.atomic_path(out / "benchmark_summary.csv") as tmp:
+        summary.to_csv(tmp, index=False, float_format="%.4f")
+    with runs.atomic_path(out / "benchmark_comparisons.csv") as tmp:
+        comparisons.to_csv(tmp, index=False, float_format="%.4f")
+    lines = markdown_lines(summary, comparisons, archs, n_bootstrap=n_bootstrap)
     with runs.atomic_path(out / "benchmark.md") as tmp:
         tmp.write_text("\n".join(lines) + "\n")
+    return summary

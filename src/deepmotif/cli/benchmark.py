@@ -14,7 +14,7 @@ def register(sub) -> None:
         "benchmark",
         help="train every dataset in a folder under every architecture; one AUROC/AUPRC table",
         description="Train each dataset of DATA_DIR (DeepBind _AC/_B pairs, Zeng folders, other files) "
-        "under each architecture into OUT/<dataset>/<arch>, then write OUT/benchmark.csv and "
+        "under each architecture (and --seeds seeds) into OUT/<dataset>/<arch>/seed<S>, then write OUT/benchmark.csv and "
         "OUT/benchmark.md beside DeepBind's published AUROC. Finished runs are skipped on rerun.",
     )
     p.add_argument("data_dir", metavar="DATA_DIR", help="folder of datasets")
@@ -33,7 +33,15 @@ def register(sub) -> None:
         help="learning rate (default: 1e-3 for cnn, 1e-2 for rnn/cnn-rnn)",
     )
     p.add_argument("--patience", type=positive_int, help="early-stopping patience (default 5)")
-    p.add_argument("--seed", type=int, help="random seed (default 0)")
+    p.add_argument("--seed", type=int, help="first random seed (default 0)")
+    p.add_argument(
+        "--seeds",
+        type=positive_int,
+        default=1,
+        metavar="K",
+        help="runs per dataset x architecture, seeds SEED..SEED+K-1, each in "
+        "OUT/<dataset>/<arch>/seed<S>; the tables give mean, sd and 95%% CIs (default 1)",
+    )
     p.add_argument(
         "--jobs",
         type=positive_int,
@@ -115,13 +123,17 @@ def run(args) -> int:
             device=args.device,
             reference=args.reference,
             motifs=args.motifs,
+            seeds=args.seeds,
             verbose=not args.quiet,
         )
     wide = wide_table(table, archs)
     if not wide.empty:
         cols = [c for c in wide.columns if c.endswith("AUROC")]
         print(wide[cols].to_string(float_format=lambda v: f"{v:.3f}"))
-    print(f"tables: {args.out}/benchmark.csv, {args.out}/benchmark.md")
+    print(
+        f"tables: {args.out}/benchmark.csv, {args.out}/benchmark_summary.csv, "
+        f"{args.out}/benchmark_comparisons.csv, {args.out}/benchmark.md"
+    )
     if args.motifs:
         print(f"motif recovery: {args.out}/recovery.csv, {args.out}/recovery.md")
     if "error" in table.columns and table["error"].notna().any():
