@@ -170,7 +170,9 @@ def test_a_killed_ray_worker_is_retried(local_bench, data_dir, ray_engine, tmp_p
         run_benchmark(data_dir, out, archs=["cnn"], config=CONFIG, engine=ray_engine, verbose=False)
     finally:
         ray.cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
-    assert [p.relative_to(out).as_posix() for p in out.glob("*/*/.killed-*")] == ["CTCF/cnn/.killed-seed0"]
+    assert [p.relative_to(out).as_posix() for p in out.glob("*/*/.killed-*")] == [
+        "CTCF/cnn/.killed-seed0"
+    ]
     assert_same_benchmark(local_bench, out)
 
 
@@ -182,7 +184,9 @@ def test_a_killed_pool_worker_is_retried(local_bench, data_dir, tmp_path, monkey
     out = tmp_path / "bench"
     engine = make_engine("local", jobs=2)
     run_benchmark(data_dir, out, archs=["cnn"], config=CONFIG, jobs=2, engine=engine, verbose=False)
-    assert [p.relative_to(out).as_posix() for p in out.glob("*/*/.killed-*")] == ["CTCF/cnn/.killed-seed0"]
+    assert [p.relative_to(out).as_posix() for p in out.glob("*/*/.killed-*")] == [
+        "CTCF/cnn/.killed-seed0"
+    ]
     # jobs=2 gives each run cpu_count // 2 threads: compare the tables' content, not the bytes
     a, b = (pd.read_csv(x / "benchmark.csv") for x in (local_bench, out))
     assert a[["dataset", "arch", "n_test"]].equals(b[["dataset", "arch", "n_test"]])
