@@ -137,6 +137,19 @@ TABLES = [
                  "--epochs", "1", "--backgrounds", "10", "--archs", "cnn")],
     ),
     Table(
+        "attributions",
+        "Attribution methods against tangermeme and Captum (`bench_attributions.py`)",
+        [_script("bench_attributions.py")],
+        [_script("bench_attributions.py", "--archs", "cnn", "--ism-n", "2", "--ig-n", "2",
+                 "--dls-n", "2", "--steps", "4", "--rounds", "1")],
+    ),
+    Table(
+        "engine",
+        "Benchmark engines: local pool and Ray, 1 vs 2 workers (`bench_engine.py`)",
+        [_script("bench_engine.py", "--n", "4000", "--epochs", "4")],
+        [_script("bench_engine.py", "--n", "200", "--epochs", "1", "--noop-tasks", "4")],
+    ),
+    Table(
         "dashboard",
         "Dashboard speed and load (`bench_dashboard.py`)",
         [_script("bench_dashboard.py", "--workdir", "{work}")],
