@@ -119,9 +119,9 @@ def test_ray_engine_writes_the_same_runs_and_tables(local_bench, data_dir, ray_e
     assert len(table) == 2 and table["auroc"].notna().all()
     assert_same_benchmark(local_bench, out)
     # a rerun trains nothing: finished runs are skipped
-    mtime = (out / "CTCF/cnn" / rundir.WEIGHTS).stat().st_mtime_ns
+    mtime = (out / "CTCF/cnn/seed0" / rundir.WEIGHTS).stat().st_mtime_ns
     run_benchmark(data_dir, out, archs=["cnn"], config=CONFIG, engine=ray_engine, verbose=False)
-    assert (out / "CTCF/cnn" / rundir.WEIGHTS).stat().st_mtime_ns == mtime
+    assert (out / "CTCF/cnn/seed0" / rundir.WEIGHTS).stat().st_mtime_ns == mtime
 
 
 @pytest.mark.slow
