@@ -195,7 +195,7 @@ def optimization_motifs(
     null: bool = True,
     seed: int | None = None,
     null_factor: float = 3.0,
-    min_gain: float = 2.0,
+    min_gain: float = 1.0,
     positives=None,
     min_ic: float = 0.5,
     min_length: int = 5,
@@ -291,9 +291,14 @@ def optimization_motifs(
         ):
             segments.append((int(r), float(scores[r]), pwms[r][:, s:e]))
     if not segments:
+        gains = ""
+        if "gain" in stats:
+            gains = f"; logit gain {stats['gain']:.3g} over random sequences"
+            if "null_gain" in stats:
+                gains += f", untrained {arch}: {stats['null_gain']:.3g}"
         raise NoMotifFound(
             f"no motif beyond chance: no stretch of {min_length}+ columns above "
-            f"{min_ic:.2f} bits in the optimised PWMs"
+            f"{min_ic:.2f} bits in the optimised PWMs{gains}"
         )
     clusters = merge_restarts(
         segments, merge_similarity=merge_similarity, min_ic=min_ic, min_length=min_length
