@@ -37,6 +37,14 @@ def register(sub) -> None:
         help="the attribution method whose map the saliency source cuts into seqlets "
         f"(default: saliency; one of {', '.join(attribution_methods())})",
     )
+    p.add_argument(
+        "--objective",
+        choices=("softmax", "paper", "logit"),
+        default="softmax",
+        help="class optimization objective of the optimize source (default softmax; paper = "
+        "the original method; see 'deepmotif explain --help'). Its motif is kept only when it "
+        "beats the same architecture untrained, else 'no motif beyond chance'",
+    )
     p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     p.add_argument(
         "--top-k", type=positive_int, default=5, help="matches kept per motif (default 5)"
@@ -86,10 +94,13 @@ def run(args) -> int:
         verbose=not args.quiet,
         attribution=args.attribution,
         device=args.device,
+        objective=args.objective,
     )
     if args.quiet:
         for source, row in result["best"].items():
-            if row is None:
+            if source in result["no_motif"]:
+                print(f"{source}\t-\t{result['no_motif'][source]}")
+            elif row is None:
                 print(f"{source}\t-")
             else:
                 print(

@@ -63,6 +63,26 @@ def matched_logos(store, query: np.ndarray, query_caption: str, matches) -> list
     return [html.Div(boxes, className="dm-logo-stack"), *problems]
 
 
+#: Shown beside JASPAR matches of an optimised input that no null has vetted.
+UNCHECKED = (
+    "not checked against chance: these matches are of the raw optimised input; "
+    "'deepmotif motifs' keeps an optimization motif only when it beats the same architecture "
+    "untrained, and says 'no motif beyond chance' otherwise"
+)
+
+
+def sequence_line(opt) -> str:
+    """The best discrete sequence's logit beside the best real positive's (when known)."""
+    if opt.sequence_score is None:
+        return ""
+    line = f"best discrete sequence: logit {opt.sequence_score:.2f}"
+    if opt.best_positive is not None:
+        line += f" (best real positive: {opt.best_positive:.2f})"
+    if opt.objective:
+        line += f" · objective {opt.objective}"
+    return line
+
+
 def arch_card(store, run):
     """One architecture's card: the optimised input's informative window above its aligned
     JASPAR matches, and the whole optimised input (a heatmap) on request."""
@@ -72,19 +92,22 @@ def arch_card(store, run):
         opt = store.optimization(run.key)
     except DeepMotifError as exc:
         return html.Div(
-            [html.H4(run.arch), html.Div(str(exc), className="dm-alert dm-error")],
+            [html.H4(run.name), html.Div(str(exc), className="dm-alert dm-error")],
             className="dm-card",
         )
     L = opt.pwm.shape[1]
     score = "" if opt.score is None else f" · best logit {opt.score:.2f}"
     children = [
-        html.H4(f"{run.arch}{score}"),
+        html.H4(f"{run.name}{score}"),
         html.P(
             f"optimised input of {L} bp ({opt.source}); its most informative part above "
             "the JASPAR motifs it matches best, aligned column by column",
             className="dm-note",
         ),
     ]
+    line = sequence_line(opt)
+    if line:
+        children.append(html.P(line, className="dm-note"))
     try:
         matches = store.optimization_matches(run.key)
         query, label = matches.attrs["query_pwm"], matches.attrs["query_label"]
@@ -94,6 +117,8 @@ def arch_card(store, run):
     except DeepMotifError as exc:
         matches, query, label = None, opt.pwm, "optimised input"
         children.append(html.Div(f"no JASPAR matches: {exc}", className="dm-alert dm-warn"))
+    if matches is not None and matches.attrs.get("unchecked"):
+        children.append(html.Div(UNCHECKED, className="dm-alert dm-warn"))
     children += matched_logos(store, query, label, matches)
     if query.shape[1] < L:
         children.append(
@@ -103,7 +128,7 @@ def arch_card(store, run):
                         "the whole optimised input", style={"cursor": "pointer", "marginTop": "8px"}
                     ),
                     dcc.Graph(
-                        figure=figures.pwm_figure(opt.pwm, title=f"{run.arch}: optimised input"),
+                        figure=figures.pwm_figure(opt.pwm, title=f"{run.name}: optimised input"),
                         config={"displaylogo": False},
                     ),
                 ]

@@ -287,11 +287,17 @@ def _optimization_block(store, run) -> str:
         opt = store.optimization(run.key)
     except DeepMotifError as exc:
         return f"<h4>{_esc(run.name)}</h4><p class='note'>{_esc(exc)}</p>"
+    from deepmotif.dashboard.optimization import UNCHECKED, sequence_line
+
     score = "" if opt.score is None else f" (best logit {opt.score:.2f})"
     out = [f"<h4>{_esc(run.name)}{_esc(score)}</h4>"]
+    if sequence_line(opt):
+        out.append(f"<p class='note'>{_esc(sequence_line(opt))}</p>")
     try:
         matches = store.optimization_matches(run.key)
         query, label = matches.attrs["query_pwm"], matches.attrs["query_label"]
+        if matches.attrs.get("unchecked"):
+            out.append(f"<p class='note'>{_esc(UNCHECKED)}</p>")
     except NoMotifFound as exc:
         matches, query, label = None, opt.pwm, "optimised input (no motif found in it)"
         out.append(f"<p class='note'>{_esc(exc)}</p>")

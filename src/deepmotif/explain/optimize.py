@@ -1,25 +1,36 @@
 """Class optimization: the input the model finds most typical of a bound sequence.
 
-Gradient ascent on a free input ``X`` (restarts, 4, length), maximising
+Three objectives (``objective=``), all optimising ``n_restarts`` inputs of shape (4, length) as
+one batch (each restart's objective depends only on its own input and the optimisers keep
+per-element statistics, so the batched run is the same computation as the restarts run one at
+a time, up to float rounding in the model's batched kernels):
 
-    logit(X) - l2 * ||X||^2
+``"softmax"`` (the default)
+    Free per-position logits ``theta`` (restarts, 4, length), started at seeded standard
+    normal values; the model sees ``P = softmax(theta / temperature)`` over the four bases of
+    each position, so every input is a distribution per position (never outside the one-hot
+    simplex). Maximised: ``logit(P) - l2 * ||theta||^2`` with Adam. The penalty pulls positions
+    the model does not care about back to ``theta = 0`` (uniform), so the PWM (``P`` of the best
+    restart) is sharp only where the model's score depends on the base. The best *discrete*
+    sequence is the consensus of every restart's PWM scored by the model, the highest kept
+    (``sequence``, ``sequence_score``). Defaults chosen on simulated data (docs/explain.md).
+``"paper"``
+    The original Deep Motif Dashboard method, exactly (QData/DeepMotif, ``class_optimization.lua``):
+    minimise ``NLL(positive class | log-softmax output) + 0.009 * ||X||^2`` with RMSprop
+    (learning rate 0.05, alpha 0.99, epsilon 1e-8: torch7's ``optim.rmsprop``, which ignores
+    the ``momentum`` entry of the Lua config), 1000 iterations, one start ``torch.rand``
+    (uniform in [0, 1) at every entry). Our models output one logit ``z`` for the positive
+    class; a two-class model with log-softmax over ``(0, z)`` gives the same class
+    probabilities, so the NLL of the positive class is ``-log sigmoid(z) = softplus(-z)``. The
+    PWM is the Lua transform (:func:`paper_pwm`): clamp to [0, 1], divide by the input's
+    global maximum, add 0.01 to every entry, normalise each position.
+``"logit"``
+    This package's earlier default, kept for comparison: maximise the raw logit
+    ``- 0.009 * ||X||^2`` with RMSprop (lr 0.01), starts drawn uniformly from the simplex of
+    each position; PWM by :func:`clamp_normalise`.
 
-(Simonyan et al. 2014; Lanchantin et al. 2017, section 3.3: lambda = 0.009, RMSprop, 1000 steps).
-All restarts are one batch: every restart's objective depends only on its own input and RMSprop
-keeps per-element statistics, so the batched run is the same computation as running the
-restarts one at a time (up to float rounding in the model's batched kernels).
-
-Turning the optimised input into a position weight matrix:
-
-``pwm``
-    the paper's clamp-and-normalise: negative entries set to 0, each position divided by its
-    sum; a position with no positive entry becomes uniform (0.25 each).
-``pwm_softmax``
-    a softmax over the four bases at each position.
-
-Both come from the best restart (highest final ``logit``). With ``window=(start, end)`` only
-positions ``start .. end-1`` are free and the rest stay 0 (``N``); the PWMs still span the whole
-input, with uniform columns outside the window.
+With ``window=(start, end)`` only positions ``start .. end-1`` are free and the rest stay 0
+(``N``); the PWMs still span the whole input, with uniform columns outside the window.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from deepmotif._device import autocast, model_on, resolve_autocast, resolve_device
 from deepmotif.errors import DeepMotifError, check_positive_int
@@ -40,6 +52,23 @@ from deepmotif.explain._common import (
     worker_batch_size,
 )
 
+__all__ = [
+    "OBJECTIVES",
+    "OptimizationResult",
+    "best_logit",
+    "class_optimization",
+    "clamp_normalise",
+    "paper_pwm",
+    "softmax_pwm",
+]
+
+#: Settings per objective (``None`` in a call means the objective's value here).
+OBJECTIVES = {
+    "softmax": {"n_restarts": 16, "steps": 300, "lr": 0.1, "l2": 0.01, "start": "normal"},
+    "paper": {"n_restarts": 1, "steps": 1000, "lr": 0.05, "l2": 0.009, "start": "rand"},
+    "logit": {"n_restarts": 16, "steps": 1000, "lr": 0.01, "l2": 0.009, "start": "random"},
+}
+
 
 class OptimizationResult(NamedTuple):
     """What :func:`class_optimization` returns (float32 numpy arrays).
@@ -47,15 +76,24 @@ class OptimizationResult(NamedTuple):
     Attributes
     ----------
     inputs : ndarray, shape (restarts, 4, length)
-        The optimised inputs.
+        The optimised inputs as the model saw them (``softmax``: the per-position
+        distributions; ``paper``, ``logit``: the free input ``X``).
     scores : ndarray, shape (restarts,)
-        The positive-class logit of each optimised input.
+        The model's positive-class logit of each optimised input.
     best : int
         Index of the restart with the highest score.
     pwm : ndarray, shape (4, length)
-        Clamp-and-normalise PWM of the best input (columns sum to 1).
+        The best restart's PWM (columns sum to 1): ``softmax``: its distributions;
+        ``paper``: :func:`paper_pwm`; ``logit``: :func:`clamp_normalise`.
     pwm_softmax : ndarray, shape (4, length)
-        Softmax-over-bases PWM of the best input.
+        Softmax over the bases of the best input (``softmax``: the same as ``pwm``).
+    sequence : str
+        The best discrete sequence: the consensus (most probable base per position) of every
+        restart's PWM, the one the model scores highest.
+    sequence_score : float
+        The model's logit for ``sequence`` (one-hot).
+    objective : str
+        ``"softmax"``, ``"paper"`` or ``"logit"``.
     """
 
     inputs: np.ndarray
@@ -63,18 +101,32 @@ class OptimizationResult(NamedTuple):
     best: int
     pwm: np.ndarray
     pwm_softmax: np.ndarray
+    sequence: str = ""
+    sequence_score: float = float("nan")
+    objective: str = "softmax"
 
 
 def clamp_normalise(x: np.ndarray) -> np.ndarray:
-    """The paper's PWM: clamp ``x`` (..., 4, L) at 0 and normalise each position to sum 1.
-
-    Positions without a positive entry become uniform (0.25).
-    """
+    """Clamp ``x`` (..., 4, L) at 0 and normalise each position to sum 1 (the ``logit``
+    objective's PWM). Positions without a positive entry become uniform (0.25)."""
     pos = np.clip(np.asarray(x, dtype=np.float64), 0.0, None)
     total = pos.sum(axis=-2, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         pwm = np.where(total > 0, pos / np.where(total > 0, total, 1.0), 0.25)
     return pwm.astype(np.float32)
+
+
+def paper_pwm(x: np.ndarray, pseudocount: float = 0.01) -> np.ndarray:
+    """The original PWM transform of ``class_optimization.lua`` (QData/DeepMotif).
+
+    For each input (4, L) of ``x`` (..., 4, L): clamp every entry to [0, 1]; divide by the
+    largest entry of the whole input (positions whose clamped entries are all 0 stay 0); add
+    ``pseudocount`` (0.01) to every entry; divide each position by its sum.
+    """
+    c = np.clip(np.asarray(x, dtype=np.float64), 0.0, 1.0)
+    top = c.max(axis=(-2, -1), keepdims=True)
+    c = np.where(top > 0, c / np.where(top > 0, top, 1.0), 0.0) + pseudocount
+    return (c / c.sum(axis=-2, keepdims=True)).astype(np.float32)
 
 
 def softmax_pwm(x: np.ndarray) -> np.ndarray:
@@ -99,6 +151,7 @@ def _window(window, length: int) -> tuple[int, int]:
 
 
 def _start_inputs(X, n_restarts: int, length, start: str, random_state) -> torch.Tensor:
+    """The starting free variables: ``X`` as given, or drawn by ``start``."""
     if X is not None:
         if isinstance(X, np.ndarray | torch.Tensor) and np.ndim(X) == 2:
             X = X[None]
@@ -115,13 +168,18 @@ def _start_inputs(X, n_restarts: int, length, start: str, random_state) -> torch
     if length is None:
         raise DeepMotifError("class_optimization needs X (starting inputs) or length")
     length = check_positive_int("length", length)
+    shape = (n_restarts, 4, length)
     if start == "uniform":
-        return torch.full((n_restarts, 4, length), 0.25)
+        return torch.full(shape, 0.25)
+    gen = torch.Generator().manual_seed(_seed(random_state))
     if start == "random":
-        gen = torch.Generator().manual_seed(_seed(random_state))
-        u = torch.rand((n_restarts, 4, length), generator=gen)
+        u = torch.rand(shape, generator=gen)
         return u / u.sum(dim=1, keepdim=True)  # a random point of the simplex at each position
-    raise DeepMotifError(f"start must be 'random' or 'uniform', got {start!r}")
+    if start == "rand":
+        return torch.rand(shape, generator=gen)  # torch.rand, as the Lua original
+    if start == "normal":
+        return torch.randn(shape, generator=gen)
+    raise DeepMotifError(f"start must be 'normal', 'rand', 'random' or 'uniform', got {start!r}")
 
 
 def _seed(random_state) -> int:
@@ -132,16 +190,33 @@ def _seed(random_state) -> int:
     return int(random_state)
 
 
+def _as_model_input(objective: str, x: torch.Tensor, mask: torch.Tensor, temperature: float):
+    """What the model sees for the free variables ``x``."""
+    if objective == "softmax":
+        return torch.softmax(x / temperature, dim=1) * mask
+    return x * mask
+
+
+def _objective(objective: str, logit: torch.Tensor, free: torch.Tensor, l2: float):
+    """Per-restart value to maximise (``free``: the masked free variables)."""
+    penalty = l2 * free.pow(2).sum(dim=(1, 2))
+    if objective == "paper":
+        return -F.softplus(-logit) - penalty  # -(NLL of the positive class) - l2 ||X||^2
+    return logit - penalty
+
+
 def class_optimization(
     model,
     X=None,
     *,
     length: int | None = None,
-    n_restarts: int = 16,
-    steps: int = 1000,
-    lr: float = 0.01,
-    l2: float = 0.009,
-    start: str = "random",
+    objective: str = "softmax",
+    n_restarts: int | None = None,
+    steps: int | None = None,
+    lr: float | None = None,
+    l2: float | None = None,
+    temperature: float = 1.0,
+    start: str | None = None,
     window: tuple[int, int] | None = None,
     batch_size: int | None = None,
     device=None,
@@ -149,35 +224,33 @@ def class_optimization(
     random_state=None,
     verbose: bool = False,
 ) -> OptimizationResult:
-    """Optimise inputs to maximise the positive-class logit minus ``l2 * ||X||^2``.
+    """Optimise inputs the model scores as bound (see the module docstring for the objectives).
 
     Parameters
     ----------
     model : torch.nn.Module
-        Maps (n, 4, length) to logits (n,). Device and mode are restored afterwards; its
-        parameters are never changed.
+        Maps (n, 4, length) to positive-class logits (n,). Device and mode are restored
+        afterwards; its parameters are never changed.
     X : array or Tensor, shape (4, length), (1, 4, length) or (n_restarts, 4, length), optional
-        Starting inputs (e.g. real sequences). Without it, ``length`` and ``start`` decide.
+        Starting values of the free variables (``softmax``: per-position logits; otherwise the
+        input itself). Without it, ``length`` and ``start`` decide.
     length : int, optional
         Input length when ``X`` is not given (use the length the model was trained on).
-    n_restarts : int
-        Independent restarts, optimised together as one batch.
-    steps : int
-        RMSprop steps.
-    lr : float
-        RMSprop learning rate (``torch.optim.RMSprop`` defaults otherwise).
-    l2 : float
-        Weight of the squared L2 norm penalty (0.009 in the paper).
-    start : {"random", "uniform"}
-        ``"random"``: each position a random point of the simplex (uniform Dirichlet), seeded by
-        ``random_state``; ``"uniform"``: 0.25 everywhere (every restart then follows the same
-        path, so one restart is enough).
+    objective : {"softmax", "paper", "logit"}
+        See the module docstring; :data:`OBJECTIVES` holds each one's defaults.
+    n_restarts, steps, lr, l2, start
+        ``None``: the objective's value in :data:`OBJECTIVES`. ``steps``: optimiser steps (Adam
+        for ``softmax``, RMSprop otherwise); ``l2``: weight of the squared L2 norm of the free
+        variables; ``start``: ``"normal"`` (standard normal), ``"rand"`` (uniform in [0, 1),
+        as ``torch.rand``), ``"random"`` (a uniform random point of each position's simplex) or
+        ``"uniform"`` (0.25 everywhere: every restart follows the same path).
+    temperature : float
+        ``softmax`` only: the logits are divided by it before the softmax.
     window : (start, end), optional
         Only positions ``start .. end-1`` are optimised; the rest are held at 0.
     batch_size : int or None
-        Restarts per batch (restarts beyond it run as further batches); ``None`` = 64
-        (:data:`deepmotif.archs.BATCH_SIZES`, task ``optimize``). The result does not depend
-        on it.
+        Restarts per batch; ``None`` = 64 (:data:`deepmotif.archs.BATCH_SIZES`, task
+        ``optimize``). The result does not depend on it.
     device, dtype
         As everywhere (``dtype`` = autocast dtype; default float32).
     random_state : int, numpy Generator or None
@@ -188,16 +261,26 @@ def class_optimization(
     Returns
     -------
     OptimizationResult
-        ``inputs`` (restarts, 4, length), ``scores`` (restarts,), ``best``, ``pwm`` (4, length),
-        ``pwm_softmax`` (4, length).
     """
-    n_restarts = check_positive_int("n_restarts", n_restarts)
-    steps = check_positive_int("steps", steps, allow_zero=True)
+    if objective not in OBJECTIVES:
+        raise DeepMotifError(f"objective must be one of {', '.join(OBJECTIVES)}, got {objective!r}")
+    defaults = OBJECTIVES[objective]
+    n_restarts = check_positive_int(
+        "n_restarts", defaults["n_restarts"] if n_restarts is None else n_restarts
+    )
+    steps = check_positive_int(
+        "steps", defaults["steps"] if steps is None else steps, allow_zero=True
+    )
+    lr = defaults["lr"] if lr is None else lr
+    l2 = defaults["l2"] if l2 is None else l2
+    start = defaults["start"] if start is None else start
     batch_size = resolve_batch_size(batch_size, model, "optimize")
     if not (isinstance(lr, int | float) and lr > 0):
         raise DeepMotifError(f"lr must be a number above 0, got {lr!r}")
     if not (isinstance(l2, int | float) and l2 >= 0):
         raise DeepMotifError(f"l2 must be a number of at least 0, got {l2!r}")
+    if not (isinstance(temperature, int | float) and temperature > 0):
+        raise DeepMotifError(f"temperature must be a number above 0, got {temperature!r}")
     X0 = _start_inputs(X, n_restarts, length, start, random_state)
     L = X0.shape[-1]
     w0, w1 = _window(window, L)
@@ -207,6 +290,7 @@ def class_optimization(
     dev = resolve_device(device)
     cast = resolve_autocast(dtype)
     out = np.empty((n_restarts, 4, L), dtype=np.float32)
+    raw = np.empty((n_restarts, 4, L), dtype=np.float32)
     scores = np.empty(n_restarts, dtype=np.float32)
     with model_on(model, dev):
         with torch.no_grad():
@@ -217,29 +301,74 @@ def class_optimization(
         def work(s: int, e: int) -> None:
             x = X0[s:e].to(dev).clone().requires_grad_(True)
             mask = free.to(dev)
-            opt = torch.optim.RMSprop([x], lr=lr)
+            if objective == "softmax":
+                opt = torch.optim.Adam([x], lr=lr)
+            else:
+                opt = torch.optim.RMSprop([x], lr=lr, alpha=0.99, eps=1e-8)
             for _ in _steps(steps, verbose and s == 0):
                 with torch.enable_grad(), autocast(dev, cast):
-                    free_x = x * mask
-                    objective = run_model_checked(net, free_x).float() - l2 * free_x.pow(2).sum(
-                        dim=(1, 2)
-                    )
+                    seen = _as_model_input(objective, x, mask, temperature)
+                    logit = run_model_checked(net, seen).float()
+                    value = _objective(objective, logit, x * mask, l2)
                     # autograd.grad, not backward(): the model's parameters never receive .grad
-                    (x.grad,) = torch.autograd.grad(-objective.sum(), x)
+                    (x.grad,) = torch.autograd.grad(-value.sum(), x)
                 opt.step()
             with torch.no_grad():
-                final = (x * mask).detach()
+                final = _as_model_input(objective, x.detach(), mask, temperature)
                 scores[s:e] = run_model_checked(model, final).float().cpu().numpy()
             out[s:e] = final.cpu().numpy()
+            raw[s:e] = (x.detach() * mask).cpu().numpy()
 
         for_each_batch(work, n_restarts, batch_size, device=dev, verbose=False, desc="restarts")
-    best = int(np.argmax(scores))
-    free_np = free[0].numpy().astype(bool)[0]
-    pwm = clamp_normalise(out[best])
-    pwm_soft = softmax_pwm(out[best])
-    pwm[:, ~free_np] = 0.25
-    pwm_soft[:, ~free_np] = 0.25
-    return OptimizationResult(inputs=out, scores=scores, best=best, pwm=pwm, pwm_softmax=pwm_soft)
+        best = int(np.argmax(scores))
+        outside = ~free[0, 0].numpy().astype(bool)
+        if objective == "softmax":
+            pwms = softmax_pwm(raw / temperature)
+        elif objective == "paper":
+            pwms = paper_pwm(raw)
+        else:
+            pwms = clamp_normalise(raw)
+        pwms[:, :, outside] = 0.25
+        pwm_soft = softmax_pwm(raw[best])
+        pwm_soft[:, outside] = 0.25
+        sequence, sequence_score = _best_consensus(model, pwms, free, dev)
+    return OptimizationResult(
+        inputs=out,
+        scores=scores,
+        best=best,
+        pwm=pwms[best],
+        pwm_softmax=pwm_soft,
+        sequence=sequence,
+        sequence_score=sequence_score,
+        objective=objective,
+    )
+
+
+def _best_consensus(model, pwms: np.ndarray, free: torch.Tensor, dev) -> tuple[str, float]:
+    """The consensus of each PWM (4, L) as one-hot (0 outside the window), scored by the
+    model; the best one and its logit."""
+    idx = torch.as_tensor(pwms.argmax(axis=1))  # (r, L)
+    onehot = F.one_hot(idx, 4).permute(0, 2, 1).to(torch.float32) * free
+    with torch.no_grad():
+        logits = run_model_checked(model, onehot.to(dev)).float().cpu().numpy().reshape(-1)
+    k = int(np.argmax(logits))
+    inside = free[0, 0].numpy().astype(bool)
+    seq = "".join("ACGT"[i] if inside[j] else "N" for j, i in enumerate(idx[k].tolist()))
+    return seq, float(logits[k])
+
+
+def best_logit(model, X, device=None, batch_size: int = 256) -> float:
+    """The model's highest logit over the sequences ``X`` (n, 4, L): the best real positive
+    beside which the optimised sequence's score is shown. NaN when ``X`` is None or empty."""
+    if X is None or len(X) == 0:
+        return float("nan")
+    dev = resolve_device(device)
+    best = -np.inf
+    with torch.no_grad(), model_on(model, dev, train=False) as m:
+        for s in range(0, len(X), batch_size):
+            xb = torch.as_tensor(np.asarray(X[s : s + batch_size], dtype=np.float32), device=dev)
+            best = max(best, float(m(xb).float().max().cpu()))
+    return best
 
 
 def _steps(steps: int, verbose: bool):

@@ -134,8 +134,9 @@ def _optimize(
     batch_size=None,
     device=None,
     verbose=False,
-    n_restarts: int = 16,
-    steps: int = 1000,
+    objective: str = "softmax",
+    n_restarts: int | None = None,
+    steps: int | None = None,
     random_state: int | None = 0,
 ):
     from deepmotif.explain.optimize import class_optimization
@@ -143,6 +144,7 @@ def _optimize(
     r = class_optimization(
         model,
         length=length,
+        objective=objective,
         n_restarts=n_restarts,
         steps=steps,
         random_state=random_state,
@@ -156,6 +158,9 @@ def _optimize(
         "scores": np.asarray(r.scores, dtype=np.float32),
         "inputs": np.asarray(r.inputs, dtype=np.float32),
         "best": np.asarray(int(r.best)),
+        "sequence": np.asarray(r.sequence),
+        "sequence_score": np.asarray(r.sequence_score, dtype=np.float32),
+        "objective": np.asarray(r.objective),
     }
 
 
@@ -182,9 +187,18 @@ register(
         "optimize",
         "input",
         _optimize,
-        ("pwm", "pwm_softmax", "scores", "inputs", "best"),
+        (
+            "pwm",
+            "pwm_softmax",
+            "scores",
+            "inputs",
+            "best",
+            "sequence",
+            "sequence_score",
+            "objective",
+        ),
         "class optimization: the input the model scores highest as bound",
-        options=("n_restarts", "steps", "random_state"),
+        options=("objective", "n_restarts", "steps", "random_state"),
     )
 )
 

@@ -14,8 +14,8 @@ key            contents
 ``gradient``   (N, 4, L) float32, d logit / d input
 ``forward``    (N, L) float32, P(bound) of the prefix ending at each position
 ``backward``   (N, L) float32, P(bound) of the suffix starting at each position
-``pwm``        (4, L) float32, class-optimization PWM (clamp and normalise)
-``pwm_softmax`` (4, L) float32, its softmax variant
+``pwm``        (4, L) float32, class-optimization PWM (see :mod:`deepmotif.explain.optimize`)
+``pwm_softmax`` (4, L) float32, softmax over the bases of the best optimised input
 ``scores``     (restarts,) float32, final logit of every restart
 ``inputs``     (restarts, 4, L) float32, the optimised inputs
 ``best``       0-d int, index of the best restart
@@ -26,6 +26,11 @@ key            contents
                deepliftshap)
 ``baseline_logits`` / ``reference_logits`` (N,) float32, mean logit of the baselines
 ``algorithm``  0-d string, deepliftshap: ``deeplift`` or ``expected-gradients``
+``sequence``   0-d string, the best discrete sequence (consensus of a restart's PWM)
+``sequence_score`` 0-d float32, the model's logit for ``sequence``
+``objective``  0-d string, ``softmax``, ``paper`` or ``logit``
+``best_positive_score`` 0-d float32, the highest logit of a real positive (the given
+               sequences, else the run's test set; NaN when neither is available)
 =============  =======================================================================
 
 Which arrays a method writes is its :attr:`~deepmotif.explain.registry.Method.keys`; the
@@ -159,6 +164,7 @@ def explain_run(
     random_state: int = 0,
     baseline: str | None = None,
     n_shuffles: int | None = None,
+    objective: str = "softmax",
 ) -> dict:
     """Explain sequences with a trained run and write ``out`` (.npz) and, optionally, figures.
 
@@ -189,10 +195,10 @@ def explain_run(
         Overwrite ``out`` and existing figures.
     verbose : bool
         Progress bar.
-    n_restarts, steps, random_state, baseline, n_shuffles
+    n_restarts, steps, random_state, baseline, n_shuffles, objective
         Method settings, passed to methods whose ``options`` name them; ``None`` leaves the
-        method's own default (``steps``: 1000 optimization steps, 50 integrated-gradients
-        points).
+        method's own default (``steps``: the objective's optimization steps, 50
+        integrated-gradients points).
 
     Returns
     -------
@@ -216,6 +222,7 @@ def explain_run(
         "random_state": random_state,
         "baseline": baseline,
         "n_shuffles": n_shuffles,
+        "objective": objective,
     }
     options = {k: v for k, v in settings.items() if k in spec.options and v is not None}
     unused = [
@@ -250,6 +257,7 @@ def explain_run(
             verbose=verbose,
             options=options,
             t0=t0,
+            positives=_positives(data, run_dir),
         )
 
     if data is None:
@@ -494,6 +502,7 @@ def _optimize(
     verbose: bool,
     options: dict,
     t0: float,
+    positives=None,
 ) -> dict:
     """An input method (class optimization): no sequences, one set of arrays and one logo."""
     planned = _figure_paths(fig_dir, spec, [], config["arch"]) if fig_dir is not None else []
@@ -504,6 +513,11 @@ def _optimize(
     res = spec.compute(
         model, length=length, batch_size=batch_size, device=device, verbose=verbose, **options
     )
+    best_positive = float("nan")
+    if spec.name == "optimize":
+        from deepmotif.explain.optimize import best_logit
+
+        best_positive = best_logit(model, positives, device)
     stream = NpzStream(out)
     written = []
     try:
@@ -512,6 +526,8 @@ def _optimize(
         stream.put("labels", np.array([], dtype=np.int8))
         for key in spec.keys:
             stream.put(key, res[key])
+        if spec.name == "optimize":
+            stream.put("best_positive_score", np.float32(best_positive))
         with _staged(fig_dir) as stage:
             if stage is not None:
                 from deepmotif.plots.curves import save_figure
@@ -520,7 +536,8 @@ def _optimize(
                 n_restarts = len(res["scores"]) if "scores" in res else options.get("n_restarts")
                 fig = optimization_logo(
                     res["pwm"],
-                    title=f"class optimization ({config['arch']}, best of {n_restarts} restarts)",
+                    title=f"class optimization ({config['arch']}, "
+                    f"{res.get('objective', 'softmax')}, best of {n_restarts} restarts)",
                 )
                 stem = stage / Path(planned[0]).with_suffix("").name
                 written += save_figure(fig, stem, formats=("png", "svg"))
@@ -534,7 +551,31 @@ def _optimize(
         "method": spec.name,
         "n": 0,
         "length": length,
-        "keys": ["method", "ids", "labels", *spec.keys],
+        "keys": ["method", "ids", "labels", *spec.keys]
+        + (["best_positive_score"] if spec.name == "optimize" else []),
         "figures": written,
         "seconds": time.perf_counter() - t0,
+        "summary": _summary(res, best_positive) if spec.name == "optimize" else "",
     }
+
+
+def _summary(res: dict, best_positive: float) -> str:
+    """One line: the best discrete sequence's logit beside the best real positive's."""
+    line = f"best discrete sequence: logit {float(res['sequence_score']):.3g}"
+    if np.isfinite(best_positive):
+        line += f" (best real positive: {best_positive:.3g})"
+    return line
+
+
+def _positives(data, run_dir):
+    """One-hot positives of ``data`` (labelled), else of the run's test set; None if neither."""
+    from deepmotif.rundir import read_run_data
+
+    try:
+        ds = data if data is not None else read_run_data(run_dir)
+    except DeepMotifError:
+        return None
+    labels = np.asarray(ds.labels)
+    if not (labels == 1).any():
+        return None
+    return ds.one_hot()[labels == 1]

@@ -155,6 +155,8 @@ def _extract_one(
     if source == "optimize":
         from deepmotif.motifs.from_optimization import optimization_motifs
 
+        if len(X):
+            kw.setdefault("positives", X[labels == 1])
         return optimization_motifs(model, arch=arch, length=length or X.shape[-1], **kw)
     if source == "saliency":
         from deepmotif.motifs.from_saliency import saliency_motifs

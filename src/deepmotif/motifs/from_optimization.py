@@ -1,19 +1,42 @@
-"""Motifs from class optimisation: the input the model scores highest, cut into its motifs.
+"""Motifs from class optimisation, kept only when they beat a model without signal.
 
 :func:`deepmotif.explain.class_optimization` optimises ``n_restarts`` inputs from different
-random starts. Each restart's input becomes a PWM (a softmax over the four bases of each
-position, see :func:`restart_pwms`); its informative stretches are found with
-:func:`deepmotif.motifs.pwm.informative_segments` (columns of at least ``min_ic`` bits, short gaps
-bridged, long stretches cut to ``max_length``). Stretches of different restarts that align
-(both strands) with similarity >= ``merge_similarity`` are merged: aligned, and averaged column
-by column, a column missing from a member counting as uniform, then cut to the informative core
-again. A merged motif is reported when at least ``min_support`` restarts agree on it; when no
-motif has that support, the best restart's strongest stretch is reported alone.
+random starts (default objective ``softmax``: every position a distribution over the bases).
+Each restart's PWM (:func:`restart_pwms`) is cut into informative stretches with
+:func:`deepmotif.motifs.pwm.informative_segments` (columns above the information threshold,
+short gaps bridged, long stretches cut to ``max_length``). Stretches of different restarts that
+align (both strands) with similarity >= ``merge_similarity`` are merged: aligned, and averaged
+column by column, a column missing from a member counting as uniform, then cut to the
+informative core again. A merged motif is reported when at least ``min_support`` restarts agree
+on it; when no motif has that support, the best restart's strongest stretch is reported alone.
+
+The null: the same architecture without signal
+----------------------------------------------
+An optimiser finds *something* in any model, and a logo of it can match a JASPAR motif at
+q < 0.05 by chance. So the identical optimisation also runs on the same architecture at its
+untrained initialisation, built with the run's seed (``torch.manual_seed(seed)`` then
+:func:`deepmotif.models.build_model`, exactly as training starts): no training, no data, a few
+seconds, deterministic. Two numbers are compared with it:
+
+* **logit gain**: the model's logit for the best discrete sequence minus its median logit over
+  :data:`N_RANDOM` random sequences (seeded, uniform bases). The motif is kept only when the
+  gain exceeds ``null_factor`` times the null model's gain and at least ``min_gain`` logits.
+* **information**: a column counts as informative only above ``max(min_ic, the null PWM's
+  most informative column)``.
+
+Otherwise :class:`~deepmotif.motifs.base.NoMotifFound` is raised with a reason starting "no
+motif beyond chance", which the CLI, ``motifs.json`` (``no_motif``), the dashboard and the
+report show instead of a logo. Models trained on label-shuffled data were used to calibrate
+this choice (docs/motifs.md): their optimised inputs gain no more over random sequences than
+an untrained network does, while models with signal gain an order of magnitude more.
 
 ``stats`` of each motif
 -----------------------
 ``support`` (restarts that agree), ``n_restarts``, ``best_score`` and ``mean_score`` (the
-model's logit for the supporting restarts' inputs).
+model's logit for the supporting restarts' optimised inputs), ``objective``,
+``sequence_score`` (logit of the best discrete sequence), ``gain`` and ``null_gain`` (logits
+over the random-sequence median), ``ic_threshold`` (bits), and ``best_positive_score`` (the
+highest logit of a real positive sequence) when sequences were given.
 """
 
 from __future__ import annotations
@@ -23,42 +46,73 @@ import numpy as np
 from deepmotif.motifs.base import ExtractedMotif, NoMotifFound, motif_name
 from deepmotif.motifs.pwm import (
     align,
+    information_content,
     informative_segments,
     normalize,
     reverse_complement,
     trim_bounds,
 )
 
-__all__ = ["merge_restarts", "optimization_motifs", "restart_pwms"]
+__all__ = [
+    "N_RANDOM",
+    "logit_gain",
+    "merge_restarts",
+    "optimization_motifs",
+    "restart_pwms",
+    "untrained_twin",
+]
+
+#: Random sequences whose median logit is the baseline of the logit gain.
+N_RANDOM = 256
 
 
-def restart_pwms(inputs, *, temperature: float | None = None) -> np.ndarray:
-    """PWMs of optimised inputs: a softmax over the bases of each position.
+def restart_pwms(result) -> np.ndarray:
+    """Each restart's PWM (r, 4, L) of an :class:`~deepmotif.explain.OptimizationResult`.
 
-    Parameters
-    ----------
-    inputs : array-like, shape (r, 4, length)
-        Optimised (continuous) inputs, one per restart.
-    temperature : float, optional
-        Divides the inputs before the softmax. Default: the mean, over restarts, of the
-        per-position spread (max - min over the bases) divided by 2, so that a typical
-        position's preferred base gets about ``e^2 / (e^2 + 3)`` (0.71) of the weight
-        whatever the scale the optimiser left the inputs at.
-
-    Returns
-    -------
-    numpy.ndarray of float64, shape (r, 4, length)
+    ``softmax``: the optimised distributions themselves; ``paper``: the Lua transform
+    (:func:`deepmotif.explain.optimize.paper_pwm`); ``logit``: clamp and normalise.
     """
-    x = np.asarray(inputs, dtype=np.float64)
+    from deepmotif.explain.optimize import clamp_normalise, paper_pwm
+
+    x = np.asarray(_numpy(result.inputs), dtype=np.float64)
     if x.ndim == 2:
         x = x[None]
-    if temperature is None:
-        spread = (x.max(axis=1) - x.min(axis=1)).mean()
-        temperature = spread / 2.0 if spread > 0 else 1.0
-    z = x / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    objective = getattr(result, "objective", "softmax")
+    if objective == "paper":
+        return paper_pwm(x).astype(np.float64)
+    if objective == "logit":
+        return clamp_normalise(x).astype(np.float64)
+    total = x.sum(axis=1, keepdims=True)
+    return np.where(total > 0, x / np.where(total > 0, total, 1.0), 0.25)
+
+
+def untrained_twin(model, seed: int = 0):
+    """The same architecture and settings as ``model`` at the initialisation training starts
+    from with ``seed`` (the global torch RNG is left as it was)."""
+    import torch
+
+    from deepmotif.models import build_model
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        twin = build_model(model.arch, **model.config)
+    return twin.eval()
+
+
+def logit_gain(model, sequence_score: float, length: int, seed: int = 0, device=None) -> float:
+    """``sequence_score`` minus the model's median logit over :data:`N_RANDOM` random
+    sequences of ``length`` (uniform bases, seeded)."""
+    import torch
+
+    from deepmotif._device import model_on, resolve_device
+
+    rng = np.random.default_rng(seed)
+    idx = torch.as_tensor(rng.integers(0, 4, size=(N_RANDOM, int(length))))
+    x = torch.nn.functional.one_hot(idx, 4).permute(0, 2, 1).float()
+    device = next(model.parameters()).device if device is None else resolve_device(device)
+    with torch.no_grad(), model_on(model, device, train=False) as m:
+        logits = m(x.to(device)).float().reshape(-1).cpu().numpy()
+    return float(sequence_score - np.median(logits))
 
 
 def merge_restarts(
@@ -133,10 +187,16 @@ def optimization_motifs(
     *,
     arch: str | None = None,
     length: int = 101,
-    n_restarts: int = 16,
+    objective: str = "softmax",
+    n_restarts: int | None = None,
     steps: int | None = None,
     random_state: int | None = 0,
     result=None,
+    null: bool = True,
+    seed: int | None = None,
+    null_factor: float = 3.0,
+    min_gain: float = 1.0,
+    positives=None,
     min_ic: float = 0.5,
     min_length: int = 5,
     max_length: int = 25,
@@ -147,27 +207,35 @@ def optimization_motifs(
     pseudocount: float = 0.01,
     device=None,
 ) -> list[ExtractedMotif]:
-    """Class-optimisation motifs of a model (see the module docstring).
+    """Class-optimisation motifs of a model that beat the null (see the module docstring).
 
     Parameters
     ----------
     model : DeepMotifModel or None
-        None only with ``result`` (then the no-signal check below is skipped).
+        None only with ``result`` (then the null is skipped).
     arch : str, optional
         For the names (default ``model.arch``).
     length : int
         Length of the optimised inputs (the model's training length).
-    n_restarts, steps, random_state
-        Passed to :func:`deepmotif.explain.class_optimization` (``steps`` only when given).
+    objective, n_restarts, steps, random_state
+        Passed to :func:`deepmotif.explain.class_optimization` (``None``: its defaults).
     result : OptimizationResult, optional
-        A precomputed optimisation (then the model is not run).
+        A precomputed optimisation (then the model is not optimised again).
+    null : bool
+        Compare with the untrained twin (module docstring); off only for tests and studies.
+    seed : int, optional
+        The run's training seed, for the untrained twin (default ``random_state`` or 0).
+    null_factor, min_gain
+        The logit gain must exceed ``null_factor`` x the null's gain and ``min_gain``.
+    positives : array-like (n, 4, L), optional
+        Real positive sequences: their best logit is recorded (``best_positive_score``).
     min_ic, min_length, max_length, gap
-        Segmenting each restart (see :func:`deepmotif.motifs.pwm.informative_segments`).
+        Segmenting each restart (see :func:`deepmotif.motifs.pwm.informative_segments`);
+        ``min_ic`` is raised to the null PWM's most informative column.
     merge_similarity, min_support, max_motifs
         Merging restarts (see the module docstring).
     device : str, optional
-        Where the model runs (``None``: CUDA when available for the optimisation, the model's
-        own device for the no-signal check).
+        Where the model runs (``None``: CUDA when available).
 
     Returns
     -------
@@ -177,32 +245,44 @@ def optimization_motifs(
     Raises
     ------
     NoMotifFound
-        When the optimisation did not raise the model's logit above its value on an all-uniform
-        input (a model whose output does not depend on its input): whatever the optimised
-        inputs hold then is the starting noise, not something the model prefers.
+        "no motif beyond chance": the optimisation did not beat the untrained twin, or no
+        stretch of the PWMs is more informative than the twin's.
     """
     arch = arch or getattr(model, "arch", "model")
+    settings = {"objective": objective, "n_restarts": n_restarts, "steps": steps}
     if result is None:
-        from deepmotif.explain import class_optimization
-
-        kwargs = {
-            "length": length,
-            "n_restarts": n_restarts,
-            "random_state": random_state,
-            "device": device,
-        }
-        if steps is not None:
-            kwargs["steps"] = steps
-        result = class_optimization(model, **kwargs)
-    inputs = np.asarray(_numpy(result.inputs), dtype=np.float64)
+        result = _optimize(model, length, settings, random_state, device)
+    objective = getattr(result, "objective", objective)
     scores = np.asarray(_numpy(result.scores), dtype=np.float64).reshape(-1)
-    baseline = _uniform_logit(model, inputs.shape[-1], device) if model is not None else -np.inf
-    if not np.isfinite(scores).any() or not np.nanmax(scores) > baseline + _MIN_GAIN:
-        raise NoMotifFound(
-            f"class optimisation did not raise the model's logit above its value on a uniform "
-            f"input ({baseline:.3g}): the model's output does not depend on its input"
-        )
-    pwms = restart_pwms(inputs)
+    pwms = restart_pwms(result)
+    L = pwms.shape[-1]
+    if not np.isfinite(scores).any():
+        raise NoMotifFound("no motif beyond chance: the optimised inputs have no finite score")
+    stats = {"objective": objective}
+    seq_score = float(getattr(result, "sequence_score", np.nan))
+    if model is not None and np.isfinite(seq_score):
+        stats["sequence_score"] = seq_score
+        stats["gain"] = logit_gain(model, seq_score, L, device=device)
+    if positives is not None and model is not None and len(positives):
+        from deepmotif.explain.optimize import best_logit
+
+        stats["best_positive_score"] = best_logit(model, positives, device)
+    if null and model is not None:
+        twin = untrained_twin(model, random_state if seed is None else seed)
+        ref = _optimize(twin, L, settings, random_state, device)
+        null_gain = logit_gain(twin, float(ref.sequence_score), L, device=device)
+        null_ic = float(information_content(restart_pwms(ref)[int(ref.best)]).max())
+        stats["null_gain"] = null_gain
+        gain = stats.get("gain", -np.inf)
+        needed = max(null_factor * null_gain, min_gain)
+        if not gain > needed:
+            raise NoMotifFound(
+                f"no motif beyond chance: the optimised sequence gains {gain:.3g} logits over "
+                f"random sequences, no more than {needed:.3g} (the untrained {arch} gains "
+                f"{null_gain:.3g}; at least {null_factor:g}x that and {min_gain:g} is required)"
+            )
+        min_ic = max(min_ic, null_ic)
+    stats["ic_threshold"] = float(min_ic)
     order = np.argsort(-scores, kind="stable")
     segments = []
     for r in order:
@@ -210,46 +290,53 @@ def optimization_motifs(
             pwms[r], min_ic, gap=gap, min_length=min_length, max_length=max_length
         ):
             segments.append((int(r), float(scores[r]), pwms[r][:, s:e]))
+    if not segments:
+        gains = ""
+        if "gain" in stats:
+            gains = f"; logit gain {stats['gain']:.3g} over random sequences"
+            if "null_gain" in stats:
+                gains += f", untrained {arch}: {stats['null_gain']:.3g}"
+        raise NoMotifFound(
+            f"no motif beyond chance: no stretch of {min_length}+ columns above "
+            f"{min_ic:.2f} bits in the optimised PWMs{gains}"
+        )
     clusters = merge_restarts(
         segments, merge_similarity=merge_similarity, min_ic=min_ic, min_length=min_length
     )
     chosen = [c for c in clusters if len(c["restarts"]) >= min_support][:max_motifs]
-    if not chosen and segments:
+    if not chosen:
         r, score, pwm = segments[0]
         chosen = [{"pwm": pwm, "restarts": [r], "scores": [score]}]
     out = []
     for k, c in enumerate(chosen, start=1):
         pwm = normalize(c["pwm"], pseudocount)
-        stats = {
+        motif_stats = {
             "support": len(c["restarts"]),
             "n_restarts": int(len(scores)),
             "best_score": float(max(c["scores"])),
             "mean_score": float(np.mean(c["scores"])),
+            **stats,
         }
         out.append(
             ExtractedMotif(
-                motif_name(arch, "optimize", k), pwm, "optimize", arch, len(c["restarts"]), stats
+                motif_name(arch, "optimize", k),
+                pwm,
+                "optimize",
+                arch,
+                len(c["restarts"]),
+                motif_stats,
             )
         )
     return out
 
 
-#: Logit gain over the all-uniform input below which the optimisation is taken to have found
-#: nothing (far below any real preference: trained models gain several logits).
-_MIN_GAIN = 1e-3
+def _optimize(model, length: int, settings: dict, random_state, device):
+    from deepmotif.explain import class_optimization
 
-
-def _uniform_logit(model, length: int, device=None) -> float:
-    """The model's logit for an input of 0.25 everywhere (float32, on ``device`` or, when
-    None, on the model's device)."""
-    import torch
-
-    from deepmotif._device import model_on, resolve_device
-
-    device = next(model.parameters()).device if device is None else resolve_device(device)
-    with torch.no_grad(), model_on(model, device, train=False) as m:
-        x = torch.full((1, 4, int(length)), 0.25, device=device)
-        return float(m(x).float().reshape(-1)[0].cpu())
+    kwargs = {k: v for k, v in settings.items() if v is not None}
+    return class_optimization(
+        model, length=int(length), random_state=random_state, device=device, **kwargs
+    )
 
 
 def _numpy(x):

@@ -131,6 +131,7 @@ def run_motifs(
     figures: bool = True,
     attribution: str = "saliency",
     device=None,
+    objective: str | None = None,
 ) -> dict:
     """Extract a run's motifs, match them with Tomtom and write the results to ``out``.
 
@@ -165,6 +166,10 @@ def run_motifs(
         input). Recorded in motifs.json.
     device : str, optional
         Where the model runs (``None``: CUDA when available), for every model call.
+    objective : str, optional
+        Class optimization objective of the ``optimize`` source (``softmax``, ``paper`` or
+        ``logit``; default ``softmax``). The source's null (the untrained architecture) is
+        built with the run's seed.
 
     Returns
     -------
@@ -210,6 +215,12 @@ def run_motifs(
     if verbose:
         print(f"{run_dir}: {arch}, {len(ds)} sequences, sources {', '.join(chosen)}", flush=True)
 
+    options = dict(options or {})
+    opt = dict(options.get("optimize") or {})
+    opt.setdefault("seed", int(config.get("seed") or 0))
+    if objective is not None:
+        opt.setdefault("objective", objective)
+    options["optimize"] = opt
     ext = extract_motifs(
         model,
         X,
@@ -262,6 +273,7 @@ def run_motifs(
             "n_sequences": len(ds),
             "sources": chosen,
             "attribution": attribution,
+            "objective": opt.get("objective", "softmax") if "optimize" in chosen else None,
             "top_k": top_k,
             "database": database.info,
             "motifs": [m.summary() for m in ext.motifs],
@@ -276,7 +288,7 @@ def run_motifs(
     if verbose:
         for source, row in best.items():
             if source in ext.empty:
-                print(f"{source}: no motif found", flush=True)
+                print(f"{source}: no motif found ({ext.empty[source]})", flush=True)
             elif row is None:
                 print(f"{source}: no database match", flush=True)
             else:

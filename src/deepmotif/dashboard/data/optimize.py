@@ -2,8 +2,12 @@
 
 The run's precomputed optimisation (``explain_file(run, "optimize")``) is read when present;
 otherwise the registry's ``optimize`` method runs with :data:`ON_DEMAND_OPTIMIZATION` on the
-store's device. Its most informative window is compared with JASPAR by Tomtom (memelite) unless
-``deepmotif motifs`` already matched a motif extracted from the optimisation.
+store's device. ``deepmotif motifs`` decides whether the optimisation holds a motif beyond
+chance (the untrained architecture is its null, see
+:mod:`deepmotif.motifs.from_optimization`): when it recorded "no motif", the page says so and
+shows no JASPAR name; when it kept a motif, that motif's matches are shown. Without motif
+results, the most informative window is compared with JASPAR by Tomtom (memelite) and labelled
+as not checked against chance.
 """
 
 from __future__ import annotations
@@ -33,6 +37,30 @@ class Optimized:
     pwm: np.ndarray  # (4, L), columns sum to 1
     score: float | None  # the best restart's final logit (``scores`` of optimize.npz)
     source: str
+    sequence: str | None = None  # the best discrete sequence
+    sequence_score: float | None = None  # its logit
+    best_positive: float | None = None  # the best real positive's logit
+    objective: str | None = None
+
+
+def _extras(data) -> dict:
+    """The optional entries of optimize.npz (written by newer versions)."""
+
+    def scalar(key, kind):
+        if key not in data:
+            return None
+        v = np.asarray(data[key]).reshape(-1)
+        if v.size != 1:
+            return None
+        v = kind(v[0])
+        return None if isinstance(v, float) and not np.isfinite(v) else v
+
+    return {
+        "sequence": scalar("sequence", str),
+        "sequence_score": scalar("sequence_score", float),
+        "best_positive": scalar("best_positive_score", float),
+        "objective": scalar("objective", str),
+    }
 
 
 def _run_length(run) -> int:
@@ -71,7 +99,7 @@ class Optimization:
             pwm = np.asarray(data["pwm"], dtype=np.float32)
             if pwm.ndim != 2 or pwm.shape[0] != 4:
                 raise DeepMotifError(f"{path}: 'pwm' has shape {pwm.shape}, expected (4, L)")
-            return Optimized(pwm, _best(data.get("scores")), "precomputed")
+            return Optimized(pwm, _best(data.get("scores")), "precomputed", **_extras(data))
         if not self.compute:
             raise DeepMotifError(
                 f"{run.key}: class optimization not precomputed (computing is off)"
@@ -91,6 +119,7 @@ class Optimization:
                 np.asarray(out["pwm"], dtype=np.float32),
                 _best(out["scores"]),
                 "computed: {n_restarts} restarts x {steps} steps".format(**ON_DEMAND_OPTIMIZATION),
+                **_extras(out),
             )
 
         return self._computed.get(("optimize", *weights, length), work)
@@ -108,8 +137,9 @@ class Optimization:
         -------
         pandas.DataFrame
             ``target_id, target_name, p_value, offset, orientation`` (best first, at most ``n``
-            rows); ``attrs["query_pwm"]`` is the query (4, W) the offsets refer to and
-            ``attrs["query_label"]`` says where it comes from.
+            rows); ``attrs["query_pwm"]`` is the query (4, W) the offsets refer to,
+            ``attrs["query_label"]`` says where it comes from, and ``attrs["unchecked"]`` is
+            True when the query was not checked against the null (no motif results).
 
         Raises
         ------
@@ -146,4 +176,5 @@ class Optimization:
         ).copy()
         out.attrs["query_pwm"] = opt.pwm[:, start:end]
         out.attrs["query_label"] = f"optimised input, positions {start + 1}–{end}"
+        out.attrs["unchecked"] = True  # not compared with the null ('deepmotif motifs' does)
         return out
