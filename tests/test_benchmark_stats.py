@@ -88,7 +88,9 @@ def test_hand_computable_intervals():
 
 
 def _fake_run(path, ids, labels, scores, seed):
-    """A finished run directory as the benchmark reads it (config, weights, metrics, test.tsv)."""
+    """A finished run directory as the benchmark reads it (config, weights, metrics, test.tsv);
+    ``scores`` on any scale are written as probabilities (a monotone map: same AUROC/AUPRC)."""
+    scores = 1.0 / (1.0 + np.exp(-np.asarray(scores, dtype=float)))
     path.mkdir(parents=True)
     runs.write_json(path / runs.CONFIG, {"arch": "cnn", "model": {}, "seed": seed})
     (path / runs.WEIGHTS).write_bytes(b"")

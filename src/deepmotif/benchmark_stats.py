@@ -95,6 +95,8 @@ def summarize_benchmark(
     summary, comparisons, all_reps = [], [], []
     if table.empty:
         return pd.DataFrame(columns=SUMMARY_COLUMNS), pd.DataFrame(columns=COMPARISON_COLUMNS)
+    if "error" in table.columns:  # failed runs have a row but no predictions
+        table = table[table["error"].isna()]
     datasets = list(dict.fromkeys(table["dataset"]))
     for d_index, dataset in enumerate(datasets):
         rng = np.random.default_rng([random_state, d_index])
