@@ -158,3 +158,43 @@ def test_recurrent_dropout_is_applied_before_the_mean():
     torch.testing.assert_close(pooled, (out * mask).mean(dim=1))
     # and a fresh draw differs: the noise is there in training mode
     assert not torch.allclose(model.trunk(X), pooled)
+
+
+@pytest.mark.parametrize("arch", ["rnn", "cnn-rnn"])
+def test_max_pool_option_matches_truncation(arch):
+    """pool='max': the per-direction maximum over time, each row read up to its own length."""
+    torch.manual_seed(4)
+    model = build_model(arch, pool="max", layers=2).eval()
+    X = torch.from_numpy(one_hot(["ACGTAGGCTAGCTAGGATCGA"] * 3))
+    F = model.trunk.features(X)
+    out, _ = model.trunk.lstm(F.transpose(1, 2))
+    torch.testing.assert_close(model.trunk.pool_recurrent(F), out.amax(dim=1))
+    lengths = torch.tensor([21, 7, 1])
+    pooled = model.trunk.pool_recurrent(F, lengths)
+    for i, n in enumerate(lengths.tolist()):
+        ref = model.trunk.pool_recurrent(F[i : i + 1, :, :n])
+        torch.testing.assert_close(pooled[i], ref[0], atol=1e-6, rtol=1e-5)
+
+
+def test_recurrent_init_options():
+    torch.manual_seed(5)
+    lstm = build_model("rnn", recurrent_init="orthogonal", input_std=1.0).trunk.lstm
+    H = 32
+    w_hh = lstm.weight_hh_l0.detach()
+    for k in range(4):  # every gate's block is orthogonal
+        block = w_hh[k * H : (k + 1) * H]
+        torch.testing.assert_close(block @ block.T, torch.eye(H), atol=1e-5, rtol=0)
+    assert lstm.weight_ih_l0.std().item() == pytest.approx(1.0, rel=0.15)
+    assert lstm.bias_ih_l0[H : 2 * H].eq(1).all()
+    cnn_rnn = build_model("cnn-rnn", conv_norm=True).eval()
+    assert isinstance(cnn_rnn.trunk.norm, torch.nn.BatchNorm1d)
+    X = torch.from_numpy(one_hot(["ACGTAGGCTAGCTAGGATCGA"]))
+    # in evaluation mode a fresh batch norm is the identity (running mean 0, variance 1)
+    plain = build_model("cnn-rnn").eval()
+    plain.load_state_dict(
+        {k: v for k, v in cnn_rnn.state_dict().items() if not k.startswith("trunk.norm")}
+    )
+    expected = plain.trunk.conv(X).relu()
+    torch.testing.assert_close(
+        cnn_rnn.trunk.features(X), expected * (1 / (1 + 1e-5) ** 0.5), atol=1e-6, rtol=1e-5
+    )

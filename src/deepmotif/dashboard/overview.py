@@ -226,6 +226,8 @@ def dataset_figures(store, dataset: str | None):
             problems.append(f"{run.arch}: {run.problem}")
             continue
         test = run.metrics.get("test") or {}
+        if run.metrics.get("plateau"):
+            problems.append(plateau_note(run.arch, run.metrics))
         try:
             curves[run.arch] = store.curves(run.key, "test")
             metrics_roc[run.arch] = test.get("auroc")
@@ -240,6 +242,17 @@ def dataset_figures(store, dataset: str | None):
     pr = figures.curve_figure({a: c["pr"] for a, c in curves.items()}, "pr", metrics_pr)
     hist = figures.history_figure(histories)
     return roc, pr, hist, problems
+
+
+def plateau_note(arch: str, metrics: dict) -> str:
+    """The warning for a run that never left its start-up plateau, with its advice."""
+    from deepmotif.training.health import PLATEAU_ADVICE, PLATEAU_MARGIN
+
+    advice = metrics.get("plateau_advice") or PLATEAU_ADVICE
+    return (
+        f"{arch}: never left its start-up plateau (validation AUROC within {PLATEAU_MARGIN} of "
+        f"0.5 in every epoch): the model did not learn; {advice}"
+    )
 
 
 def register(app, store) -> None:

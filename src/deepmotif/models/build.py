@@ -13,8 +13,26 @@ from deepmotif.models.trunks import BiLSTMTrunk, CNNTrunk, ConvBiLSTMTrunk
 #: 0.5 it slowed learning several-fold (simulated CTCF, 6 epochs: test AUROC 0.79 vs 0.95).
 MODEL_DEFAULTS: dict[str, dict] = {
     "cnn": {"widths": [9, 5, 3], "filters": 128, "pool": 2, "conv_dropout": 0.0, "dropout": 0.5},
-    "rnn": {"hidden": 32, "dropout": 0.5},
-    "cnn-rnn": {"width": 9, "filters": 128, "hidden": 32, "conv_dropout": 0.0, "dropout": 0.5},
+    "rnn": {
+        "hidden": 32,
+        "dropout": 0.5,
+        "pool": "mean",
+        "layers": 1,
+        "recurrent_init": "normal",
+        "input_std": None,
+    },
+    "cnn-rnn": {
+        "width": 9,
+        "filters": 128,
+        "hidden": 32,
+        "conv_dropout": 0.0,
+        "dropout": 0.5,
+        "conv_norm": False,
+        "pool": "mean",
+        "layers": 1,
+        "recurrent_init": "normal",
+        "input_std": None,
+    },
 }
 
 
@@ -50,12 +68,20 @@ def build_model(arch: str = "cnn", **hparams) -> DeepMotifModel:
     try:
         if arch == "cnn":
             trunk = CNNTrunk(c["widths"], c["filters"], c["pool"], c["conv_dropout"])
-        elif arch == "rnn":
-            trunk = BiLSTMTrunk(4, c["hidden"], c["dropout"])
         else:
-            trunk = ConvBiLSTMTrunk(
-                c["width"], c["filters"], c["hidden"], c["conv_dropout"], c["dropout"]
-            )
+            lstm = {k: c[k] for k in ("pool", "layers", "recurrent_init", "input_std")}
+            if arch == "rnn":
+                trunk = BiLSTMTrunk(4, c["hidden"], c["dropout"], **lstm)
+            else:
+                trunk = ConvBiLSTMTrunk(
+                    c["width"],
+                    c["filters"],
+                    c["hidden"],
+                    c["conv_dropout"],
+                    c["dropout"],
+                    conv_norm=c["conv_norm"],
+                    **lstm,
+                )
     except (TypeError, ValueError) as exc:
         raise DeepMotifError(f"invalid model settings for {arch}: {exc}") from exc
     # The recurrent trunks apply ``dropout`` to the LSTM outputs before the mean; the CNN's
