@@ -245,13 +245,12 @@ def dataset_figures(store, dataset: str | None):
 
 
 def plateau_note(arch: str, metrics: dict) -> str:
-    """The warning for a run that never left its start-up plateau, with its advice."""
-    from deepmotif.training.health import PLATEAU_ADVICE, PLATEAU_MARGIN
-
-    advice = metrics.get("plateau_advice") or PLATEAU_ADVICE
+    """The warning for a run that never left its start-up plateau, with its advice (from
+    ``metrics.json``, written by training)."""
+    advice = metrics.get("plateau_advice") or "train longer, or try another --seed or --lr"
     return (
-        f"{arch}: never left its start-up plateau (validation AUROC within {PLATEAU_MARGIN} of "
-        f"0.5 in every epoch): the model did not learn; {advice}"
+        f"{arch}: never left its start-up plateau (validation AUROC near 0.5 in every epoch): "
+        f"the model did not learn; {advice}"
     )
 
 

@@ -11,11 +11,11 @@ from deepmotif.training.schedule import SCHEDULES
 #: Every training setting and its default. ``dtype="auto"`` trains under bfloat16 autocast on
 #: CPU (evaluation is always float32) and float32 elsewhere. ``threads="auto"`` trains the
 #: recurrent models with one intra-op thread on CPU (see ``deepmotif._device.training_threads``).
-#: ``"auto"`` for ``lr``, ``lr_schedule``, ``warmup_epochs``, ``min_epochs`` and
-#: ``plateau_epochs`` is the architecture's value in :data:`AUTO`.
+#: ``"auto"`` for ``batch_size``, ``lr``, ``lr_schedule``, ``warmup_epochs``, ``min_epochs``
+#: and ``plateau_epochs`` is the architecture's value in :data:`AUTO`.
 TRAIN_DEFAULTS: dict = {
     "epochs": 30,
-    "batch_size": 256,
+    "batch_size": "auto",
     "lr": "auto",
     "weight_decay": 0.0,
     "lr_schedule": "auto",
@@ -41,6 +41,7 @@ TRAIN_DEFAULTS: dict = {
 #: before epoch ``plateau_epochs``. Chosen on simulated tasks and validation splits
 #: (docs/training.md, benchmarks/bench_recurrent.py).
 AUTO: dict[str, dict] = {
+    "batch_size": {"cnn": 256, "rnn": 128, "cnn-rnn": 128},
     "lr": {"cnn": 1e-3, "rnn": 1e-2, "cnn-rnn": 1e-2},
     "lr_schedule": {"cnn": "exponential", "rnn": "cosine", "cnn-rnn": "cosine"},
     "warmup_epochs": {"cnn": 0.0, "rnn": 1.0, "cnn-rnn": 1.0},
@@ -117,7 +118,8 @@ def resolve_train_config(overrides: dict | None = None) -> dict:
         if value is not None:
             config[key] = value
     config["epochs"] = check_positive_int("epochs", config["epochs"])
-    config["batch_size"] = check_positive_int("batch_size", config["batch_size"])
+    if config["batch_size"] != "auto":
+        config["batch_size"] = check_positive_int("batch_size", config["batch_size"])
     config["patience"] = check_positive_int("patience", config["patience"])
     for key in ("min_epochs", "plateau_epochs"):
         if config[key] != "auto":
