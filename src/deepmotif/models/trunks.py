@@ -60,9 +60,7 @@ def init_lstm(lstm: nn.LSTM, recurrent: str = "normal", input_std: float | None 
     """Initialise ``lstm`` as the Deep Motif Dashboard's reference LSTM did.
 
     Weights are drawn from N(0, 1/sqrt(inputs + hidden)), biases are zero except the forget
-    gate's, which is 1, so the cell starts out remembering. With PyTorch's default (uniform,
-    small random biases, forget gate near 0.5) the mean-over-time BiLSTM sat at chance for tens
-    of epochs on the shared ENCODE sets (docs/training.md). ``recurrent="orthogonal"`` draws
+    gate's, which is 1, so the cell starts out remembering. ``recurrent="orthogonal"`` draws
     each gate's hidden-to-hidden block as an orthogonal matrix instead; ``input_std`` (when
     given) is the standard deviation of the first layer's input-to-hidden weights.
     """
