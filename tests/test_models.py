@@ -117,9 +117,10 @@ def test_pool_recurrent_lengths_equal_truncation(arch):
 
 @pytest.mark.parametrize("arch, inputs", [("rnn", 4), ("cnn-rnn", 128)])
 def test_lstm_starts_as_the_reference_lstm(arch, inputs):
-    """Forget-gate bias 1, all other biases 0, weights N(0, 1/sqrt(inputs + hidden))."""
+    """Forget-gate bias 1, all other biases 0, weights N(0, 1/sqrt(inputs + hidden)) (the RNN's
+    default input weights are N(0, 1) instead; ``input_std=None`` gives the reference's)."""
     torch.manual_seed(3)
-    lstm = build_model(arch).trunk.lstm
+    lstm = build_model(arch, input_std=None).trunk.lstm
     H = 32
     for suffix in ("_l0", "_l0_reverse"):
         b_ih = getattr(lstm, "bias_ih" + suffix).detach()
@@ -158,3 +159,67 @@ def test_recurrent_dropout_is_applied_before_the_mean():
     torch.testing.assert_close(pooled, (out * mask).mean(dim=1))
     # and a fresh draw differs: the noise is there in training mode
     assert not torch.allclose(model.trunk(X), pooled)
+
+
+@pytest.mark.parametrize("arch", ["rnn", "cnn-rnn"])
+def test_max_pool_option_matches_truncation(arch):
+    """pool='max': the per-direction maximum over time, each row read up to its own length."""
+    torch.manual_seed(4)
+    model = build_model(arch, pool="max", layers=2).eval()
+    X = torch.from_numpy(one_hot(["ACGTAGGCTAGCTAGGATCGA"] * 3))
+    F = model.trunk.features(X)
+    out, _ = model.trunk.lstm(F.transpose(1, 2))
+    torch.testing.assert_close(model.trunk.pool_recurrent(F), out.amax(dim=1))
+    lengths = torch.tensor([21, 7, 1])
+    pooled = model.trunk.pool_recurrent(F, lengths)
+    for i, n in enumerate(lengths.tolist()):
+        ref = model.trunk.pool_recurrent(F[i : i + 1, :, :n])
+        torch.testing.assert_close(pooled[i], ref[0], atol=1e-6, rtol=1e-5)
+
+
+def test_recurrent_init_options():
+    torch.manual_seed(5)
+    assert build_model("rnn").trunk.lstm.weight_ih_l0.std().item() == pytest.approx(1, rel=0.15)
+    lstm = build_model("rnn", recurrent_init="orthogonal", input_std=1.0).trunk.lstm
+    H = 32
+    w_hh = lstm.weight_hh_l0.detach()
+    for k in range(4):  # every gate's block is orthogonal
+        block = w_hh[k * H : (k + 1) * H]
+        torch.testing.assert_close(block @ block.T, torch.eye(H), atol=1e-5, rtol=0)
+    assert lstm.weight_ih_l0.std().item() == pytest.approx(1.0, rel=0.15)
+    assert lstm.bias_ih_l0[H : 2 * H].eq(1).all()
+    cnn_rnn = build_model("cnn-rnn", conv_norm=True).eval()
+    assert isinstance(cnn_rnn.trunk.norm, torch.nn.BatchNorm1d)
+    X = torch.from_numpy(one_hot(["ACGTAGGCTAGCTAGGATCGA"]))
+    # in evaluation mode a fresh batch norm is the identity (running mean 0, variance 1)
+    plain = build_model("cnn-rnn", conv_norm=False).eval()
+    plain.load_state_dict(
+        {k: v for k, v in cnn_rnn.state_dict().items() if not k.startswith("trunk.norm")}
+    )
+    expected = plain.trunk.conv(X).relu()
+    torch.testing.assert_close(
+        cnn_rnn.trunk.features(X), expected * (1 / (1 + 1e-5) ** 0.5), atol=1e-6, rtol=1e-5
+    )
+
+
+def test_runs_written_before_the_new_settings_still_load(tmp_path):
+    """A run directory whose config lacks conv_norm / input_std loads as it was built."""
+    import json
+
+    from safetensors.torch import save_file
+
+    from deepmotif.rundir import load_run
+
+    old = build_model("cnn-rnn", conv_norm=False)
+    cfg = {k: v for k, v in old.config.items() if k not in ("conv_norm", "input_std")}
+    (tmp_path / "config.json").write_text(json.dumps({"arch": "cnn-rnn", "model": cfg}))
+    (tmp_path / "metrics.json").write_text(json.dumps({"test": {"auroc": 0.5}}))
+    save_file(
+        {k: v.contiguous() for k, v in old.state_dict().items()}, tmp_path / "model.safetensors"
+    )
+    model, _ = load_run(tmp_path)
+    assert isinstance(model.trunk.norm, torch.nn.Identity)
+    X = torch.from_numpy(one_hot(["ACGTAGGCTAGCTAGGATCGA"]))
+    torch.testing.assert_close(model(X), old.eval()(X))
+    # a new run builds the normalisation
+    assert isinstance(build_model("cnn-rnn").trunk.norm, torch.nn.BatchNorm1d)

@@ -23,7 +23,11 @@ def register(sub) -> None:
     p.add_argument("--arch", choices=ARCHS, help="architecture (default: cnn)")
     p.add_argument("--out", required=True, metavar="RUN", help="run directory to create")
     p.add_argument("--epochs", type=positive_int, help="maximum epochs (default 30)")
-    p.add_argument("--batch-size", type=positive_int, help="batch size (default 256)")
+    p.add_argument(
+        "--batch-size",
+        type=positive_int,
+        help="batch size (default: 256 for cnn, 128 for rnn and cnn-rnn)",
+    )
     p.add_argument(
         "--lr",
         type=positive_float,

@@ -236,6 +236,8 @@ def dataset_figures(store, dataset: str | None):
             problems.append(f"{run.name}: {run.problem}")
             continue
         test = run.metrics.get("test") or {}
+        if run.metrics.get("plateau"):
+            problems.append(plateau_note(run.arch, run.metrics))
         try:
             curves[run.name] = store.curves(run.key, "test")
             metrics_roc[run.name] = test.get("auroc")
@@ -250,6 +252,16 @@ def dataset_figures(store, dataset: str | None):
     pr = figures.curve_figure({a: c["pr"] for a, c in curves.items()}, "pr", metrics_pr)
     hist = figures.history_figure(histories)
     return roc, pr, hist, problems
+
+
+def plateau_note(arch: str, metrics: dict) -> str:
+    """The warning for a run that never left its start-up plateau, with its advice (from
+    ``metrics.json``, written by training)."""
+    advice = metrics.get("plateau_advice") or "train longer, or try another --seed or --lr"
+    return (
+        f"{arch}: never left its start-up plateau (validation AUROC near 0.5 in every epoch): "
+        f"the model did not learn; {advice}"
+    )
 
 
 def register(app, store) -> None:

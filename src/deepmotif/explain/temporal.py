@@ -65,13 +65,15 @@ def is_prefix_model(model) -> bool:
     """True when ``model`` is a recurrent model whose prefixes are computed exactly (RNN, CNN-RNN).
 
     Requires ``model.trunk.features``, ``model.trunk.pool_recurrent``, a bidirectional
-    single-layer ``model.trunk.lstm`` and ``model.head``; other models use the masked analogue.
+    single-layer ``model.trunk.lstm`` pooled by its mean and ``model.head``; other models use the
+    masked analogue.
     """
     trunk = getattr(model, "trunk", None)
     lstm = getattr(trunk, "lstm", None)
     return (
         hasattr(trunk, "features")
         and hasattr(trunk, "pool_recurrent")
+        and getattr(trunk, "pool", "mean") == "mean"
         and hasattr(model, "head")
         and isinstance(lstm, torch.nn.LSTM)
         and supports_fast_lstm(lstm)

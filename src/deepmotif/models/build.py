@@ -9,13 +9,44 @@ from deepmotif.models.heads import ClassificationHead
 from deepmotif.models.network import DeepMotifModel
 from deepmotif.models.trunks import BiLSTMTrunk, CNNTrunk, ConvBiLSTMTrunk
 
-#: Defaults from Lanchantin et al. (PSB 2017). ``dropout`` (0.5, the paper's) is the head's;
+#: Defaults from Lanchantin et al. (PSB 2017). The RNN's LSTM reads one-hot bases, so its
+#: input weights start at N(0, 1) (``input_std``): a base then moves the gates by about one
+#: unit, where the reference's N(0, 1/sqrt(4 + 32)) left the LSTM in its linear range and the
+#: mean over time close to the base composition (docs/training.md). The CNN-RNN batch-normalises
+#: its convolution's output (``conv_norm``) so that the LSTM's 128 inputs start on a unit scale.
+#: ``dropout`` (0.5, the paper's) is the head's;
 #: ``conv_dropout`` is an extra dropout after each pooled convolution block, off by default: at
 #: 0.5 it slowed learning several-fold (simulated CTCF, 6 epochs: test AUROC 0.79 vs 0.95).
 MODEL_DEFAULTS: dict[str, dict] = {
     "cnn": {"widths": [9, 5, 3], "filters": 128, "pool": 2, "conv_dropout": 0.0, "dropout": 0.5},
-    "rnn": {"hidden": 32, "dropout": 0.5},
-    "cnn-rnn": {"width": 9, "filters": 128, "hidden": 32, "conv_dropout": 0.0, "dropout": 0.5},
+    "rnn": {
+        "hidden": 32,
+        "dropout": 0.5,
+        "pool": "mean",
+        "layers": 1,
+        "recurrent_init": "normal",
+        "input_std": 1.0,
+    },
+    "cnn-rnn": {
+        "width": 9,
+        "filters": 128,
+        "hidden": 32,
+        "conv_dropout": 0.0,
+        "dropout": 0.5,
+        "conv_norm": True,
+        "pool": "mean",
+        "layers": 1,
+        "recurrent_init": "normal",
+        "input_std": 1.0,
+    },
+}
+
+
+#: Model settings that a run directory written before the setting existed was built with
+#: (:func:`deepmotif.rundir.load_run` fills them in, so such runs still load).
+LEGACY_MODEL_DEFAULTS: dict[str, dict] = {
+    "rnn": {"input_std": None},
+    "cnn-rnn": {"conv_norm": False},
 }
 
 
@@ -97,12 +128,20 @@ def build_model(arch: str = "cnn", **hparams) -> DeepMotifModel:
     try:
         if arch == "cnn":
             trunk = CNNTrunk(c["widths"], c["filters"], c["pool"], c["conv_dropout"])
-        elif arch == "rnn":
-            trunk = BiLSTMTrunk(4, c["hidden"], c["dropout"])
         else:
-            trunk = ConvBiLSTMTrunk(
-                c["width"], c["filters"], c["hidden"], c["conv_dropout"], c["dropout"]
-            )
+            lstm = {k: c[k] for k in ("pool", "layers", "recurrent_init", "input_std")}
+            if arch == "rnn":
+                trunk = BiLSTMTrunk(4, c["hidden"], c["dropout"], **lstm)
+            else:
+                trunk = ConvBiLSTMTrunk(
+                    c["width"],
+                    c["filters"],
+                    c["hidden"],
+                    c["conv_dropout"],
+                    c["dropout"],
+                    conv_norm=c["conv_norm"],
+                    **lstm,
+                )
     except (TypeError, ValueError) as exc:
         raise DeepMotifError(f"invalid model settings for {arch}: {exc}") from exc
     # The recurrent trunks apply ``dropout`` to the LSTM outputs before the mean; the CNN's

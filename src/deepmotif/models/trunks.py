@@ -3,9 +3,10 @@
 * :class:`CNNTrunk` — convolutions (default widths 9, 5, 3; 128 filters; ReLU; max-pool 2 between
   them; dropout), then a global max-pool over positions.
 * :class:`BiLSTMTrunk` — one bidirectional LSTM layer (default 32 units); the outputs of each
-  direction are averaged over time and the two averages concatenated.
-* :class:`ConvBiLSTMTrunk` — one convolution (width 9, 128 filters, same padding, ReLU) whose
-  feature sequence feeds the BiLSTM above.
+  direction are averaged over time and the two averages concatenated (options: ``pool="max"``,
+  ``layers=2``).
+* :class:`ConvBiLSTMTrunk` — one convolution (width 9, 128 filters, same padding, ReLU;
+  optionally batch-normalised) whose feature sequence feeds the BiLSTM above.
 
 The recurrent trunks are split into :meth:`features` (the per-position input of the LSTM) and
 :meth:`pool_recurrent` (LSTM + mean over time), so explanation methods can run the recurrent
@@ -55,21 +56,25 @@ class CNNTrunk(nn.Module):
         return self.convs(X).amax(dim=-1)
 
 
-def init_lstm(lstm: nn.LSTM) -> None:
+def init_lstm(lstm: nn.LSTM, recurrent: str = "normal", input_std: float | None = None) -> None:
     """Initialise ``lstm`` as the Deep Motif Dashboard's reference LSTM did.
 
     Weights are drawn from N(0, 1/sqrt(inputs + hidden)), biases are zero except the forget
-    gate's, which is 1, so the cell starts out remembering. With PyTorch's default (uniform,
-    small random biases, forget gate near 0.5) the mean-over-time BiLSTM sat at chance for tens
-    of epochs on the shared ENCODE sets; with this start it leaves the plateau within a few
-    epochs (docs/training.md).
+    gate's, which is 1, so the cell starts out remembering. ``recurrent="orthogonal"`` draws
+    each gate's hidden-to-hidden block as an orthogonal matrix instead; ``input_std`` (when
+    given) is the standard deviation of the first layer's input-to-hidden weights.
     """
     H = lstm.hidden_size
-    std = 1.0 / (lstm.input_size + H) ** 0.5
     with torch.no_grad():
         for name, p in lstm.named_parameters():
-            if name.startswith("weight"):
-                p.normal_(0.0, std)
+            if name.startswith("weight_hh") and recurrent == "orthogonal":
+                for k in range(4):
+                    nn.init.orthogonal_(p[k * H : (k + 1) * H])
+            elif name.startswith("weight_ih_l0") and input_std is not None:
+                p.normal_(0.0, float(input_std))
+            elif name.startswith("weight"):
+                inputs = lstm.input_size if "_l0" in name else 2 * H  # deeper layers read both
+                p.normal_(0.0, 1.0 / (inputs + H) ** 0.5)
             else:
                 p.zero_()
                 if name.startswith("bias_ih"):
@@ -77,25 +82,44 @@ def init_lstm(lstm: nn.LSTM) -> None:
 
 
 class BiLSTMTrunk(nn.Module):
-    """A bidirectional LSTM whose outputs are averaged over time per direction."""
+    """A bidirectional LSTM whose outputs are averaged (or max-pooled) over time per direction."""
 
-    def __init__(self, in_channels: int = 4, hidden: int = 32, dropout: float = 0.0):
+    def __init__(
+        self,
+        in_channels: int = 4,
+        hidden: int = 32,
+        dropout: float = 0.0,
+        *,
+        pool: str = "mean",
+        layers: int = 1,
+        recurrent_init: str = "normal",
+        input_std: float | None = None,
+    ):
         super().__init__()
-        self.lstm = nn.LSTM(in_channels, hidden, batch_first=True, bidirectional=True)
+        if pool not in ("mean", "max"):
+            raise ValueError(f"pool must be 'mean' or 'max', got {pool!r}")
+        if recurrent_init not in ("normal", "orthogonal"):
+            raise ValueError(
+                f"recurrent_init must be 'normal' or 'orthogonal', got {recurrent_init!r}"
+            )
+        self.lstm = nn.LSTM(
+            in_channels, hidden, num_layers=layers, batch_first=True, bidirectional=True
+        )
+        self.pool = pool
         # Dropout on every position's output, before the mean (the reference's placement):
         # after averaging over ~100 positions its noise is small, whereas dropout on the
         # averaged features drowns the small differences between sequences early in training.
         self.out_dropout = nn.Dropout(dropout)
         self.hidden = hidden
         self.out_features = 2 * hidden
-        init_lstm(self.lstm)
+        init_lstm(self.lstm, recurrent_init, input_std)
 
     def features(self, X: torch.Tensor) -> torch.Tensor:
         """The per-position input of the LSTM, ``(n, channels, length)``."""
         return X
 
     def pool_recurrent(self, F: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """Run the BiLSTM over ``F`` ``(n, channels, length)`` and average over time.
+        """Run the BiLSTM over ``F`` ``(n, channels, length)`` and pool over time.
 
         With ``lengths`` (one per row, CPU int64), row i is read as ``F[i, :, :lengths[i]]``:
         the backward direction starts at its own last position, exactly as if the row had been
@@ -104,11 +128,16 @@ class BiLSTMTrunk(nn.Module):
         seq = F.transpose(1, 2)
         if lengths is None:
             out, _ = self.lstm(seq)
-            return self.out_dropout(out).mean(dim=1)
+            out = self.out_dropout(out)
+            return out.mean(dim=1) if self.pool == "mean" else out.amax(dim=1)
         packed = pack_padded_sequence(seq, lengths.cpu(), batch_first=True, enforce_sorted=False)
         out, _ = self.lstm(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=seq.shape[1])
-        return self.out_dropout(out).sum(dim=1) / lengths.to(out.device, out.dtype).unsqueeze(1)
+        out = self.out_dropout(out)
+        if self.pool == "max":
+            pad = torch.arange(seq.shape[1], device=out.device) >= lengths.to(out.device)[:, None]
+            return out.masked_fill(pad.unsqueeze(-1), float("-inf")).amax(dim=1)
+        return out.sum(dim=1) / lengths.to(out.device, out.dtype).unsqueeze(1)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.pool_recurrent(self.features(X))
@@ -124,10 +153,16 @@ class ConvBiLSTMTrunk(BiLSTMTrunk):
         hidden: int = 32,
         dropout: float = 0.0,
         rnn_dropout: float = 0.0,
+        *,
+        conv_norm: bool = False,
+        **lstm_options,
     ):
-        super().__init__(in_channels=filters, hidden=hidden, dropout=rnn_dropout)
+        super().__init__(in_channels=filters, hidden=hidden, dropout=rnn_dropout, **lstm_options)
         self.conv = nn.Conv1d(4, filters, width, padding=width // 2)
         self.act = nn.ReLU()
+        # Batch normalisation of the convolution's output (before the ReLU) puts the LSTM's
+        # 128 inputs on a unit scale; off by default.
+        self.norm = nn.BatchNorm1d(filters) if conv_norm else nn.Identity()
         self.dropout = nn.Dropout(dropout)
 
     @property
@@ -135,4 +170,4 @@ class ConvBiLSTMTrunk(BiLSTMTrunk):
         return self.conv
 
     def features(self, X: torch.Tensor) -> torch.Tensor:
-        return self.dropout(self.act(self.conv(X)))
+        return self.dropout(self.act(self.norm(self.conv(X))))

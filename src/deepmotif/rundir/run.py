@@ -157,15 +157,17 @@ def load_run(path, *, device=None):
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
-    from deepmotif.models import build_model
+    from deepmotif.models import LEGACY_MODEL_DEFAULTS, build_model
 
     config = read_config(path)
     read_metrics(path)  # refuses unfinished runs
     weights = Path(path) / WEIGHTS
     if not weights.is_file():
         raise DeepMotifError(f"{Path(path)}: no {WEIGHTS} in the run directory")
+    # a run written before a model setting existed was built without it
+    legacy = LEGACY_MODEL_DEFAULTS.get(config["arch"], {})
     try:
-        model = build_model(config["arch"], **config["model"])
+        model = build_model(config["arch"], **{**legacy, **config["model"]})
     except DeepMotifError as exc:
         raise DeepMotifError(f"{Path(path) / CONFIG}: {exc}") from None
     try:

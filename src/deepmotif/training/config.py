@@ -6,19 +6,25 @@ import json
 import os
 
 from deepmotif.errors import DeepMotifError, check_positive_int
+from deepmotif.training.schedule import SCHEDULES
 
 #: Every training setting and its default. ``dtype="auto"`` trains under bfloat16 autocast on
 #: CPU (evaluation is always float32) and float32 elsewhere. ``threads="auto"`` trains the
 #: recurrent models with one intra-op thread on CPU (see ``deepmotif._device.training_threads``).
-#: ``lr="auto"`` is :data:`AUTO_LR` of the architecture.
+#: ``"auto"`` for ``batch_size``, ``lr``, ``lr_schedule``, ``warmup_epochs``, ``min_epochs``
+#: and ``plateau_epochs`` is the architecture's value in :data:`AUTO`.
 TRAIN_DEFAULTS: dict = {
     "epochs": 30,
-    "batch_size": 256,
+    "batch_size": "auto",
     "lr": "auto",
     "weight_decay": 0.0,
+    "lr_schedule": "auto",
     "lr_decay": 0.95,
+    "warmup_epochs": "auto",
     "grad_clip": 5.0,
     "patience": 5,
+    "min_epochs": "auto",
+    "plateau_epochs": "auto",
     "rc_augment": True,
     "valid_fraction": 0.1,
     "test_fraction": 0.1,
@@ -28,17 +34,43 @@ TRAIN_DEFAULTS: dict = {
 }
 
 
-#: The learning rate ``lr="auto"`` gives each architecture. The recurrent models use the Deep
-#: Motif Dashboard reference's 1e-2: at 1e-3 the mean-over-time BiLSTM stayed near chance for
-#: 20 epochs on GABPA (docs/training.md).
-AUTO_LR: dict[str, float] = {"cnn": 1e-3, "rnn": 1e-2, "cnn-rnn": 1e-2}
+#: What ``"auto"`` means per architecture. The CNN keeps Adam at 1e-3 with a per-epoch
+#: exponential decay and plain patience. The recurrent models (peak rate 1e-2, the Deep Motif
+#: Dashboard reference's) warm up over one epoch and then follow a cosine decay, run at least
+#: ``min_epochs`` epochs, and count no patience while their validation AUROC is still at chance
+#: before epoch ``plateau_epochs``. Chosen on simulated tasks and validation splits
+#: (docs/training.md, benchmarks/bench_recurrent.py).
+AUTO: dict[str, dict] = {
+    "batch_size": {"cnn": 256, "rnn": 128, "cnn-rnn": 128},
+    "lr": {"cnn": 1e-3, "rnn": 1e-2, "cnn-rnn": 1e-2},
+    "lr_schedule": {"cnn": "exponential", "rnn": "cosine", "cnn-rnn": "cosine"},
+    "warmup_epochs": {"cnn": 0.0, "rnn": 1.0, "cnn-rnn": 1.0},
+    "min_epochs": {"cnn": 0, "rnn": 10, "cnn-rnn": 10},
+    "plateau_epochs": {"cnn": 0, "rnn": 15, "cnn-rnn": 15},
+}
+
+#: The learning rate ``lr="auto"`` gives each architecture.
+AUTO_LR: dict[str, float] = AUTO["lr"]
+
+
+def resolve_auto(config: dict, arch: str) -> dict:
+    """``config`` with every ``"auto"`` of :data:`AUTO` replaced by the value for ``arch``
+    (``warmup_epochs`` at most a quarter of ``epochs``), then validated (a ``warmup_epochs``
+    below ``epochs``)."""
+    if config.get("warmup_epochs") == "auto":  # a short run warms up over a quarter of it
+        config = {**config, "warmup_epochs": min(AUTO["warmup_epochs"][arch], config["epochs"] / 4)}
+    config = {k: (AUTO[k][arch] if k in AUTO and v == "auto" else v) for k, v in config.items()}
+    w = config["warmup_epochs"]
+    if isinstance(w, bool) or not isinstance(w, int | float) or not 0 <= w < config["epochs"]:
+        raise DeepMotifError(
+            f"warmup_epochs must be a number in [0, epochs={config['epochs']}), got {w!r}"
+        )
+    return config
 
 
 def resolve_lr(config: dict, arch: str) -> dict:
-    """``config`` with ``lr="auto"`` replaced by the architecture's :data:`AUTO_LR`."""
-    if config.get("lr") == "auto":
-        config = {**config, "lr": AUTO_LR[arch]}
-    return config
+    """``config`` with its ``"auto"`` settings resolved for ``arch`` (see :func:`resolve_auto`)."""
+    return resolve_auto(config, arch)
 
 
 def load_config_file(path: str | os.PathLike) -> dict:
@@ -86,8 +118,20 @@ def resolve_train_config(overrides: dict | None = None) -> dict:
         if value is not None:
             config[key] = value
     config["epochs"] = check_positive_int("epochs", config["epochs"])
-    config["batch_size"] = check_positive_int("batch_size", config["batch_size"])
+    if config["batch_size"] != "auto":
+        config["batch_size"] = check_positive_int("batch_size", config["batch_size"])
     config["patience"] = check_positive_int("patience", config["patience"])
+    for key in ("min_epochs", "plateau_epochs"):
+        if config[key] != "auto":
+            config[key] = check_positive_int(key, config[key], allow_zero=True)
+    if config["lr_schedule"] not in (*SCHEDULES, "auto"):
+        raise DeepMotifError(
+            f"lr_schedule must be auto or one of {', '.join(SCHEDULES)}, "
+            f"got {config['lr_schedule']!r}"
+        )
+    w = config["warmup_epochs"]
+    if w != "auto" and (isinstance(w, bool) or not isinstance(w, int | float) or w < 0):
+        raise DeepMotifError(f"warmup_epochs must be auto or a number >= 0, got {w!r}")
     config["seed"] = check_positive_int("seed", config["seed"], allow_zero=True)
     for key in ("lr", "grad_clip"):
         if key == "lr" and config[key] == "auto":

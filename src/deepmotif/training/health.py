@@ -12,13 +12,14 @@ from collections.abc import Iterable
 
 import numpy as np
 
-__all__ = ["PLATEAU_MARGIN", "PLATEAU_ADVICE", "never_left_plateau"]
+__all__ = ["PLATEAU_MARGIN", "PLATEAU_ADVICE", "never_left_plateau", "plateau_advice"]
 
 #: A run never left its start-up plateau when every validation AUROC lies within this margin
 #: of chance (0.5).
 PLATEAU_MARGIN = 0.05
 
-#: What to try when a run never left its plateau.
+#: What to try when a run never left its plateau (the general advice; see
+#: :func:`plateau_advice` for the advice that fits a run).
 PLATEAU_ADVICE = (
     "train longer with more patience (--epochs, --patience), try another --seed, or lower --lr"
 )
@@ -45,3 +46,34 @@ def never_left_plateau(valid_aurocs: Iterable[float], *, margin: float = PLATEAU
     if values.size == 0:
         return False
     return bool(np.all(np.abs(values - 0.5) <= margin))
+
+
+def plateau_advice(arch: str, history: list[dict]) -> str:
+    """Advice for a run that never left its plateau, from its architecture and history.
+
+    ``history`` holds one dict per epoch with ``"epoch"`` and ``"train_loss"`` (as in
+    ``history.csv``). A run that ended early (its training loss still falling, or stopped by
+    patience) is told to train longer; a recurrent run whose training loss stayed at chance
+    (ln 2) is told about the learning rate and the documented architectural options; a CNN on
+    its plateau most likely has data without a learnable signal.
+    """
+    losses = [float(h["train_loss"]) for h in history if "train_loss" in h]
+    tips = []
+    flat = bool(losses) and min(losses) > 0.68  # ln 2 = 0.693: the loss of a constant output
+    if len(history) < 15:
+        tips.append(f"it ran only {len(history)} epochs: train longer (--epochs, --patience)")
+    if arch in ("rnn", "cnn-rnn"):
+        if flat:
+            tips.append(
+                "a lower --lr (the training loss never fell below chance) or another --seed"
+            )
+        tips.append(
+            "a recurrent variant from docs/training.md (config 'model' table: "
+            "pool 'max' or hidden 64) or compare with --arch cnn"
+        )
+    else:
+        tips.append(
+            "check that the labels carry a signal (deepmotif inspect; a shuffled-label "
+            "control) or try another --seed"
+        )
+    return "; ".join(tips)

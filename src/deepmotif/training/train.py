@@ -1,7 +1,8 @@
 """Training a classifier into a run directory.
 
-Adam, gradient clipping, exponential learning-rate decay, dropout, optional reverse-complement
-augmentation, early stopping on validation AUROC (keeping the best weights), bfloat16 autocast on
+Adam, gradient clipping, a learning-rate warm-up and a per-step schedule, dropout, optional
+reverse-complement augmentation, early stopping on validation AUROC that does not count
+patience while the model sits at chance (keeping the best weights), bfloat16 autocast on
 CPUs that run it natively, a checkpoint after every epoch so an interrupted run can be resumed
 and ends exactly where an uninterrupted one would.
 """
@@ -32,8 +33,9 @@ from deepmotif.errors import DeepMotifError, DeepMotifWarning
 from deepmotif.evaluation import binary_metrics, curves, predict
 from deepmotif.models import build_model, resolve_model_config
 from deepmotif.models.build import check_model_memory
-from deepmotif.training.config import resolve_lr, resolve_train_config
-from deepmotif.training.health import PLATEAU_ADVICE, PLATEAU_MARGIN, never_left_plateau
+from deepmotif.training.config import resolve_auto, resolve_train_config
+from deepmotif.training.health import PLATEAU_MARGIN, never_left_plateau, plateau_advice
+from deepmotif.training.schedule import EarlyStopping, lr_factor
 
 
 @dataclass
@@ -190,11 +192,13 @@ def train_epoch(
     cast=None,
     bar=None,
     epoch=0,
+    scheduler=None,
 ) -> tuple[float, int]:
     """One pass over ``X`` (int8 one-hot, (n, 4, L)) and ``y`` (float, (n,)) in a seeded order.
 
     Returns the summed loss and the number of sequences seen. Half of the sequences (drawn from
-    ``generator``) are reverse-complemented when ``rc_augment``.
+    ``generator``) are reverse-complemented when ``rc_augment``. ``scheduler`` (optional) is
+    stepped after every optimiser step.
     """
     dev = device or torch.device("cpu")
     loss_fn = torch.nn.BCEWithLogitsLoss()
@@ -217,6 +221,8 @@ def train_epoch(
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
         opt.step()
+        if scheduler is not None:
+            scheduler.step()
         total += loss.item() * len(idx)
         seen += len(idx)
         if bar is not None:
@@ -269,7 +275,7 @@ def train(
     t0 = time.perf_counter()
     mcfg = resolve_model_config(arch, model_config)
     check_model_memory(arch, mcfg)  # before anything is written
-    cfg = resolve_lr(resolve_train_config(config), arch)
+    cfg = resolve_auto(resolve_train_config(config), arch)
     dev = resolve_device(device)
     cast = training_autocast(cfg["dtype"], dev, arch)
     out = Path(out)
@@ -371,14 +377,18 @@ def _fit(
     torch.manual_seed(cfg["seed"])
     model = build_model(arch, **mcfg).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"])
-    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg["lr_decay"])
     gen = torch.Generator().manual_seed(cfg["seed"])
 
     Xtr, ytr = _to_tensor(splits.train)
     Xva = splits.valid.one_hot(dtype=np.int8)
+    bs = cfg["batch_size"]
+    n_batches = math.ceil(len(Xtr) / bs)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(cfg, n_batches))
+    stopper = EarlyStopping(
+        cfg["patience"], min_epochs=cfg["min_epochs"], plateau_epochs=cfg["plateau_epochs"]
+    )
     history: list[dict] = []
     best = {"auroc": -math.inf, "epoch": 0, "state": None}
-    bad_epochs = 0
     start_epoch = 1
 
     ckpt_path = out / runs.CHECKPOINT
@@ -396,7 +406,7 @@ def _fit(
                 "epoch": int(ckpt["best_epoch"]),
                 "state": ckpt["best_state"],
             }
-            bad_epochs = int(ckpt["bad_epochs"])
+            stopper.load_state_dict(ckpt["early_stopping"])
             start_epoch = int(ckpt["epoch"]) + 1
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise DeepMotifError(
@@ -404,9 +414,7 @@ def _fit(
                 "refusing to resume from it (start again with --force)"
             ) from None
 
-    bs = cfg["batch_size"]
-    n_batches = math.ceil(len(Xtr) / bs)
-    stopped = bad_epochs >= cfg["patience"]
+    stopped = stopper.stop
     bar = None
     if verbose:
         from tqdm.auto import tqdm
@@ -435,8 +443,8 @@ def _fit(
                 cast=cast,
                 bar=bar,
                 epoch=epoch,
+                scheduler=sched,
             )
-            sched.step()
             p_valid = predict(model, Xva, device=dev)
             vm = binary_metrics(splits.valid.labels, p_valid)
             history.append(
@@ -450,16 +458,13 @@ def _fit(
                     "seconds": time.perf_counter() - t0,
                 }
             )
-            if vm["auroc"] > best["auroc"]:
+            if stopper.update(vm["auroc"]):
                 best = {
                     "auroc": vm["auroc"],
                     "epoch": epoch,
                     "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
                 }
-                bad_epochs = 0
-            else:
-                bad_epochs += 1
-            stopped = bad_epochs >= cfg["patience"]
+            stopped = stopper.stop
             if bar is not None:
                 bar.set_postfix(
                     epoch=epoch, loss=f"{total / seen:.4f}", valid_auroc=f"{vm['auroc']:.4f}"
@@ -474,7 +479,7 @@ def _fit(
                 "best_auroc": best["auroc"],
                 "best_epoch": best["epoch"],
                 "best_state": best["state"],
-                "bad_epochs": bad_epochs,
+                "early_stopping": stopper.state_dict(),
             }
             with runs.atomic_path(ckpt_path) as tmp:
                 torch.save(ckpt, tmp)
@@ -485,6 +490,24 @@ def _fit(
     if best["state"] is not None:
         model.load_state_dict(best["state"])
     return FitResult(model, history, best)
+
+
+def _schedule(cfg: dict, steps_per_epoch: int):
+    """The per-step learning-rate multiplier of ``cfg`` (see :func:`lr_factor`)."""
+    warmup = round(cfg["warmup_epochs"] * steps_per_epoch)
+    total = cfg["epochs"] * steps_per_epoch
+
+    def factor(step: int) -> float:
+        return lr_factor(
+            step,
+            schedule=cfg["lr_schedule"],
+            warmup_steps=warmup,
+            total_steps=total,
+            steps_per_epoch=steps_per_epoch,
+            decay=cfg["lr_decay"],
+        )
+
+    return factor
 
 
 def _finish_run(
@@ -528,9 +551,11 @@ def _finish_run(
     metrics["epochs_run"] = len(history)
     metrics["plateau"] = never_left_plateau(h["valid_auroc"] for h in history)
     if metrics["plateau"]:
+        advice = plateau_advice(model.arch, history)
+        metrics["plateau_advice"] = advice
         warnings.warn(
             f"{out}: the validation AUROC never left {0.5 - PLATEAU_MARGIN:.2f}-"
-            f"{0.5 + PLATEAU_MARGIN:.2f} (chance): the model did not learn; {PLATEAU_ADVICE}",
+            f"{0.5 + PLATEAU_MARGIN:.2f} (chance): the model did not learn; {advice}",
             DeepMotifWarning,
             stacklevel=3,
         )

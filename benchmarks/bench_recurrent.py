@@ -1,0 +1,262 @@
+"""Do the recurrent models learn? Training settings compared on simulated tasks (test AUROC).
+
+Every task is ``deepmotif simulate`` data (4000 sequences of 101 bp, 2 decoys); nothing here
+reads an ENCODE ``_B`` file. Each (task, setting, seed) trains one run with
+``deepmotif.training.train`` and appends a row to ``OUT/results.csv`` at once (so an interrupted
+study keeps what finished, and a rerun skips the rows it has); at the end ``OUT/results.md``
+holds the per-task means and the gap to the CNN.
+
+``--study screen``: candidate fixes on FOXA2 and SOX10, one seed, 15 epochs.
+``--study confirm``: the chosen defaults against the CNN on five single-TF tasks and two
+grammar tasks, seeds 1-3, at the default number of epochs.
+``--study cost``: seconds per epoch of the old and new recurrent settings, side by side.
+
+Usage::
+
+    nice -n 10 env OMP_NUM_THREADS=1 python benchmarks/bench_recurrent.py --study screen \\
+        --out /tmp/bench-recurrent-screen
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+#: The training settings before the recurrent-training changes (the "old" rows).
+OLD = {
+    "lr_schedule": "exponential",
+    "warmup_epochs": 0.0,
+    "plateau_epochs": 0,
+    "min_epochs": 0,
+    "batch_size": 256,
+}
+#: The screen's starting point: the old batch size and the reference LSTM initialisation.
+BASE_T = {"batch_size": 256}
+BASE_M = {"rnn": {"input_std": None}, "cnn-rnn": {}, "cnn": {}}
+
+
+def _s(arch: str, model: dict | None = None, training: dict | None = None):
+    """A screen setting: the old batch size and initialisation unless overridden."""
+    return (arch, {**BASE_M[arch], **(model or {})}, {**BASE_T, **(training or {})})
+
+
+#: name -> (arch, model overrides, training overrides); "warmup+cosine" is the recurrent
+#: schedule of ``lr_schedule="auto"`` with min_epochs 10 and the plateau rule.
+SCREEN: dict[str, tuple[str, dict, dict]] = {
+    "rnn old": _s("rnn", {}, OLD),
+    "rnn warmup+cosine": _s("rnn"),
+    "rnn warmup+cosine batch 64": _s("rnn", {}, {"batch_size": 64}),
+    "rnn warmup+cosine input_std 1": _s("rnn", {"input_std": 1.0}),
+    "rnn warmup+cosine pool max": _s("rnn", {"pool": "max"}),
+    "cnn-rnn old": _s("cnn-rnn", {}, OLD),
+    "rnn warmup+cosine lr 3e-2": _s("rnn", {}, {"lr": 3e-2}),
+    "rnn warmup+cosine batch 128 input_std 1": _s("rnn", {"input_std": 1.0}, {"batch_size": 128}),
+    "cnn-rnn warmup+cosine": _s("cnn-rnn"),
+    "cnn-rnn warmup+cosine conv_norm": _s("cnn-rnn", {"conv_norm": True}),
+    "cnn": _s("cnn"),
+    "rnn warmup+cosine batch 128": _s("rnn", {}, {"batch_size": 128}),
+}
+
+CONFIRM: dict[str, tuple[str, dict, dict]] = {
+    "cnn": ("cnn", {}, {}),
+    "rnn": ("rnn", {}, {}),
+    "cnn-rnn": ("cnn-rnn", {}, {}),
+}
+
+SINGLE = ["FOXA2", "SOX10", "CTCF", "GATA1", "REST"]
+GRAMMARS = {"CTCF-REST": ("CTCF", "REST", "2-10"), "SOX2-POU5F1": ("SOX2", "POU5F1", "0-4")}
+FIELDS = [
+    "study",
+    "task",
+    "setting",
+    "arch",
+    "seed",
+    "test_auroc",
+    "valid_auroc",
+    "best_epoch",
+    "epochs_run",
+    "plateau",
+    "sec_per_epoch",
+]
+
+
+def _task_data(task: str, seed: int):
+    from deepmotif.data.simulate import simulate
+
+    if task in GRAMMARS:
+        a, b, spacing = GRAMMARS[task]
+        return simulate(None, grammar=(a, b), spacing=spacing, n=4000, seed=seed).dataset
+    return simulate([task], n=4000, seed=seed).dataset
+
+
+def _rows(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    with path.open() as fh:
+        return list(csv.DictReader(fh))
+
+
+def run(study: str, out: Path, tasks: list[str], seeds: list[int], epochs: int | None) -> None:
+    from deepmotif.training import train
+
+    settings = SCREEN if study == "screen" else CONFIRM
+    out.mkdir(parents=True, exist_ok=True)
+    table = out / "results.csv"
+    done = {(r["task"], r["setting"], r["seed"]) for r in _rows(table)}
+    new = not table.is_file()
+    with table.open("a", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=FIELDS)
+        if new:
+            writer.writeheader()
+        for seed in seeds:  # seed-major: an interrupted study has every task at seed 1 first
+            for task in tasks:
+                ds = None
+                for name, (arch, mcfg, tcfg) in settings.items():
+                    if (task, name, str(seed)) in done:
+                        continue
+                    if ds is None:
+                        # the data seed is the run seed: each seed is a fresh task draw too
+                        ds = _task_data(task, seed)
+                    cfg = {"seed": seed, **tcfg}
+                    if epochs:
+                        cfg["epochs"] = epochs
+                    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+                        warnings.simplefilter("ignore")
+                        t0 = time.perf_counter()
+                        res = train(
+                            ds,
+                            arch=arch,
+                            out=Path(tmp) / "run",
+                            model_config=mcfg,
+                            config=cfg,
+                            verbose=False,
+                        )
+                        secs = time.perf_counter() - t0
+                    hist = res.history
+                    per_epoch = (hist[-1]["seconds"] - hist[0]["seconds"]) / max(1, len(hist) - 1)
+                    row = {
+                        "study": study,
+                        "task": task,
+                        "setting": name,
+                        "arch": arch,
+                        "seed": seed,
+                        "test_auroc": f"{res.metrics['test']['auroc']:.4f}",
+                        "valid_auroc": f"{res.metrics['valid']['auroc']:.4f}",
+                        "best_epoch": res.metrics["best_epoch"],
+                        "epochs_run": res.metrics["epochs_run"],
+                        "plateau": res.metrics["plateau"],
+                        "sec_per_epoch": f"{per_epoch:.2f}",
+                    }
+                    writer.writerow(row)
+                    fh.flush()
+                    print(
+                        f"{task} seed {seed} {name}: test {row['test_auroc']} best epoch "
+                        f"{row['best_epoch']}/{row['epochs_run']} ({secs:.0f} s)",
+                        flush=True,
+                    )
+    summarise(out)
+
+
+def cost(out: Path, repeats: int = 2) -> None:
+    """Seconds per epoch of the old and the new recurrent defaults, side by side (interleaved,
+    FOXA2 seed 1, 3 epochs per run, the first epoch left out); ``OUT/cost.md``."""
+    import statistics
+
+    from deepmotif.training import train
+
+    ds = _task_data("FOXA2", 1)
+    times: dict[tuple[str, str], list[float]] = {}
+    for _ in range(repeats):
+        for arch in ("rnn", "cnn-rnn"):
+            for label, tcfg in (("old", OLD), ("new", {})):
+                mcfg = BASE_M[arch] if label == "old" else {}
+                cfg = {"seed": 1, "epochs": 3, "min_epochs": 3, "patience": 3, **tcfg}
+                if label == "old":
+                    cfg["min_epochs"] = 0
+                with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res = train(
+                        ds,
+                        arch=arch,
+                        out=Path(tmp) / "r",
+                        model_config=mcfg,
+                        config=cfg,
+                        verbose=False,
+                    )
+                secs = [h["seconds"] for h in res.history]
+                times.setdefault((arch, label), []).extend(
+                    b - a for a, b in zip(secs[:-1], secs[1:])
+                )
+    lines = ["| arch | old s/epoch | new s/epoch | new / old |", "|---|---:|---:|---:|"]
+    for arch in ("rnn", "cnn-rnn"):
+        old = statistics.median(times[(arch, "old")])
+        new = statistics.median(times[(arch, "new")])
+        lines.append(f"| {arch} | {old:.2f} | {new:.2f} | {new / old:.2f} |")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "cost.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def summarise(out: Path) -> None:
+    """``results.md``: mean test AUROC per task and setting, n seeds, gap to the CNN."""
+    import pandas as pd
+
+    df = pd.read_csv(out / "results.csv")
+    g = (
+        df.groupby(["task", "setting"], sort=False)
+        .agg(
+            auroc=("test_auroc", "mean"),
+            lo=("test_auroc", "min"),
+            n=("seed", "count"),
+            best_epoch=("best_epoch", "mean"),
+            plateau=("plateau", "sum"),
+            sec_per_epoch=("sec_per_epoch", "median"),
+        )
+        .reset_index()
+    )
+    cnn = g[g.setting == "cnn"].set_index("task")["auroc"]
+    g["vs_cnn"] = g.apply(lambda r: r.auroc - cnn.get(r.task, float("nan")), axis=1)
+    lines = [
+        "| task | setting | seeds | mean test AUROC | min | minus CNN | mean best epoch "
+        "| plateau runs | s/epoch |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in g.itertuples():
+        lines.append(
+            f"| {r.task} | {r.setting} | {r.n} | {r.auroc:.3f} | {r.lo:.3f} | {r.vs_cnn:+.3f} "
+            f"| {r.best_epoch:.1f} | {int(r.plateau)} | {r.sec_per_epoch:.2f} |"
+        )
+    (out / "results.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--study", choices=["screen", "confirm", "cost"], required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--tasks", help="comma-separated tasks (default: the study's)")
+    ap.add_argument("--seeds", default=None, help="comma-separated seeds")
+    ap.add_argument("--epochs", type=int, default=None, help="default: screen 15, confirm 30")
+    args = ap.parse_args()
+    if args.study == "cost":
+        cost(Path(args.out))
+        return
+    if args.study == "screen":
+        tasks, seeds, epochs = ["FOXA2", "SOX10"], [1], 15
+    else:
+        # single TFs and grammars interleaved, so a partial study has both kinds
+        tasks = ["FOXA2", "CTCF-REST", "SOX10", "SOX2-POU5F1", "CTCF", "GATA1", "REST"]
+        seeds, epochs = [1, 2, 3], None
+    if args.tasks:
+        tasks = args.tasks.split(",")
+    if args.seeds:
+        seeds = [int(s) for s in args.seeds.split(",")]
+    run(args.study, Path(args.out), tasks, seeds, args.epochs or epochs)
+
+
+if __name__ == "__main__":
+    main()
