@@ -128,3 +128,26 @@ def test_a_motifs_folder_without_its_marker_is_no_result(tiny_run_copy, tmp_path
     store = RunStore(tiny_run_copy)
     assert len(store.motif_matches(store.runs[0].key)) > 0
     assert [p.name for p in tiny_run_copy.rglob(".*")] == []
+
+
+@pytest.mark.slow
+def test_killed_train_force_keeps_the_old_run(tiny_run, tmp_path, capsys):
+    """``train --force`` over a finished run: killed before the new run is in place, the old
+    run is still there, whole; the next command cleans up and retrains."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run["run"], run)
+    old = _files(run)
+    argv = ["train", tiny_run["fasta"], "--arch", "cnn", "--config", tiny_run["config"]]
+    argv += ["--out", run, "--force", "--quiet"]
+    for step in ("atomic_dir:commit", "atomic_dir:swap"):
+        killed = _cli(argv, kill_at=step)
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        capsys.readouterr()
+        # the next command puts the old run back (if it was set aside), then refuses
+        assert _main(argv[:-3] + [run]) == 1
+        assert "--force" in capsys.readouterr().err
+        assert _files(run) == old and _litter(tmp_path) == []
+    assert _main(argv) == 0
+    assert rundir.run_is_finished(run) and _litter(tmp_path) == []

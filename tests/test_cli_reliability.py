@@ -387,6 +387,8 @@ def test_parameter_count_matches_torch():
         ("cnn", {"filters": 6, "widths": [5, 3]}),
         ("rnn", {"hidden": 5}),
         ("cnn-rnn", {"filters": 6, "hidden": 5}),
+        ("rnn", {"hidden": 5, "layers": 3, "pool": "max"}),
+        ("cnn-rnn", {"filters": 6, "hidden": 5, "layers": 2, "conv_norm": False}),
     ):
         model = build_model(arch, **hp)
         assert parameter_count(arch, hp) == sum(p.numel() for p in model.parameters()), arch

@@ -67,7 +67,8 @@ def resolve_model_config(arch: str, overrides: dict | None = None) -> dict:
 
 
 def _check_setting(arch: str, key: str, value) -> None:
-    """Type and range of one model setting (ints >= 1, dropouts in [0, 1), widths a list)."""
+    """Type and range of one model setting (ints >= 1, dropouts in [0, 1), widths a list,
+    the recurrent options their choices)."""
 
     def whole(v) -> bool:
         return isinstance(v, int) and not isinstance(v, bool) and v >= 1
@@ -78,6 +79,19 @@ def _check_setting(arch: str, key: str, value) -> None:
     elif key in ("dropout", "conv_dropout"):
         ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1
         expected = "a number in [0, 1)"
+    elif key == "pool" and arch != "cnn":  # pooling over time; the CNN's is a window size
+        ok = value in ("mean", "max")
+        expected = "'mean' or 'max'"
+    elif key == "recurrent_init":
+        ok = value in ("normal", "orthogonal")
+        expected = "'normal' or 'orthogonal'"
+    elif key == "input_std":
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        ok = value is None or (number and 0 < value < float("inf"))
+        expected = "a positive number (or null: PyTorch's own initialisation)"
+    elif key == "conv_norm":
+        ok = isinstance(value, bool)
+        expected = "true or false"
     else:
         ok = whole(value)
         expected = "a whole number of at least 1"
@@ -104,9 +118,12 @@ def parameter_count(arch: str, config: dict) -> int:
     n = 0
     if arch == "cnn-rnn":
         n += 4 * c["filters"] * c["width"] + c["filters"]
+        n += 2 * c["filters"] if c.get("conv_norm") else 0  # batch norm's scale and shift
         lstm_in = c["filters"]
     h = c["hidden"]
-    return n + 2 * 4 * h * (lstm_in + h + 2) + 2 * h + 1
+    for layer in range(c.get("layers", 1)):  # later layers read both directions' outputs
+        n += 2 * 4 * h * ((lstm_in if layer == 0 else 2 * h) + h + 2)
+    return n + 2 * h + 1
 
 
 def build_model(arch: str = "cnn", **hparams) -> DeepMotifModel:

@@ -10,9 +10,9 @@ and ends exactly where an uninterrupted one would.
 from __future__ import annotations
 
 import math
-import shutil
 import time
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -87,7 +87,8 @@ def _load_checkpoint(path: Path) -> dict:
 
 
 def _prepare_out(out: Path, *, force: bool, resume: bool) -> None:
-    """Validate ``out`` before anything is written; clear it only when ``force`` is given."""
+    """Validate ``out`` before anything is written (``force``: it may be replaced)."""
+    runs.clean_stale(out)  # a killed retraining's leftovers go; a run it set aside comes back
     if out.exists() and not out.is_dir():
         raise DeepMotifError(f"--out {out}: exists and is a file, not a run directory")
     if out.is_dir() and any(out.iterdir()):
@@ -333,30 +334,36 @@ def train(
                 )
         resolved["created"] = saved.get("created")
     else:
-        if force and out.exists():
-            shutil.rmtree(out)
         resolved["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        runs.write_json(out / runs.CONFIG, resolved)
-    except OSError as exc:
-        raise DeepMotifError(f"--out {out}: cannot write there ({exc.strerror or exc})") from exc
+    # --force over an existing run: the new run is trained in a temporary sibling folder that
+    # replaces the old one only when finished, so an interrupted retraining leaves the old run
+    replace = force and not resume and out.exists()
+    with runs.atomic_dir(out, marker=runs.METRICS) if replace else nullcontext(out) as where:
+        try:
+            where.mkdir(parents=True, exist_ok=True)
+            runs.write_json(where / runs.CONFIG, resolved)
+        except OSError as exc:
+            raise DeepMotifError(
+                f"--out {out}: cannot write there ({exc.strerror or exc})"
+            ) from exc
 
-    with torch_threads(training_threads(cfg["threads"], arch, dev)):
-        fit = _fit(
-            cfg=cfg,
-            mcfg=mcfg,
-            arch=arch,
-            dev=dev,
-            cast=cast,
-            splits=splits,
-            out=out,
-            resume=resume,
-            verbose=verbose,
-            t0=t0,
-        )
-        model, history = fit.model.cpu().eval(), fit.history
-        metrics = _finish_run(out, model, splits, history, fit.best["epoch"], device=dev)
+        with torch_threads(training_threads(cfg["threads"], arch, dev)):
+            fit = _fit(
+                cfg=cfg,
+                mcfg=mcfg,
+                arch=arch,
+                dev=dev,
+                cast=cast,
+                splits=splits,
+                out=where,
+                resume=resume,
+                verbose=verbose,
+                t0=t0,
+            )
+            model, history = fit.model.cpu().eval(), fit.history
+            metrics = _finish_run(
+                where, model, splits, history, fit.best["epoch"], device=dev, name=out
+            )
     return TrainResult(out, model, resolved, metrics, history, time.perf_counter() - t0)
 
 
@@ -511,10 +518,10 @@ def _schedule(cfg: dict, steps_per_epoch: int):
 
 
 def _finish_run(
-    out: Path, model, splits, history: list[dict], best_epoch: int, *, device=None
+    out: Path, model, splits, history: list[dict], best_epoch: int, *, device=None, name=None
 ) -> dict:
     """Evaluate the best model (on ``device``, the training device) and write weights, tables,
-    curves and, last, metrics.json."""
+    curves and, last, metrics.json (``name``: the run folder as the user knows it)."""
     import pandas as pd
     from safetensors.torch import save_file
 
@@ -554,7 +561,7 @@ def _finish_run(
         advice = plateau_advice(model.arch, history)
         metrics["plateau_advice"] = advice
         warnings.warn(
-            f"{out}: the validation AUROC never left {0.5 - PLATEAU_MARGIN:.2f}-"
+            f"{name or out}: the validation AUROC never left {0.5 - PLATEAU_MARGIN:.2f}-"
             f"{0.5 + PLATEAU_MARGIN:.2f} (chance): the model did not learn; {advice}",
             DeepMotifWarning,
             stacklevel=3,
