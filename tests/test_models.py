@@ -212,7 +212,7 @@ def test_runs_written_before_the_new_settings_still_load(tmp_path):
 
     old = build_model("cnn-rnn", conv_norm=False)
     cfg = {k: v for k, v in old.config.items() if k not in ("conv_norm", "input_std")}
-    (tmp_path / "config.json").write_text(json.dumps({"arch": "cnn-rnn", "model": cfg}))
+    (tmp_path / "config.json").write_text(json.dumps({"arch": "cnn-rnn", "model": cfg, "data": {}}))
     (tmp_path / "metrics.json").write_text(json.dumps({"test": {"auroc": 0.5}}))
     save_file(
         {k: v.contiguous() for k, v in old.state_dict().items()}, tmp_path / "model.safetensors"

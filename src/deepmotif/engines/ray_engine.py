@@ -62,6 +62,8 @@ class RayEngine(Engine):
             raise
 
     def _start(self) -> None:
+        if self.address:
+            _token_auth_if_configured()  # read by Ray when it is imported
         ray = import_ray()
         if self.address:
             _check_reachable(self.address)
@@ -88,7 +90,13 @@ class RayEngine(Engine):
             raise
         except Exception as exc:
             where = f"--address {self.address}" if self.address else "--engine ray"
-            raise DeepMotifError(f"{where}: cannot start Ray ({one_line(str(exc))})") from exc
+            hint = ""
+            if self.address and os.environ.get("RAY_AUTH_MODE") != "token":
+                hint = (
+                    "; a cluster with token authentication needs RAY_AUTH_MODE=token and its "
+                    "token in RAY_AUTH_TOKEN or ~/.ray/auth_token"
+                )
+            raise DeepMotifError(f"{where}: cannot start Ray ({one_line(str(exc))}){hint}") from exc
         self._ray, self._owns = ray, True
         try:
             self._check_resources()
@@ -262,3 +270,17 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
             f"--address {address}: no Ray cluster reachable there ({exc.strerror or exc}); "
             "start one with `ray start --head`"
         ) from exc
+
+
+def _token_auth_if_configured() -> None:
+    """Connect with token authentication when the user has a Ray token and said nothing else.
+
+    ``ray start`` (Ray 2.59 onwards) writes ``~/.ray/auth_token`` and then accepts only drivers
+    that present it, which Ray's drivers do only under ``RAY_AUTH_MODE=token``. An explicit
+    ``RAY_AUTH_MODE`` is left as it is.
+    """
+    if "RAY_AUTH_MODE" in os.environ:
+        return
+    token_file = os.environ.get("RAY_AUTH_TOKEN_PATH") or os.path.expanduser("~/.ray/auth_token")
+    if os.environ.get("RAY_AUTH_TOKEN") or os.path.isfile(token_file):
+        os.environ["RAY_AUTH_MODE"] = "token"
