@@ -22,6 +22,16 @@ def server(bench):  # noqa: F811
     srv.stop()
 
 
+def _texts(drv, selector) -> str:
+    """The joined texts of ``selector``'s elements; "" while the figure is being redrawn."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        return " ".join(e.text for e in _css(drv, selector))
+    except StaleElementReferenceException:
+        return ""
+
+
 def _heatmaps(drv):
     return len(_css(drv, f"#{ids.EX_FIGURE} g.heatmaplayer image"))
 
@@ -40,10 +50,20 @@ def test_every_method_hits_track_and_audit_tab(browser, server):  # noqa: F811
     _css(drv, f"#{ids.EX_EXPLAIN}")[0].click()
     # saliency, handmade, hits and temporal panels
     _wait(drv, lambda d: _heatmaps(d) >= 4, what="one panel per method, hits and temporal")
-    labels = " ".join(e.text for e in _css(drv, f"#{ids.EX_FIGURE} .yaxislayer-above text"))
-    assert "planted" in labels  # the hits track's row
-    titles = " ".join(e.text for e in _css(drv, f"#{ids.EX_FIGURE} .annotation-text"))
-    assert "handmade" in titles and "Known-motif hits" in titles
+    # the figure may still be redrawn: read its texts until they settle (stale nodes are retried)
+    _wait(
+        drv,
+        lambda d: "planted" in _texts(d, f"#{ids.EX_FIGURE} .yaxislayer-above text"),
+        what="the hits track's row",
+    )
+    _wait(
+        drv,
+        lambda d: all(
+            t in _texts(d, f"#{ids.EX_FIGURE} .annotation-text")
+            for t in ("handmade", "Known-motif hits")
+        ),
+        what="the method and hits panel titles",
+    )
     drv.save_screenshot(str(ARTIFACTS / "dashboard_explorer_all_methods.png"))
     # the Audit tab: the cnn run's audit, both methods, bars drawn
     _tab(drv, "Audit")
