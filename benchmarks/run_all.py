@@ -83,6 +83,12 @@ TABLES = [
         needs_data=True,
     ),
     Table(
+        "batch_sizes",
+        "Forward-pass throughput by batch size: the `predict` defaults (`bench_batch_sizes.py`)",
+        [_script("bench_batch_sizes.py")],
+        [_script("bench_batch_sizes.py", "--n", "256", "--rounds", "1", "--sizes", "32,64")],
+    ),
+    Table(
         "training",
         "Training throughput: a plain PyTorch loop vs deepmotif's loop (`bench_training.py`)",
         [_script("bench_training.py")],

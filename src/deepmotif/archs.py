@@ -14,7 +14,10 @@ ARCHS: tuple[str, ...] = ("cnn", "rnn", "cnn-rnn")
 #: measured on a CPU (docs/benchmarks-explain.md).
 #:
 #: ``predict``
-#:     forward passes only (evaluation, validation during training).
+#:     forward passes only (evaluation, validation during training, the marginalisation of
+#:     ``deepmotif dependencies``): a batch whose activations outgrow the CPU's caches runs
+#:     slower per sequence; at 1024 the CNN-RNN ran at 1700-2000 sequences/s, at 64 at
+#:     4200-4400 (``benchmarks/bench_batch_sizes.py``, one thread).
 #: ``saliency``
 #:     input gradients: LSTMs over the 4 bases (RNN) run fastest at 16, where the fused oneDNN
 #:     kernels stay in cache; LSTMs over wide features (CNN-RNN) at 128, for the hand-written
@@ -30,7 +33,7 @@ ARCHS: tuple[str, ...] = ("cnn", "rnn", "cnn-rnn")
 #: ``integrated-gradients``, ``deepliftshap``
 #:     input gradients at interpolated points: sequence-reference-step rows per backward pass.
 BATCH_SIZES: dict[str, dict[str, int]] = {
-    "predict": {"cnn": 1024, "rnn": 1024, "cnn-rnn": 1024},
+    "predict": {"cnn": 128, "rnn": 512, "cnn-rnn": 64},
     "saliency": {"cnn": 64, "rnn": 16, "cnn-rnn": 128},
     "temporal": {"cnn": 16, "rnn": 16, "cnn-rnn": 16},
     "optimize": {"cnn": 64, "rnn": 64, "cnn-rnn": 64},
