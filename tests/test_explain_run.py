@@ -140,6 +140,13 @@ def test_cli_run_test_set_with_figures_and_force(runs, tmp_path, capsys):
     assert "already exists; pass --force" in err and err.count("\n") == 1
     assert out.read_bytes() == before
     assert main([*args, "--force"]) == 0
+    one = tmp_path / "one"
+    assert main([*args, "--force", "--figures", str(one), "--max-figures", "1"]) == 0
+    assert len(list(one.iterdir())) == 1 * 2 * 2
+    capsys.readouterr()
+    assert main([*args, "--force", "--max-figures", "-1"]) == 2
+    err = capsys.readouterr().err
+    assert "--max-figures" in err and err.count("\n") == 1
 
 
 def test_cli_reads_a_fasta_file_at_the_run_length(runs, tmp_path, capsys, make_data):
@@ -315,6 +322,13 @@ def test_a_registered_method_is_explained_and_used_for_motifs(
         assert str(z["method"]) == "toy" and set(z.files) == set(res["keys"])
         np.testing.assert_array_equal(z["attributions"], TOY_WEIGHT * data.one_hot())
     assert len(res["figures"]) == 6 * 2 * 2  # a heatmap and a logo per sequence, PNG and SVG
+    fewer = explain_run(
+        runs["cnn"], data, method="toy", out=tmp_path / "toy2.npz", figures=tmp_path / "f2",
+        verbose=False, max_figures=2,
+    )  # fmt: skip
+    names = [p.rsplit("/", 1)[1] for p in fewer["figures"]]
+    drawn = {i for i in data.ids if any(n.startswith(i + "_") for n in names)}
+    assert drawn == set(data.ids[:2]) and len(names) == 2 * 2 * 2
 
     model, _ = load_run(runs["cnn"])
     ds = make_data(60, 9)

@@ -45,6 +45,9 @@ QUICKSTART = {
     "training": {"epochs": 15, "patience": 3, "batch_size": 128},
     "lr": {"cnn": 3e-3, "rnn": 1e-2, "cnn-rnn": 1e-2},
     "explain_n": 100,
+    # figures (PNG and SVG) of the first 3 explained sequences per architecture; drawing them
+    # is most of the explanation step's time (the explorer shows every sequence anyway)
+    "explain_figures": 3,
     # the paper's three explanations; the other attribution methods (ism, integrated-gradients,
     # deepliftshap) are computed on demand by the dashboard and scored by `deepmotif audit`,
     # which would add about 1.5 minutes here
@@ -325,6 +328,7 @@ def _explain_all(run_dirs: dict, out: Path, device, verbose: bool, failures: dic
                 select=None if designs_input else list(sel),
                 device=device,
                 verbose=verbose,
+                max_figures=q["explain_figures"],
                 **(q["optimize"] if designs_input else {}),
             )
         done[arch] = run / runs.EXPLAIN_DIR

@@ -17,7 +17,7 @@ def register(sub) -> None:
         "temporal output scores, class optimization",
         description="Explain the sequences of SEQS (or the run's own test set) with the model of "
         "RUN and write the results to OUT.npz (readable with numpy.load(..., allow_pickle=False)); "
-        "with --figures, also draw PNG and SVG figures of the first 10 sequences. "
+        "with --figures, also draw PNG and SVG figures of the first 10 sequences (--max-figures). "
         "'optimize' needs no sequences: it writes the class-optimization PWM of the run.",
     )
     p.add_argument("run_dir", metavar="RUN", help="a run directory written by 'deepmotif train'")
@@ -40,6 +40,13 @@ def register(sub) -> None:
     )
     p.add_argument("--out", required=True, metavar="OUT.npz", help="the .npz file to write")
     p.add_argument("--figures", metavar="DIR", help="also write figures (PNG and SVG) into DIR")
+    p.add_argument(
+        "--max-figures",
+        type=nonneg_int,
+        default=10,
+        metavar="K",
+        help="with --figures: draw the first K sequences (default: 10)",
+    )
     which = p.add_mutually_exclusive_group()
     which.add_argument(
         "--select", metavar="START:STOP", help="sequences by position: 0:10, 5, or 3,7,9"
@@ -150,6 +157,7 @@ def run(args) -> int:
         method=args.method,
         out=args.out,
         figures=args.figures,
+        max_figures=args.max_figures,
         select=args.select,
         ids=args.ids,
         batch_size=args.batch_size,

@@ -165,6 +165,7 @@ def explain_run(
     baseline: str | None = None,
     n_shuffles: int | None = None,
     objective: str = "softmax",
+    max_figures: int = MAX_FIGURES,
 ) -> dict:
     """Explain sequences with a trained run and write ``out`` (.npz) and, optionally, figures.
 
@@ -181,7 +182,7 @@ def explain_run(
     out : str or Path
         The ``.npz`` file to write (see the module docstring for its keys).
     figures : str or Path, optional
-        Folder for PNG and SVG figures of the first :data:`MAX_FIGURES` selected sequences
+        Folder for PNG and SVG figures of the first ``max_figures`` selected sequences
         (or the class-optimization logo).
     select : str, slice or list of int, optional
         Which sequences, by position (``"0:10"``, ``"3,7"``).
@@ -195,6 +196,8 @@ def explain_run(
         Overwrite ``out`` and existing figures.
     verbose : bool
         Progress bar.
+    max_figures : int
+        How many sequences get figures (default :data:`MAX_FIGURES`).
     n_restarts, steps, random_state, baseline, n_shuffles, objective
         Method settings, passed to methods whose ``options`` name them; ``None`` leaves the
         method's own default (``steps``: the objective's optimization steps, 50
@@ -282,7 +285,7 @@ def explain_run(
             DeepMotifWarning,
             stacklevel=2,
         )
-    figure_ids = [data.ids[i] for i in index[:MAX_FIGURES]] if fig_dir is not None else []
+    figure_ids = [data.ids[i] for i in index[:max_figures]] if fig_dir is not None else []
     planned = (
         _figure_paths(fig_dir, spec, figure_ids, config["arch"]) if fig_dir is not None else []
     )
