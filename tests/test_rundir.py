@@ -140,6 +140,20 @@ def test_importing_archs_does_not_load_torch():
     assert out.stdout.strip() == "False"
 
 
+def test_cli_help_does_not_load_torch():
+    """``deepmotif --help`` and every command's ``--help`` answer without importing torch."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from deepmotif.cli import main\n"
+        "for cmd in ([], ['explain'], ['audit'], ['train'], ['dependencies']):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        assert main([*cmd, '--help']) == 0\n"
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
 #: The layers of README's "How the code is laid out": a room imports only its layer or below.
 LAYERS = {
     "errors": 0, "atomic": 0, "archs": 0, "_device": 0, "limits": 0, "__init__": 0,

@@ -18,12 +18,39 @@ and restores the model's device and train/eval mode. See ``docs/explain.md``.
   and figures (the library side of ``deepmotif explain``).
 """
 
-from deepmotif.explain.deepliftshap import DeepLiftShapResult, deep_lift_shap
-from deepmotif.explain.integrated_gradients import IGResult, integrated_gradients
-from deepmotif.explain.ism import ISMResult, ism
-from deepmotif.explain.optimize import OptimizationResult, class_optimization
-from deepmotif.explain.saliency import SaliencyResult, saliency
-from deepmotif.explain.temporal import TemporalResult, temporal_scores
+from __future__ import annotations
+
+import importlib
+
+#: Where each public name lives. The modules are imported on first use (PEP 562), so that
+#: ``deepmotif --help`` and the registry's method table do not load torch.
+_WHERE = {
+    "DeepLiftShapResult": "deepliftshap",
+    "deep_lift_shap": "deepliftshap",
+    "IGResult": "integrated_gradients",
+    "integrated_gradients": "integrated_gradients",
+    "ISMResult": "ism",
+    "ism": "ism",
+    "OptimizationResult": "optimize",
+    "class_optimization": "optimize",
+    "SaliencyResult": "saliency",
+    "saliency": "saliency",
+    "TemporalResult": "temporal",
+    "temporal_scores": "temporal",
+}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"deepmotif.explain.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'deepmotif.explain' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
+
 
 __all__ = [
     "DeepLiftShapResult",
