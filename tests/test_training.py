@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -350,3 +351,38 @@ def test_recurrent_run_leaves_chance_within_a_few_epochs(tmp_path, planted):
     assert res.config["model"]["input_std"] == 1.0
     assert max(h["valid_auroc"] for h in res.history) > 0.72
     assert not res.metrics["plateau"]
+
+
+def test_quickstart_trains_in_a_pool_as_it_would_here(tmp_path, planted):
+    """The quickstart's pool (two processes, one thread each) gives the weights training in
+    this process gives; a job that fails is reported and the others are trained."""
+    import torch
+    from safetensors.torch import load_file
+
+    from deepmotif.quickstart import _job, train_jobs, train_one
+
+    path = write_fasta(tmp_path / "d.fa", planted(200, 30))
+    config = {"epochs": 2, "seed": 3}
+    jobs = [
+        _job(path, {}, arch, tmp_path / "pool" / arch, config, "cpu") for arch in ("cnn", "rnn")
+    ]
+    bad = _job(path, {}, "cnn-rnn", tmp_path / "pool" / "bad", {**config, "lr": -1.0}, "cpu")
+    from deepmotif.errors import DeepMotifWarning
+
+    with pytest.warns(DeepMotifWarning, match="cnn-rnn: failed"):
+        trained, failed = train_jobs([*jobs, bad], "cpu", verbose=False)
+    assert sorted(trained) == ["cnn", "rnn"] and list(failed) == ["cnn-rnn"]
+    assert "lr" in failed["cnn-rnn"] and not (tmp_path / "pool" / "bad" / "metrics.json").exists()
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for job in jobs:
+            here = {**job, "out": str(tmp_path / "here" / job["arch"])}
+            assert train_one(here) == job["arch"]
+            a = load_file(Path(job["out"]) / "model.safetensors")
+            b = load_file(Path(here["out"]) / "model.safetensors")
+            assert a.keys() == b.keys()
+            for k in a:
+                torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6)
+    finally:
+        torch.set_num_threads(before)

@@ -21,6 +21,7 @@ others go on.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -87,9 +88,7 @@ def run_quickstart(
     dependencies: bool = True,
 ) -> dict:
     """Run the whole pipeline on simulated data; returns paths and the comparison table."""
-    from deepmotif.data import read_dataset
     from deepmotif.data.simulate import simulate, write_simulation
-    from deepmotif.training import train
 
     q = QUICKSTART
     out = Path(out)
@@ -110,22 +109,17 @@ def run_quickstart(
     )
     sim = simulate(q["motifs"], n=q["n"], length=q["length"], decoys=q["decoys"], seed=q["seed"])
     fasta, sites = write_simulation(sim, out / "data" / "sim.fa")
-    ds = read_dataset(fasta)
-    ds.meta.update(sim.dataset.meta)
-
-    run_dirs = {}
-    for i, arch in enumerate(q["archs"], 1):
-        _say(f"[2/{STEPS}] training {arch} ({i}/{len(q['archs'])}) ...", verbose)
-        run_dirs[arch] = out / "runs" / arch
-        train(
-            ds,
-            arch=arch,
-            out=run_dirs[arch],
-            config={**q["training"], "lr": q["lr"][arch]},
-            device=device,
-            verbose=verbose,
-            extra_config={"command": "deepmotif quickstart"},
-        )
+    jobs = [
+        _job(fasta, sim.dataset.meta, arch, out / "runs" / arch,
+             {**q["training"], "lr": q["lr"][arch]}, device)
+        for arch in q["archs"]
+    ]  # fmt: skip
+    _say(f"[2/{STEPS}] training {', '.join(q['archs'])}{_at_once(jobs, device)} ...", verbose)
+    _, failed = train_jobs(jobs, device, verbose)
+    if failed:
+        arch, message = next(iter(failed.items()))
+        raise DeepMotifError(f"training {arch} failed: {message}")
+    run_dirs = {arch: out / "runs" / arch for arch in q["archs"]}
 
     table = comparison_table(run_dirs)
     with runs.atomic_path(out / "comparison.csv") as tmp:
@@ -178,10 +172,8 @@ def run_quickstart(
 def _grammar(out: Path, device, verbose: bool, failures: dict) -> dict:
     """Simulate the grammar, train the three architectures on it, run the dependency analysis
     and say which architecture captured the planted arrangement."""
-    from deepmotif.data import read_dataset
     from deepmotif.data.simulate import simulate, write_simulation
     from deepmotif.dependencies.run import captured_grammar, dependencies
-    from deepmotif.training import train
 
     q, g = QUICKSTART, QUICKSTART["grammar"]
     sim = simulate(
@@ -189,17 +181,19 @@ def _grammar(out: Path, device, verbose: bool, failures: dict) -> dict:
         decoys=q["decoys"], seed=g["seed"],
     )  # fmt: skip
     fasta, sites = write_simulation(sim, out / "grammar" / "data.fa")
-    ds = read_dataset(fasta)
-    ds.meta.update(sim.dataset.meta)
-    run_dirs = {}
-    for arch in q["archs"]:
-        done = _step(
-            failures, arch, "training on the grammar", verbose, train, ds, arch=arch,
-            out=out / "grammar" / arch, config={**g["training"], "lr": q["lr"][arch]},
-            device=device, verbose=False, extra_config={"command": "deepmotif quickstart"},
-        )  # fmt: skip
-        if done is not None:
-            run_dirs[arch] = out / "grammar" / arch
+    jobs = [
+        _job(fasta, sim.dataset.meta, arch, out / "grammar" / arch,
+             {**g["training"], "lr": q["lr"][arch]}, device)
+        for arch in q["archs"]
+    ]  # fmt: skip
+    trained, failed = train_jobs(jobs, device, verbose=False)
+    for arch, message in failed.items():
+        failures.setdefault(arch, []).append(f"training on the grammar: {message}")
+        _say(
+            f"  {arch}: training on the grammar failed ({message}); going on with the others",
+            verbose,
+        )
+    run_dirs = {arch: out / "grammar" / arch for arch in q["archs"] if arch in trained}
     if not run_dirs:
         raise DeepMotifError("no architecture could be trained on the grammar")
     d = q["dependencies"]
@@ -212,6 +206,60 @@ def _grammar(out: Path, device, verbose: bool, failures: dict) -> dict:
     for label, info in res["summary"]["runs"].items():
         captured[info["arch"]] = captured_grammar(res["table"], label, g["spacing"])
     return {"runs": run_dirs, "comparison": table, "summary": res["summary"], "captured": captured}
+
+
+#: Relative training cost per architecture: the pool starts the slowest first.
+_COST = {"cnn-rnn": 3, "rnn": 2, "cnn": 1}
+
+
+def _job(fasta, meta: dict, arch: str, out: Path, config: dict, device) -> dict:
+    return {
+        "fasta": str(fasta), "meta": meta, "arch": arch, "out": str(out), "config": config,
+        "device": None if device is None else str(device),
+    }  # fmt: skip
+
+
+def _workers(n_jobs: int, device) -> int:
+    """Trainings at once: one per CPU core (each on one thread) on a CPU, one on a GPU."""
+    from deepmotif._device import resolve_device
+
+    if resolve_device(device).type != "cpu":
+        return 1
+    return max(1, min(n_jobs, os.cpu_count() or 1))
+
+
+def _at_once(jobs: list[dict], device) -> str:
+    k = _workers(len(jobs), device)
+    return f" ({k} at a time, one CPU thread each)" if k > 1 else ""
+
+
+def train_one(job: dict) -> str:
+    """Train one architecture of the quickstart (in a worker process of the pool)."""
+    from deepmotif.data import read_dataset
+    from deepmotif.training import train
+
+    ds = read_dataset(job["fasta"])
+    ds.meta.update(job["meta"])
+    train(
+        ds, arch=job["arch"], out=job["out"], config=job["config"], device=job["device"],
+        verbose=False, extra_config={"command": "deepmotif quickstart"},
+    )  # fmt: skip
+    return job["arch"]
+
+
+def train_jobs(jobs: list[dict], device, verbose: bool) -> tuple[list[str], dict]:
+    """Train every job: on a CPU with several cores in a pool of processes (one torch thread
+    each; the recurrent models train on one thread anyway), slowest first; else one after
+    another here. Returns the architectures trained and ``{arch: message}`` of failures."""
+    from deepmotif.engines.local import LocalEngine
+
+    order = sorted(jobs, key=lambda j: -_COST.get(j["arch"], 0))
+    engine = LocalEngine(jobs=_workers(len(jobs), device))
+    results = engine.run(
+        train_one, order, desc="training", label=lambda j: j["arch"], verbose=verbose
+    )
+    trained = [r.job["arch"] for r in results if r.ok]
+    return trained, {r.job["arch"]: r.error for r in results if not r.ok}
 
 
 #: An architecture whose test AUROC is this far below the best one's is said to have fallen
