@@ -134,9 +134,53 @@ def _no_positive_right(tmp_path, source_run):
     run = tmp_path / "hopeless"
     shutil.copytree(source_run, run)
     test = pd.read_csv(run / "test.tsv", sep="\t")
-    test["score"] = np.where(test["label"] == 1, 0.1, 0.2)
+    # every positive scored below 0.5 (none correctly classified), yet ranked above every
+    # negative: the model separates them, so the signal null lets the source look
+    test["score"] = np.where(test["label"] == 1, 0.4, 0.1)
     test.to_csv(run / "test.tsv", sep="\t", index=False)
     return run
+
+
+def test_a_model_without_signal_yields_no_seqlet_or_filter_motif(cnn_run, tmp_path, capsys):
+    """The null of the saliency and filters sources: scores unrelated to the labels (as a
+    label-shuffled model's) give "no motif beyond chance", whatever the seqlets would say."""
+    run = tmp_path / "shuffled"
+    shutil.copytree(cnn_run, run)
+    test = pd.read_csv(run / "test.tsv", sep="\t")
+    test["score"] = np.random.default_rng(0).random(len(test))
+    test.to_csv(run / "test.tsv", sep="\t", index=False)
+    out = tmp_path / "out"
+    assert main(["motifs", str(run), "--out", str(out), "--source", "saliency,filters"]) == 0
+    printed = capsys.readouterr().out
+    info = json.loads((out / "motifs.json").read_text())
+    assert info["motifs"] == []
+    for source in ("saliency", "filters"):
+        why = info["no_motif"][source]
+        assert why.startswith("no motif beyond chance: the model does not separate") and (
+            f"{source}: no motif found (no motif beyond chance" in printed
+        )
+
+
+def test_model_signal_bound_is_the_permutation_null():
+    """The chance bound equals the 99.9th percentile of AUROC under shuffled labels."""
+    from sklearn.metrics import roc_auc_score
+
+    from deepmotif.motifs.base import model_signal
+
+    rng = np.random.default_rng(1)
+    labels = np.r_[np.ones(150, int), np.zeros(250, int)]
+    scores = rng.random(400)
+    null = [roc_auc_score(rng.permutation(labels), scores) for _ in range(20000)]
+    sig = model_signal(scores, labels)
+    assert sig["bound"] == pytest.approx(np.quantile(null, 0.999), abs=0.01)
+    assert not sig["signal"] and sig["n_positive"] == 150 and sig["n_negative"] == 250
+    assert model_signal(scores + 0.5 * labels, labels)["signal"]
+    # thousands of sequences: a "significant" AUROC of 0.53 is still below the minimum effect
+    big = np.r_[np.ones(5000, int), np.zeros(5000, int)]
+    weak = rng.random(10000) + 0.035 * big
+    s = model_signal(weak, big)
+    assert 0.52 < s["auroc"] < 0.55 and s["bound"] == 0.55 and not s["signal"]
+    assert not model_signal(scores[:10], np.ones(10, int))["signal"]
 
 
 @pytest.mark.parametrize(

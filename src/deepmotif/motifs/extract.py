@@ -9,7 +9,13 @@ from typing import NamedTuple
 import numpy as np
 
 from deepmotif.errors import DeepMotifError
-from deepmotif.motifs.base import SOURCES, ExtractedMotif, NoMotifFound
+from deepmotif.motifs.base import (
+    SOURCES,
+    ExtractedMotif,
+    NoMotifFound,
+    model_signal,
+    no_signal_reason,
+)
 
 __all__ = ["ExtractionResult", "extract_motifs", "resolve_sources"]
 
@@ -76,6 +82,7 @@ def extract_motifs(
     attribution: str = "saliency",
     device=None,
     verbose: bool = False,
+    require_signal: bool = True,
 ) -> ExtractionResult:
     """Extract motifs from ``model`` with each source.
 
@@ -104,6 +111,10 @@ def extract_motifs(
         (:func:`deepmotif.explain.registry.attribution_methods`; default ``saliency``).
     device : str, optional
         Where the model runs (``None``: CUDA when available), for every source.
+    require_signal : bool
+        The null of the saliency and filters sources: they yield nothing when the model's
+        AUROC on ``X`` does not beat chance (:func:`deepmotif.motifs.base.model_signal`); the
+        optimize source has its own null (the untrained architecture).
 
     Returns
     -------
@@ -125,9 +136,18 @@ def extract_motifs(
     motifs: list[ExtractedMotif] = []
     seconds: dict = {}
     empty: dict = {}
+    signal = None
+    if require_signal and {"saliency", "filters"} & set(chosen):
+        if scores is None:
+            from deepmotif.evaluation import predict
+
+            scores = predict(model, X, device=device)
+        signal = model_signal(scores, labels)
     for source in chosen:
         t0 = time.perf_counter()
         try:
+            if source != "optimize" and signal is not None and not signal["signal"]:
+                raise NoMotifFound(no_signal_reason(signal))  # the optimize source has its own null
             found = _extract_one(source, model, X, labels, scores, arch, length, options, settings)
         except NoMotifFound as exc:
             found, empty[source] = [], str(exc)
