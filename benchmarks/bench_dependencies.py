@@ -173,13 +173,22 @@ def main() -> None:
         "--backgrounds", type=int, default=500, help="backgrounds per configuration (default 500)"
     )
     ap.add_argument("--speed", action="store_true", help="time the 1000 x 50 grid instead")
+    ap.add_argument(
+        "--tasks",
+        help="comma-separated task numbers (0-based, of TASKS) to run; several processes with "
+        "disjoint --tasks and one --out share the work, and a last run without it prints the "
+        "whole table from their results",
+    )
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.speed:
         speed(args.out)
         return
     rows = []
-    for a, b, lo, hi, seed in QUICK_TASKS if args.quick else TASKS:
+    tasks = QUICK_TASKS if args.quick else TASKS
+    if args.tasks:
+        tasks = [tasks[int(i)] for i in args.tasks.split(",")]
+    for a, b, lo, hi, seed in tasks:
         pair = (a, b) if b else (a, "REST")  # the null task asks about a motif it never saw
         rows += run_task(args.out, a, b, lo, hi, seed, args.n, args.epochs, pair, args.backgrounds)
         print(pd.DataFrame(rows).tail(3).to_string(index=False), flush=True)
