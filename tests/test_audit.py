@@ -154,6 +154,25 @@ def test_audit_of_a_real_model_does_not_depend_on_batch_size(toy_model, random_o
     np.testing.assert_allclose(a.scores["saliency"], (fwd + rev) / 2, rtol=1e-5, atol=1e-7)
 
 
+def test_per_sequence_auroc_equals_sklearn_with_ties():
+    """The vectorised per-sequence AUROC against roc_auc_score row by row (tied scores, rows
+    with one class left out)."""
+    from sklearn.metrics import roc_auc_score
+
+    from deepmotif.audit.score import interpretation_auroc
+
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 5, size=(40, 23)).astype(float)  # many ties
+    mask = rng.random((40, 23)) < 0.3
+    mask[0] = False  # no site
+    mask[1] = True  # no background
+    pooled, per = interpretation_auroc(scores, mask)
+    want = [roc_auc_score(m, s) for m, s in zip(mask, scores) if 0 < m.sum() < m.size]
+    assert len(want) == 38
+    assert per == pytest.approx(np.mean(want), abs=1e-12)
+    assert pooled == pytest.approx(roc_auc_score(mask.ravel(), scores.ravel()), abs=1e-12)
+
+
 def test_method_options_reach_the_method(toy_model, random_onehot):
     """The audit's integrated gradients run with the steps it is given (scores equal to the
     method called directly), and the CLI's default is the documented one."""
