@@ -293,9 +293,12 @@ def main() -> None:
     if "ism" in only:
         bench_ism(archs, args.ism_n, args.length, args.rounds, (4, 16, 64), (256, 1024))
     if "ig" in only:
-        bench_ig(archs, args.ig_n, args.length, args.rounds, (8, 32), (256, 1024), args.steps)
+        # Captum at 100 rows too: the RNN's LSTM backward is fastest on small passes
+        bench_ig(
+            archs, args.ig_n, args.length, args.rounds, (2, 8, 32), (100, 256, 1024), args.steps
+        )
     if "dls" in only and "cnn" in archs:
-        bench_dls(args.dls_n, args.length, args.rounds, (8, 32), (128, 640), 20)
+        bench_dls(args.dls_n, args.length, args.rounds, (8, 32), (40, 128, 640), 20)
 
 
 if __name__ == "__main__":

@@ -154,6 +154,46 @@ def test_audit_of_a_real_model_does_not_depend_on_batch_size(toy_model, random_o
     np.testing.assert_allclose(a.scores["saliency"], (fwd + rev) / 2, rtol=1e-5, atol=1e-7)
 
 
+def test_per_sequence_auroc_equals_sklearn_with_ties():
+    """The vectorised per-sequence AUROC against roc_auc_score row by row (tied scores, rows
+    with one class left out)."""
+    from sklearn.metrics import roc_auc_score
+
+    from deepmotif.audit.score import interpretation_auroc
+
+    rng = np.random.default_rng(0)
+    scores = rng.integers(0, 5, size=(40, 23)).astype(float)  # many ties
+    mask = rng.random((40, 23)) < 0.3
+    mask[0] = False  # no site
+    mask[1] = True  # no background
+    pooled, per = interpretation_auroc(scores, mask)
+    want = [roc_auc_score(m, s) for m, s in zip(mask, scores) if 0 < m.sum() < m.size]
+    assert len(want) == 38
+    assert per == pytest.approx(np.mean(want), abs=1e-12)
+    assert pooled == pytest.approx(roc_auc_score(mask.ravel(), scores.ravel()), abs=1e-12)
+
+
+def test_method_options_reach_the_method(toy_model, random_onehot):
+    """The audit's integrated gradients run with the steps it is given (scores equal to the
+    method called directly), and the CLI's default is the documented one."""
+    from deepmotif.audit import run as audit_run_module
+    from deepmotif.audit.score import position_scores
+    from deepmotif.cli import build_parser
+    from deepmotif.explain.integrated_gradients import integrated_gradients
+
+    model = toy_model("cnn", seed=3, filters=8)
+    X = random_onehot(3, 30, seed=4).numpy()
+    ig = "integrated-gradients"
+    few = audit_scores(model, X, methods=[ig], both_strands=False, device="cpu",
+                       options={ig: {"steps": 3}})  # fmt: skip
+    want = position_scores(integrated_gradients(model, X, steps=3, device="cpu").attributions, X)
+    np.testing.assert_allclose(few.scores[ig], np.abs(want), atol=1e-6)
+    many = audit_scores(model, X, methods=[ig], both_strands=False, device="cpu")
+    assert not np.allclose(few.scores[ig], many.scores[ig], atol=1e-4)
+    args = build_parser().parse_args(["audit", "RUN"])
+    assert args.ig_steps == audit_run_module.IG_STEPS
+
+
 def test_hit_fraction_and_site_masks():
     assert hit_fraction(np.array([[1.0, -3.0, 0.0, 4.0]]), np.array([[0, 1, 1, 0]])) == 3 / 8
     sites = pd.DataFrame(
@@ -358,6 +398,7 @@ def test_cli_audit_end_to_end(tiny_run, handmade, capsys):
         (["--truth", "BAD"], ["--truth", "seq_id, start, end"]),
         (["--truth", "OTHER"], ["--truth", "no planted site"]),
         (["--n", "0"], ["--n"]),
+        (["--ig-steps", "0"], ["--ig-steps"]),
     ],
 )
 def test_cli_audit_bad_input_one_line(tiny_run, tmp_path, capsys, args, words):

@@ -153,3 +153,31 @@ def test_deepliftshap_logits_read_from_several_passes(random_onehot, toy_model, 
     np.testing.assert_allclose(many.reference_logits, one.reference_logits, atol=1e-6)
     with torch.no_grad():
         np.testing.assert_allclose(many.logits, model(X).numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize("pairs", [1, 40])
+def test_hookless_deeplift_equals_tangermeme_with_n_and_odd_length(
+    pairs, random_onehot, toy_model, monkeypatch
+):
+    """The layer-by-layer rules (one sequence or many per pass) against tangermeme's hooks, on
+    an odd length (ceil-mode pools with a one-value window) and with N columns."""
+    from tangermeme.deep_lift_shap import deep_lift_shap as tm_dls
+
+    from deepmotif.explain import _deeplift_cnn, deepliftshap
+
+    model = toy_model("cnn", seed=9)
+    assert _deeplift_cnn.supported_layers(model) is not None
+    X = random_onehot(3, 57, seed=13, n_fraction=0.05)
+    monkeypatch.setattr(deepliftshap, "PAIRS", pairs)
+    res = deep_lift_shap(model, X, n_shuffles=4, random_state=1, device="cpu")
+    R = dinucleotide_shuffles(X, 4, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = tm_dls(
+            DeepLiftCNN(model, 57), X, references=R, hypothetical=True, device="cpu", only_warn=True
+        )
+    np.testing.assert_allclose(res.attributions, ref.numpy(), atol=1e-6)
+    with torch.no_grad():
+        np.testing.assert_allclose(res.logits, model(X).numpy(), atol=1e-6)
+        yr = model(R.flatten(0, 1)).view(3, 4).mean(1).numpy()
+    np.testing.assert_allclose(res.reference_logits, yr, atol=1e-6)

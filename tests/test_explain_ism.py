@@ -93,6 +93,21 @@ def test_default_sized_cnn_with_odd_length(random_onehot, toy_model):
     )
 
 
+def test_cnn_rnn_with_batch_norm_equals_the_naive_loop(random_onehot, toy_model):
+    """The CNN-RNN's fast path applies the convolution's batch normalisation (eval mode, with
+    running statistics far from the identity) to the substituted stretch too."""
+    model = toy_model("cnn-rnn", seed=12, filters=16, hidden=8, conv_norm=True)
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        model.trunk.norm.running_mean.copy_(torch.randn(16, generator=g))
+        model.trunk.norm.running_var.copy_(torch.rand(16, generator=g) + 0.2)
+        model.trunk.norm.weight.copy_(torch.randn(16, generator=g))
+    X = random_onehot(2, 17, seed=14, n_at=0)
+    ref = naive_delta(model.double(), X)
+    model.float()
+    np.testing.assert_allclose(ism(model, X, device="cpu").delta, ref, atol=1e-5)
+
+
 def test_bad_input(toy_model):
     model = toy_model("cnn", **SMALL["cnn"])
     with pytest.raises(DeepMotifError, match="shape"):

@@ -8,6 +8,11 @@ layer's input over the stretch's footprint is the reference activation (cached o
 sequence) with the mutant's changed values written in, and the maximum over the unchanged
 positions comes from prefix and suffix maxima of the reference's last layer.
 
+The first convolution needs no convolving at all: a substitution changes its output by one
+column of weights per position (substituted base's minus observed base's), added to the
+reference output. Stretches are gathered from per-width tables of windows with one
+``index_select`` per layer.
+
 Mutants are grouped by the shape of their stretches (which depends on the position only
 through its remainder modulo the product of the pooling strides), and each group's stretches
 of many mutants go through one batched ``conv1d`` / ``max_pool1d`` call. The values are those
@@ -113,6 +118,35 @@ def _padded(A: torch.Tensor, left: int, right: int, value: float) -> torch.Tenso
     return F.pad(A, (left, right), value=value)
 
 
+def _edge_pad(pl, n: int) -> int:
+    return max(0, int((pl[0] + pl[1]).max()) - n)
+
+
+class _Stretches:
+    """Stretches of a layer's activations ``A`` (B, C, n), one per mutant.
+
+    ``A`` is padded with ``value`` and, per stretch width, laid out once as a table of every
+    window (B * windows, C * width), so a batch of stretches is one ``index_select`` of
+    contiguous rows (advanced indexing of an unfolded view, and convolving the strided
+    result, cost more than the convolutions themselves).
+    """
+
+    def __init__(self, A: torch.Tensor, left: int, right: int, value: float):
+        self.padded = _padded(A, left, right, value)
+        self.left = left
+        self.tables: dict[int, tuple[int, torch.Tensor]] = {}
+
+    def gather(self, s: torch.Tensor, start: torch.Tensor, span: int) -> torch.Tensor:
+        """(M, C, span): the stretches ``[start, start + span)`` of sequences ``s``."""
+        table = self.tables.get(span)
+        if table is None:
+            U = self.padded.unfold(-1, span, 1)  # (B, C, windows, span)
+            table = (U.shape[2], U.permute(0, 2, 1, 3).reshape(-1, U.shape[1] * span))
+            self.tables[span] = table
+        n_win, flat = table
+        return flat.index_select(0, s * n_win + start + self.left).view(len(s), -1, span)
+
+
 def ism_cnn_batch(model, layers, X: torch.Tensor, muts: tuple) -> torch.Tensor:
     """Logits of the mutants ``muts = (seq, pos, base)`` (index tensors) of the batch ``X``.
 
@@ -155,9 +189,16 @@ def ism_cnn_batch(model, layers, X: torch.Tensor, muts: tuple) -> torch.Tensor:
         last = int((pl[3] + (pl[1] - 1) * (1 if kind == "conv" else k) + k).max())
         left, right = max(0, -first), max(0, last - n_in)
         value = 0.0 if kind == "conv" else float("-inf")
-        span = int(((pl[1] - 1) * (1 if kind == "conv" else k) + k).max())
-        windows = _padded(acts[li], left, right, value).unfold(-1, span, 1)
-        pads.append((left, windows, value, n_in))
+        if li == 0:
+            # the first convolution: its output over the changed range is the reference's
+            # plus one column of weights per substitution (no convolution needed)
+            first_out = _Stretches(
+                acts[1], max(0, -int(pl[0].min())), _edge_pad(pl, lengths[1]), 0.0
+            )
+            w_t = m.weight.detach().transpose(0, 1).flip(-1)  # (4, C_out, k): column -> output
+            pads.append((first_out, w_t.reshape(w_t.shape[0], -1)))
+            continue
+        pads.append((_Stretches(acts[li], left, right, value), value, n_in))
 
     pos_np = pos.cpu().numpy()
     order = np.argsort(pos_np, kind="stable")
@@ -202,14 +243,21 @@ def _group_logits(model, layers, plans, pads, X, prefix, suffix, s, i, b, edge) 
             cur = cur.relu_() if type(m) is nn.ReLU else m(cur)
             continue
         new_lo_np, new_w_np, off_np, start_np = pl
-        left, padded, value, n_in = pads[li]  # padded: unfolded windows
-        k = _one(m.kernel_size)
         new_w = int(new_w_np[i_np[0]])
+        if li == 0:
+            first_out, w_t = pads[0]
+            new_lo = torch.as_tensor(new_lo_np[i_np], device=dev)
+            change = cur[:, :, 0] - X[s, :, i]  # (M, 4): substituted minus observed base
+            cur = first_out.gather(s, new_lo, new_w) + (change @ w_t).view(M, -1, new_w)
+            lo, w = new_lo, new_w
+            continue
+        stretches, value, n_in = pads[li]
+        k = _one(m.kernel_size)
         off = int(off_np[i_np[0]])
         span = (new_w - 1) * (1 if kind == "conv" else k) + k
-        start = torch.as_tensor(start_np[i_np], device=dev) + left
+        start = torch.as_tensor(start_np[i_np], device=dev)
         # (M, C, span): the reference over the footprint, one row per mutant
-        win = padded[s, :, start][..., :span]
+        win = stretches.gather(s, start, span)
         if edge:
             valid = lo[:, None] + torch.arange(w, device=dev)
             valid = (valid >= 0) & (valid < n_in)

@@ -7,8 +7,12 @@ contributions**: for every position and base ``b``, the contribution base ``b`` 
 ``attributions * X`` is the contribution of the observed base.
 
 ``deeplift`` (convolutional models)
-    tangermeme's ``deep_lift_shap`` (DeepLIFT's rescale rule on every ReLU, Captum's max-pool
-    rule on every max pool). The CNN's global max over positions is a function call in its
+    DeepLIFT's rescale rule on every ReLU and Captum's max-pool rule on every max pool, as
+    tangermeme's ``deep_lift_shap`` applies them. For the CNN with its classification head
+    they are computed layer by layer without hooks (:mod:`._deeplift_cnn`: each sequence's
+    activations once for all its references, the backward pass for the sequence half only, no
+    pooling indices), equal to tangermeme's result (tests: 1e-6) and about 2.5x faster; any
+    other convolutional model goes through tangermeme itself. The CNN's global max over positions is a function call in its
     ``forward``, which tangermeme's hooks would not see (its gradient would be the plain
     gradient, breaking completeness), so the model is run through a wrapper that applies the
     same layers with the global max as an ``nn.MaxPool1d`` module over the whole length and
@@ -34,6 +38,7 @@ from torch import nn
 
 from deepmotif._device import model_on, resolve_device
 from deepmotif.errors import DeepMotifError, check_positive_int
+from deepmotif.explain import _deeplift_cnn
 from deepmotif.explain._common import (
     as_onehot,
     for_each_batch,
@@ -47,9 +52,10 @@ from deepmotif.explain._references import dinucleotide_shuffles
 ALGORITHMS = ("deeplift", "expected-gradients")
 #: Interpolated points per backward pass at most (expected gradients).
 ROWS = 1024
-#: Sequence-reference pairs per DeepLIFT pass (tangermeme's ``batch_size``): the fastest
-#: measured for the CNN at 101 bp (benchmarks/bench_attributions.py).
-PAIRS = 128
+#: Sequence-reference pairs per DeepLIFT pass at most (whole sequences with all their
+#: references per pass; tangermeme's ``batch_size`` on its path): the fastest measured for the
+#: CNN at 101 bp with 20 references (40 pairs: 18 s per 1000 sequences, 128: 21 s, 640: 24 s).
+PAIRS = 40
 
 
 class DeepLiftShapResult(NamedTuple):
@@ -167,13 +173,40 @@ def deep_lift_shap(
             logits[start:stop] = y.cpu().numpy()
             ref_logits[start:stop] = yr.cpu().numpy()
 
-        if algorithm == "deeplift":
+        layers = _deeplift_cnn.supported_layers(model) if algorithm == "deeplift" else None
+        if layers is not None:
+            _deeplift_fast(model, layers, X, n_shuffles, seed, batch_size, dev, verbose, finish)
+        elif algorithm == "deeplift":
             _deeplift(model, X, n_shuffles, seed, batch_size, dev, verbose, finish)
         else:
             _expected_gradients(model, X, n_shuffles, seed, batch_size, dev, verbose, finish)
     projected = (hyp * X.numpy().astype(np.float32)).sum(axis=(1, 2), dtype=np.float64)
     delta = (logits - ref_logits) - projected
     return DeepLiftShapResult(hyp, delta.astype(np.float32), logits, ref_logits, algorithm)
+
+
+def _deeplift_fast(model, layers, X, n_shuffles, seed, batch_size, dev, verbose, finish) -> None:
+    """DeepLIFT's rules computed layer by layer (:mod:`._deeplift_cnn`), batches on workers."""
+    n, _, L = X.shape
+    per_pass = max(1, PAIRS // n_shuffles)  # sequences whose pairs go through one pass
+
+    def work(start: int, stop: int) -> None:
+        with torch.no_grad():  # grad mode is per thread: batches may run on worker threads
+            R_all = dinucleotide_shuffles(X[start:stop], n_shuffles, seed)
+            h = torch.empty(stop - start, 4, L, device=dev)
+            y = torch.empty(stop - start, device=dev)
+            yr = torch.empty(stop - start, device=dev)
+            for s0 in range(0, stop - start, per_pass):
+                s1 = min(s0 + per_pass, stop - start)
+                xb = X[start + s0 : start + s1].to(dev, torch.float32)
+                R = R_all[s0:s1].to(dev)
+                m, y[s0:s1], yr_b = _deeplift_cnn.multipliers(model, layers, xb, R)
+                # hypothetical: sum_c m[c] (e_b - r)[c] = m[b] - sum_c m[c] r[c]
+                h[s0:s1] = (m - (m * R).sum(2, keepdim=True)).mean(1)
+                yr[s0:s1] = yr_b.mean(1)
+            finish(start, stop, None, None, h, y, yr)
+
+    for_each_batch(work, n, batch_size, device=dev, verbose=verbose, desc="deepliftshap")
 
 
 def _deeplift(model, X, n_shuffles, seed, batch_size, dev, verbose, finish) -> None:
