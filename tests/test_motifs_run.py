@@ -229,6 +229,25 @@ def test_cli_attribution_and_device(cnn_run, tmp_path, capsys):
     assert json.loads((out / "motifs.json").read_text())["attribution"] == "saliency"
 
 
+def test_auto_attribution_is_the_audits_best_per_architecture(cnn_run, tmp_path, capsys):
+    """--attribution auto (the default): integrated gradients for the recurrent models,
+    saliency for the CNN; the method used is recorded; a named method is kept as given."""
+    from deepmotif.motifs.run import AUTO_ATTRIBUTION, resolve_attribution
+
+    assert [resolve_attribution("auto", a) for a in ("cnn", "rnn", "cnn-rnn")] == [
+        "saliency", "integrated-gradients", "integrated-gradients"
+    ]  # fmt: skip
+    assert set(AUTO_ATTRIBUTION) == {"cnn", "rnn", "cnn-rnn"}
+    assert resolve_attribution("ISM", "rnn") == "ism"
+    run = _rnn_run(tmp_path, cnn_run)
+    for given, used in ((None, "integrated-gradients"), ("saliency", "saliency")):
+        out = tmp_path / f"m-{used}"
+        extra = ["--attribution", given] if given else []
+        args = ["motifs", str(run), "--out", str(out), "--source", "saliency", "--quiet", *extra]
+        assert main(args) == 0, capsys.readouterr().err
+        assert json.loads((out / "motifs.json").read_text())["attribution"] == used
+
+
 def test_no_correct_positive_is_no_motif_not_an_error(cnn_run, tmp_path, capsys):
     run = _no_positive_right(tmp_path, cnn_run)
     code = main(["motifs", str(run), "--out", str(tmp_path / "out"), "--source", "saliency"])

@@ -32,10 +32,12 @@ def register(sub) -> None:
 
     p.add_argument(
         "--attribution",
-        default="saliency",
-        choices=attribution_methods(),
+        default="auto",
+        choices=("auto", *attribution_methods()),
         help="the attribution method whose map the saliency source cuts into seqlets "
-        f"(default: saliency; one of {', '.join(attribution_methods())})",
+        f"(one of {', '.join(attribution_methods())}; default auto: saliency for the cnn, "
+        "integrated-gradients for the rnn and cnn-rnn, the best against planted sites in "
+        "'deepmotif audit', docs/audit.md)",
     )
     p.add_argument(
         "--objective",
