@@ -149,6 +149,28 @@ def test_batch_size_invariance_on_a_trained_style_model():
     pd.testing.assert_frame_equal(t1, t2)  # seeded bootstrap
 
 
+def test_worker_threads_give_the_one_thread_logits():
+    """batched_logits with several worker threads: the logits of one thread, in order, for
+    batches of uneven sizes; torch's thread count is restored; workers 1 on a GPU."""
+    from deepmotif.dependencies.marginalize import batched_logits, cpu_workers
+    from deepmotif.models import build_model
+
+    torch.manual_seed(0)
+    model = build_model("cnn-rnn", filters=6, hidden=4).eval()
+    parts = [torch.as_tensor(_backgrounds(k, seed=k)) for k in (7, 1, 12, 5)]
+    with torch.no_grad():
+        direct = torch.cat([model(p.float()) for p in parts]).double().numpy()
+    before = torch.get_num_threads()
+    one = batched_logits(model, iter(parts), "cpu", 3, workers=1)
+    three = batched_logits(model, iter(parts), "cpu", 3, workers=3)
+    assert torch.get_num_threads() == before
+    np.testing.assert_allclose(one, direct, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(three, one, rtol=1e-6, atol=1e-7)
+    assert cpu_workers("cpu") == max(1, min(8, before))
+    if torch.cuda.is_available():
+        assert cpu_workers("cuda") == 1
+
+
 def test_null_shuffles_are_not_the_motif():
     shuffles = shuffled_motif(B, 3, random_state=1)
     assert len(shuffles) == 3 and all(sorted(s) == sorted(B) for s in shuffles)
