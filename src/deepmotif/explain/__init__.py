@@ -20,37 +20,26 @@ and restores the model's device and train/eval mode. See ``docs/explain.md``.
 
 from __future__ import annotations
 
-import importlib
+from deepmotif._lazy import lazy_exports
 
-#: Where each public name lives. The modules are imported on first use (PEP 562), so that
-#: ``deepmotif --help`` and the registry's method table do not load torch.
-_WHERE = {
-    "DeepLiftShapResult": "deepliftshap",
-    "deep_lift_shap": "deepliftshap",
-    "IGResult": "integrated_gradients",
-    "integrated_gradients": "integrated_gradients",
-    "ISMResult": "ism",
-    "ism": "ism",
-    "OptimizationResult": "optimize",
-    "class_optimization": "optimize",
-    "SaliencyResult": "saliency",
-    "saliency": "saliency",
-    "TemporalResult": "temporal",
-    "temporal_scores": "temporal",
-}
-
-
-def __getattr__(name: str):
-    if name in _WHERE:
-        value = getattr(importlib.import_module(f"deepmotif.explain.{_WHERE[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'deepmotif.explain' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_WHERE])
-
+_M = "deepmotif.explain."
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "DeepLiftShapResult": _M + "deepliftshap",
+        "deep_lift_shap": _M + "deepliftshap",
+        "IGResult": _M + "integrated_gradients",
+        "integrated_gradients": _M + "integrated_gradients",
+        "ISMResult": _M + "ism",
+        "ism": _M + "ism",
+        "OptimizationResult": _M + "optimize",
+        "class_optimization": _M + "optimize",
+        "SaliencyResult": _M + "saliency",
+        "saliency": _M + "saliency",
+        "TemporalResult": _M + "temporal",
+        "temporal_scores": _M + "temporal",
+    },
+)
 
 __all__ = [
     "DeepLiftShapResult",

@@ -10,6 +10,7 @@ Submodules are imported lazily so ``import deepmotif.motifs`` does not import to
 
 from __future__ import annotations
 
+from deepmotif._lazy import lazy_exports
 from deepmotif.motifs.base import SOURCES, ExtractedMotif
 
 __all__ = [
@@ -37,9 +38,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'deepmotif.motifs' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
