@@ -95,16 +95,19 @@ def quality(args) -> int:
         rows.append(row)
         print(json.dumps(row), flush=True)
     print()
+    objectives = [o for o in OBJECTIVES if rows and f"r_{o}" in rows[0]]
     print(
-        "| TF (length) | arch | r softmax | r paper | r logit | motif kept (r) | chance median / p95 |"
+        "| TF (length) | arch | "
+        + "".join(f"r {o} | " for o in objectives)
+        + "motif kept (r) | chance median / p95 |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|" + "---|" * len(objectives) + "---|---|")
     for r in rows:
         kept = f"yes ({r['r_motif']})" if r["motif_kept"] else "no"
         print(
-            f"| {r['tf']} ({r['motif_length']}) | {r['arch']} | {r['r_softmax']} | "
-            f"{r['r_paper']} | {r['r_logit']} | {kept} | "
-            f"{r['chance_median']:.2f} / {r['chance_p95']:.2f} |"
+            f"| {r['tf']} ({r['motif_length']}) | {r['arch']} | "
+            + "".join(f"{r[f'r_{o}']} | " for o in objectives)
+            + f"{kept} | {r['chance_median']:.2f} / {r['chance_p95']:.2f} |"
         )
     return 0
 
