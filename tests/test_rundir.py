@@ -154,6 +154,21 @@ def test_cli_help_does_not_load_torch():
     assert out.stdout.strip() == "False"
 
 
+def test_exported_functions_survive_their_submodules_import():
+    """``deepmotif.explain.saliency`` is a function even after the module of that name is
+    imported (the lazy package keeps its exports; the quickstart's panel relies on it)."""
+    code = (
+        "import deepmotif.explain.saliency, deepmotif.explain.ism, deepmotif.motifs.run\n"
+        "from deepmotif.explain import saliency, ism, integrated_gradients\n"
+        "import deepmotif.explain.integrated_gradients\n"
+        "import deepmotif.explain as e, deepmotif.motifs as m\n"
+        "print(all(callable(f) and not hasattr(f, '__path__') for f in "
+        "(saliency, ism, integrated_gradients, e.integrated_gradients, m.run_motifs)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
 #: The layers of README's "How the code is laid out": a room imports only its layer or below.
 LAYERS = {
     "errors": 0, "atomic": 0, "archs": 0, "_device": 0, "limits": 0, "__init__": 0, "_lazy": 0,
