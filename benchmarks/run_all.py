@@ -167,18 +167,20 @@ TABLES = [
 
 
 def commit() -> str:
-    """``git rev-parse --short HEAD``, plus ``+changes`` when tracked files differ from it."""
+    """``git rev-parse --short HEAD``, plus ``+changes`` when tracked files other than
+    BENCHMARKS.md (which this driver itself rewrites after each table) differ from it."""
     try:
         head = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
             check=True,
         ).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(
+        status = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
             capture_output=True, text=True, check=True,
-        ).stdout.strip()  # fmt: skip
+        ).stdout.splitlines()  # fmt: skip
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    dirty = [line for line in status if line[3:].strip() != "BENCHMARKS.md"]
     return head + ("+changes" if dirty else "")
 
 
