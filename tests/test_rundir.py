@@ -134,10 +134,15 @@ def test_one_atomic_write_implementation():
     assert users == ["atomic.py"]
 
 
+def _fresh_python_prints(code: str) -> str:
+    """What ``code`` prints, run in a fresh interpreter (imports not shared with the tests)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
 def test_importing_archs_does_not_load_torch():
     code = "import sys, deepmotif.archs; print('torch' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert _fresh_python_prints(code) == "False"
 
 
 def test_cli_help_does_not_load_torch():
@@ -150,8 +155,7 @@ def test_cli_help_does_not_load_torch():
         "        assert main([*cmd, '--help']) == 0\n"
         "print('torch' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
+    assert _fresh_python_prints(code) == "False"
 
 
 def test_exported_functions_survive_their_submodules_import():
@@ -165,8 +169,7 @@ def test_exported_functions_survive_their_submodules_import():
         "print(all(callable(f) and not hasattr(f, '__path__') for f in "
         "(saliency, ism, integrated_gradients, e.integrated_gradients, m.run_motifs)))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "True"
+    assert _fresh_python_prints(code) == "True"
 
 
 #: The layers of README's "How the code is laid out": a room imports only its layer or below.
