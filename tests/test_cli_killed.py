@@ -122,7 +122,9 @@ def test_a_motifs_folder_without_its_marker_is_no_result(tiny_run_copy, tmp_path
     # a rerun needs no --force and leaves the finished result
     db = tmp_path / "db.meme"
     write_meme(db, {name: jaspar.get_motif(name).pwm for name in ("CTCF", "REST")})
-    argv = ["motifs", tiny_run_copy, "--out", folder, "--db", db, "--source", "filters", "--quiet"]
+    # a 1-epoch model on 12 test sequences cannot beat chance: look anyway
+    argv = ["motifs", tiny_run_copy, "--out", folder, "--db", db, "--source", "filters", "--quiet",
+            "--no-signal-check"]  # fmt: skip
     assert main([str(a) for a in argv]) == 0, capsys.readouterr().err
     assert rundir.motifs_finished(folder)
     store = RunStore(tiny_run_copy)

@@ -159,6 +159,12 @@ def test_a_model_without_signal_yields_no_seqlet_or_filter_motif(cnn_run, tmp_pa
         assert why.startswith("no motif beyond chance: the model does not separate") and (
             f"{source}: no motif found (no motif beyond chance" in printed
         )
+    # --no-signal-check: the sources look anyway (the trained filters give motifs)
+    out2 = tmp_path / "out2"
+    args = ["motifs", str(run), "--out", str(out2), "--source", "filters", "--no-signal-check"]
+    assert main([*args, "--quiet"]) == 0
+    info = json.loads((out2 / "motifs.json").read_text())
+    assert info["motifs"] and "filters" not in info["no_motif"]
 
 
 def test_model_signal_bound_is_the_permutation_null():

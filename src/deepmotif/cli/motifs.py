@@ -40,6 +40,13 @@ def register(sub) -> None:
         "'deepmotif audit', docs/audit.md)",
     )
     p.add_argument(
+        "--no-signal-check",
+        action="store_true",
+        help="let the saliency and filters sources look for motifs even when the model does "
+        "not separate the sequences beyond chance (by default they then say 'no motif beyond "
+        "chance'; docs/motifs.md)",
+    )
+    p.add_argument(
         "--objective",
         choices=("softmax", "paper", "logit"),
         default="softmax",
@@ -97,6 +104,7 @@ def run(args) -> int:
         attribution=args.attribution,
         device=args.device,
         objective=args.objective,
+        require_signal=not args.no_signal_check,
     )
     if args.quiet:
         for source, row in result["best"].items():

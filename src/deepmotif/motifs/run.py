@@ -154,6 +154,7 @@ def run_motifs(
     attribution: str = "auto",
     device=None,
     objective: str | None = None,
+    require_signal: bool = True,
 ) -> dict:
     """Extract a run's motifs, match them with Tomtom and write the results to ``out``.
 
@@ -193,6 +194,11 @@ def run_motifs(
         Class optimization objective of the ``optimize`` source (``softmax``, ``paper`` or
         ``logit``; default ``softmax``). The source's null (the untrained architecture) is
         built with the run's seed.
+    require_signal : bool
+        The null of the saliency and filters sources (default on): they look for motifs only
+        when the model separates the sequences beyond chance
+        (:func:`deepmotif.motifs.base.model_signal`). Off: they always look (for exploring a
+        model on a handful of sequences, where no AUROC can beat chance).
 
     Returns
     -------
@@ -258,6 +264,7 @@ def run_motifs(
         attribution=attribution,
         device=device,
         verbose=verbose,
+        require_signal=require_signal,
     )
     for m in ext.motifs:  # match exactly what motifs.meme will hold
         m.pwm = as_written(m.pwm)
