@@ -171,7 +171,7 @@ def test_model_signal_bound_is_the_permutation_null():
     """The chance bound equals the 99.9th percentile of AUROC under shuffled labels."""
     from sklearn.metrics import roc_auc_score
 
-    from deepmotif.motifs.base import model_signal
+    from deepmotif.motifs.base import model_signal, no_signal_reason
 
     rng = np.random.default_rng(1)
     labels = np.r_[np.ones(150, int), np.zeros(250, int)]
@@ -187,6 +187,9 @@ def test_model_signal_bound_is_the_permutation_null():
     s = model_signal(weak, big)
     assert 0.52 < s["auroc"] < 0.55 and s["bound"] == 0.55 and not s["signal"]
     assert not model_signal(scores[:10], np.ones(10, int))["signal"]
+    few = model_signal(np.r_[np.ones(6), np.zeros(6)], np.r_[np.ones(6, int), np.zeros(6, int)])
+    assert few["auroc"] == 1.0 and few["bound"] > 1 and not few["signal"]
+    assert "too few to show the model's signal" in no_signal_reason(few)
 
 
 @pytest.mark.parametrize(

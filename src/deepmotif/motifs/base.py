@@ -128,6 +128,13 @@ def no_signal_reason(signal: dict) -> str:
     """The line a source reports when :func:`model_signal` says there is nothing to explain."""
     if not (signal["n_positive"] and signal["n_negative"]):
         return "no motif beyond chance: the sequences need positives and negatives to check the model's signal"
+    if signal["bound"] >= 1:
+        return (
+            f"no motif beyond chance: {signal['n_positive']} positives and "
+            f"{signal['n_negative']} negatives are too few to show the model's signal (even "
+            f"AUROC 1 is not beyond chance at p < {SIGNAL_P:g}); more sequences, or "
+            "--no-signal-check"
+        )
     return (
         f"no motif beyond chance: the model does not separate these sequences (AUROC "
         f"{signal['auroc']:.3f}, needs above {signal['bound']:.3f}: p < {SIGNAL_P:g} against "
