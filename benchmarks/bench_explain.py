@@ -54,6 +54,8 @@ import warnings
 import numpy as np
 import torch
 
+from bench_attributions import best_times  # same folder: the scripts run from benchmarks/
+
 ARCHS = ("cnn", "rnn", "cnn-rnn")
 
 
@@ -76,18 +78,6 @@ class threads:
 
     def __exit__(self, *exc):
         torch.set_num_threads(self.before)
-
-
-def best_times(configs: dict, rounds: int) -> tuple[dict, dict]:
-    """Run every ``name -> fn`` ``rounds`` times interleaved; best time and last result each."""
-    times = {k: float("inf") for k in configs}
-    results = {}
-    for _ in range(rounds):
-        for name, fn in configs.items():
-            t0 = time.perf_counter()
-            results[name] = fn()
-            times[name] = min(times[name], time.perf_counter() - t0)
-    return times, results
 
 
 def report(times, results, refs, ours, theirs, as_called, n) -> dict:

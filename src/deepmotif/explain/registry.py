@@ -210,7 +210,7 @@ def _ism(model, X, *, batch_size=None, device=None, verbose=False):
     from deepmotif.explain.ism import ism
 
     r = ism(model, X, batch_size=batch_size, device=device, verbose=verbose)
-    return {"attributions": r.attributions, "delta": r.delta, "logits": r.logits}
+    return r._asdict()  # attributions, delta, logits
 
 
 def _integrated_gradients(
@@ -238,12 +238,7 @@ def _integrated_gradients(
         random_state=random_state,
         verbose=verbose,
     )
-    return {
-        "attributions": r.attributions,
-        "delta": r.delta,
-        "logits": r.logits,
-        "baseline_logits": r.baseline_logits,
-    }
+    return r._asdict()  # attributions, delta, logits, baseline_logits
 
 
 def _deepliftshap(
@@ -267,13 +262,7 @@ def _deepliftshap(
         random_state=random_state,
         verbose=verbose,
     )
-    return {
-        "attributions": r.attributions,
-        "delta": r.delta,
-        "logits": r.logits,
-        "reference_logits": r.reference_logits,
-        "algorithm": np.array(r.algorithm),
-    }
+    return {**r._asdict(), "algorithm": np.array(r.algorithm)}
 
 
 register(
