@@ -212,3 +212,30 @@ def tiny_run_copy(tiny_run, tmp_path):
     dst = tmp_path / "run"
     shutil.copytree(tiny_run["run"], dst)
     return dst
+
+
+# ------------------------------------------------------------------------------------------
+# the dashboard tests' runs, app and client (one set per test module; a module may define
+# its own, as test_dashboard_audit.py does)
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory):
+    """Trained runs for the dashboard tests (tests/test_dashboard_helpers.py)."""
+    import tests.test_dashboard_helpers as H
+
+    return H.trained_runs(tmp_path_factory.mktemp("dash"))
+
+
+@pytest.fixture(scope="module")
+def app(bench):
+    from deepmotif.dashboard.app import create_app
+
+    return create_app([bench])
+
+
+@pytest.fixture
+def client(app):
+    from tests.dash_client import DashClient
+
+    return DashClient(flask_client=app.server.test_client())

@@ -16,21 +16,6 @@ from deepmotif.errors import DeepMotifError
 from tests.dash_client import DashClient
 
 
-@pytest.fixture(scope="module")
-def bench(tmp_path_factory):
-    return H.trained_runs(tmp_path_factory.mktemp("dash"))
-
-
-@pytest.fixture(scope="module")
-def app(bench):
-    return create_app([bench])
-
-
-@pytest.fixture
-def client(app):
-    return DashClient(flask_client=app.server.test_client())
-
-
 def _render(client, **values):
     base = {
         f"{ids.EX_SOURCE}.value": "test",

@@ -21,11 +21,6 @@ from deepmotif.errors import DeepMotifError
 from deepmotif.motifs.align import align_logos, informative_window
 
 
-@pytest.fixture(scope="module")
-def bench(tmp_path_factory):
-    return H.trained_runs(tmp_path_factory.mktemp("dash"))
-
-
 @pytest.fixture
 def store(bench):
     return RunStore([bench])

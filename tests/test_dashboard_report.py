@@ -13,11 +13,6 @@ import tests.test_dashboard_helpers as H
 from deepmotif.dashboard.report import choose_sequences, write_report
 
 
-@pytest.fixture(scope="module")
-def bench(tmp_path_factory):
-    return H.trained_runs(tmp_path_factory.mktemp("dash"))
-
-
 class _Refs(HTMLParser):
     def __init__(self):
         super().__init__()

@@ -22,21 +22,6 @@ _STEP = [f"{ids.EX_SEQUENCE}.value"]
 _DETAIL = [f"{ids.MO_DETAIL}.children"]
 
 
-@pytest.fixture(scope="module")
-def bench(tmp_path_factory):
-    return H.trained_runs(tmp_path_factory.mktemp("dash"))
-
-
-@pytest.fixture(scope="module")
-def app(bench):
-    return create_app([bench])
-
-
-@pytest.fixture
-def client(app):
-    return DashClient(flask_client=app.server.test_client())
-
-
 def _post(client, body, content_type="application/json"):
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     return client.request("POST", "/_dash-update-component", data, {"Content-Type": content_type})

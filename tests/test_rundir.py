@@ -5,7 +5,6 @@ from __future__ import annotations
 import stat
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,23 +16,14 @@ from deepmotif.rundir.npz import NpzStream
 
 
 @pytest.fixture(scope="module")
-def explained_run(tmp_path_factory, simulated):
+def explained_run(tmp_path_factory, tiny_run):
+    """conftest's tiny trained run (copied with its files' modes), explained with saliency."""
+    import shutil
+
     from deepmotif.explain.run import explain_run
-    from deepmotif.training import train
 
     root = tmp_path_factory.mktemp("rundir")
-    sim = simulated(["CTCF"], n=120, length=60, seed=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        train(
-            sim.dataset,
-            None,
-            arch="cnn",
-            out=root / "run",
-            model_config={"filters": 4},
-            config={"epochs": 1},
-            verbose=False,
-        )
+    shutil.copytree(tiny_run["run"], root / "run")
     run = root / "run"
     (run / rundir.EXPLAIN_DIR).mkdir()
     explain_run(
