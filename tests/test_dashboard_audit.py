@@ -10,7 +10,6 @@ import pytest
 
 import tests.test_dashboard_helpers as H
 from deepmotif.dashboard import ids
-from tests.dash_client import DashClient
 
 PLANTED = "CCGCGGGC"  # what the toy positives carry (tests/test_dashboard_helpers.py)
 
@@ -74,18 +73,6 @@ def bench(tmp_path_factory, handmade):
     sites.to_csv(truth, sep="\t", index=False)
     audit_run(cnn, truth=truth, methods=["saliency", "handmade"], verbose=False)
     return bench
-
-
-@pytest.fixture(scope="module")
-def app(bench):
-    from deepmotif.dashboard.app import create_app
-
-    return create_app([bench])
-
-
-@pytest.fixture
-def client(app):
-    return DashClient(flask_client=app.server.test_client())
 
 
 def _audited(bench) -> pd.DataFrame:
