@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/run_all.py                     # everything, into BENCHMARKS.md (hours)
     .venv/bin/python benchmarks/run_all.py --only training,explain
+    .venv/bin/python benchmarks/run_all.py --only auroc --jobs 2 --workdir WORK   # 2 trainings at once
     .venv/bin/python benchmarks/run_all.py --quick             # every script at tiny size (smoke test)
     .venv/bin/python benchmarks/run_all.py --list
 
@@ -73,7 +74,8 @@ TABLES = [
         "auroc",
         "Test AUROC / AUPRC with seeds and intervals (`deepmotif benchmark`)",
         [_cli("benchmark", "{data}", "--seeds", "3", "--archs", "cnn,rnn,cnn-rnn", "--datasets",
-              AUROC_TFS, "--epochs", "40", "--patience", "6", "--out", "{work}/bench", "--quiet")],
+              AUROC_TFS, "--epochs", "40", "--patience", "6", "--jobs", "{jobs}", "--out", "{work}/bench",
+              "--quiet")],
         [
             _cli("simulate", "--motifs", "CTCF", "--n", "300", "--out", "{work}/data/CTCF.fa"),
             _cli("benchmark", "{work}/data", "--seeds", "2", "--archs", "cnn", "--epochs", "1",
@@ -209,12 +211,12 @@ def _shown(cmd: list[str]) -> str:
     return " ".join(shown).replace(str(ROOT) + "/", "")
 
 
-def run_table(table: Table, *, quick: bool, work: Path, data: Path, verbose: bool):
+def run_table(table: Table, *, quick: bool, work: Path, data: Path, verbose: bool, jobs: int = 1):
     """Run one table's commands; (body, ok)."""
     stamp_date = datetime.date.today().isoformat()
     mode = "quick mode (a smoke test; the numbers mean nothing)" if quick else "full size"
     cmds = table.quick if quick else table.full
-    values = {"py": sys.executable, "work": str(work), "data": str(data)}
+    values = {"py": sys.executable, "work": str(work), "data": str(data), "jobs": str(jobs)}
     shown = "; ".join(_shown(_fill(c, {**values, "work": "WORK", "data": "DATA"})) for c in cmds)
     stamp = f"_Commit {commit()}, {stamp_date}, {mode}: `{shown}`_"
     head = f"### {table.title}\n\n{stamp}\n"
@@ -270,6 +272,9 @@ def main(argv=None) -> int:
                     help="quick mode: the file copied to --out first (default BENCHMARKS.md)")  # fmt: skip
     ap.add_argument("--workdir", type=Path, help="where the scripts work (default: a temp dir)")
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="DeepBind ENCODE folder")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="trainings at once in the seeded AUROC table (results do not depend on it; "
+                         "each uses OMP_NUM_THREADS threads)")  # fmt: skip
     ap.add_argument("--list", action="store_true", help="list the tables and exit")
     ap.add_argument("--quiet", action="store_true", help="no echo of the scripts' output")
     args = ap.parse_args(argv)
@@ -297,7 +302,7 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         body, ok = run_table(
             table, quick=args.quick, work=work / table.name, data=args.data,
-            verbose=not args.quiet,
+            verbose=not args.quiet, jobs=args.jobs,
         )  # fmt: skip
         print(f"[{table.name}] {'done' if ok else 'FAILED'} in {time.perf_counter() - t0:.0f} s",
               file=sys.stderr, flush=True)  # fmt: skip
