@@ -174,6 +174,52 @@ def planted(planted_dataset):
 
 
 # ------------------------------------------------------------------------------------------
+# one-epoch CNN and RNN runs on a planted motif, for the explanation tests
+
+#: :func:`planted_runs`' data: GGATCC at ``PLANTED_AT .. PLANTED_AT + 6`` of ``PLANTED_LENGTH`` bp
+PLANTED_LENGTH, PLANTED_AT = 24, 8
+
+
+@pytest.fixture(scope="session")
+def planted_data(planted_dataset):
+    """``planted_data(n, seed)``: :data:`PLANTED_LENGTH` bp, positives carry GGATCC at
+    :data:`PLANTED_AT`; ids ``q<seed>_<i>``."""
+
+    def make(n: int, seed: int):
+        return planted_dataset(
+            n, length=PLANTED_LENGTH, seed=seed, motif="GGATCC", at=PLANTED_AT, prefix=f"q{seed}_"
+        )
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def planted_runs(tmp_path_factory, planted_data):
+    """``{"cnn": RUN, "rnn": RUN}``: one epoch each (8 filters; 6 units) on ``planted_data``;
+    tests write their outputs elsewhere."""
+    import warnings
+
+    from deepmotif.training import train
+
+    root = tmp_path_factory.mktemp("planted-runs")
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for arch, hp in (("cnn", {"filters": 8}), ("rnn", {"hidden": 6})):
+            train(
+                planted_data(80, 1),
+                planted_data(20, 2),
+                arch=arch,
+                out=root / arch,
+                model_config=hp,
+                config={"epochs": 1},
+                verbose=False,
+            )
+            out[arch] = root / arch
+    return out
+
+
+# ------------------------------------------------------------------------------------------
 # a finished tiny run for the command-line reliability tests
 
 

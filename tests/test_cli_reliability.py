@@ -13,18 +13,9 @@ import pytest
 
 from deepmotif import rundir
 from deepmotif.cli import main
+from tests.cli_helpers import one_line_error
 
 SRC = Path(__file__).resolve().parents[1] / "src"
-
-
-def one_line_error(capsys, argv, match):
-    code = main([str(a) for a in argv])
-    err = capsys.readouterr().err
-    assert code != 0
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1, err
-    assert match in err, err
-    return err
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -10,22 +10,13 @@ import pytest
 
 from deepmotif.benchmark import discover_datasets, wide_table
 from deepmotif.cli import main
+from tests.cli_helpers import one_line_error
 from tests.test_training import write_fasta
 
 
 @pytest.fixture
 def fasta(tmp_path, planted):
     return write_fasta(tmp_path / "train.fa", planted(200, 30))
-
-
-def one_line_error(capsys, argv, match):
-    code = main(argv)
-    err = capsys.readouterr().err
-    assert code != 0
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1, err
-    assert match in err, err
-    return err
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from deepmotif import rundir
 from deepmotif.benchmark import run_benchmark
 from deepmotif.cli import main
 from deepmotif.engines import make_engine
+from tests.cli_helpers import one_line_error
 
 #: Files of a run that must be byte-identical between engines (config.json differs only in its
 #: creation time, history.csv in its per-epoch seconds).
@@ -191,15 +192,6 @@ def test_a_killed_pool_worker_is_retried(local_bench, data_dir, tmp_path, monkey
     a, b = (pd.read_csv(x / "benchmark.csv") for x in (local_bench, out))
     assert a[["dataset", "arch", "n_test"]].equals(b[["dataset", "arch", "n_test"]])
     assert b["auroc"].notna().all()
-
-
-def one_line_error(capsys, argv, match):
-    code = main(argv)
-    err = capsys.readouterr().err
-    assert code != 0
-    assert "Traceback" not in err
-    assert len(err.strip().splitlines()) == 1, err
-    assert match in err, err
 
 
 def test_bad_engine_input_is_one_line_and_writes_nothing(data_dir, tmp_path, capsys, monkeypatch):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
 
@@ -12,29 +10,12 @@ from deepmotif.explain.deepliftshap import deep_lift_shap
 from deepmotif.explain.integrated_gradients import integrated_gradients
 from deepmotif.explain.ism import ism
 from deepmotif.explain.registry import attribution_methods
-from deepmotif.training import load_run, train
-
-LENGTH = 20
+from deepmotif.training import load_run
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, planted_dataset):
-    root = tmp_path_factory.mktemp("runs")
-    out = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for arch, hp in (("cnn", {"filters": 8}), ("rnn", {"hidden": 6})):
-            train(
-                planted_dataset(60, length=LENGTH, seed=1, motif="GGATCC", at=6),
-                planted_dataset(20, length=LENGTH, seed=2, motif="GGATCC", at=6),
-                arch=arch,
-                out=root / arch,
-                model_config=hp,
-                config={"epochs": 1},
-                verbose=False,
-            )
-            out[arch] = root / arch
-    return out
+def runs(planted_runs):
+    return planted_runs
 
 
 def test_registered_as_attribution_methods():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import warnings
 
 import numpy as np
 import pytest
@@ -15,41 +14,21 @@ from deepmotif.errors import DeepMotifError
 from deepmotif.explain import class_optimization, saliency, temporal_scores
 from deepmotif.explain import run as explain_module
 from deepmotif.explain.run import explain_run, parse_select
-from deepmotif.training import load_run, train
+from deepmotif.training import load_run
+from tests.conftest import PLANTED_LENGTH
 
-LENGTH = 24
-
-
-@pytest.fixture(scope="session")
-def make_data(planted_dataset):
-    """``make_data(n, seed)``: positives carry GGATCC at 8..14; ids ``q<seed>_<i>``."""
-
-    def make(n: int, seed: int) -> SequenceDataset:
-        return planted_dataset(
-            n, length=LENGTH, seed=seed, motif="GGATCC", at=8, prefix=f"q{seed}_"
-        )
-
-    return make
+LENGTH = PLANTED_LENGTH
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory, make_data):
-    root = tmp_path_factory.mktemp("runs")
-    out = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for arch, hp in (("cnn", {"filters": 8}), ("rnn", {"hidden": 6})):
-            train(
-                make_data(80, 1),
-                make_data(20, 2),
-                arch=arch,
-                out=root / arch,
-                model_config=hp,
-                config={"epochs": 1},
-                verbose=False,
-            )
-            out[arch] = root / arch
-    return out
+def make_data(planted_data):
+    """``make_data(n, seed)``: positives carry GGATCC at 8..14; ids ``q<seed>_<i>``."""
+    return planted_data
+
+
+@pytest.fixture(scope="module")
+def runs(planted_runs):
+    return planted_runs
 
 
 def fasta(tmp_path, ds: SequenceDataset, name="seqs.fa"):
