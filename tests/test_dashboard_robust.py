@@ -322,10 +322,10 @@ CORRUPT = {
     "hidden -1": (_config(lambda c: c["model"].update(hidden=-1)), "model setting 'hidden' of rnn must be a whole number"),
     "filters -1": (_config(lambda c: c["model"].update(filters=-1)), "model setting 'filters' of cnn must be a whole number", "cnn"),
     "data a string": (_config(lambda c: c.update(data="x")), "'data' must be an object describing the data"),
-    "data.train a number": (_config(lambda c: c["data"].update(train=3)), "'data.train' should be an object"),
+    "data.train a number": (_config(lambda c: c["data"].update(train=3)), "'data.train' must be an object describing a data file"),
     "arch a number": (_config(lambda c: c.update(arch=5)), "'arch' must be one of cnn, rnn, cnn-rnn"),
-    "metrics test a list": (_metrics(lambda m: m.update(test=[1])), "metrics.json: 'test' should be an object"),
-    "metrics auroc a word": (_metrics(lambda m: m["test"].update(auroc="high")), "'test.auroc' should be a number"),
+    "metrics test a list": (_metrics(lambda m: m.update(test=[1])), "metrics.json: 'test' must be an object of metrics"),
+    "metrics auroc a word": (_metrics(lambda m: m["test"].update(auroc="high")), "'test.auroc' must be a number in [0, 1] or null"),
     "test.tsv missing columns": (_test_table(lambda ls: [ln.split("\t")[0] for ln in ls]), None),
     "test.tsv short row": (_test_table(lambda ls: ls[:2] + [ls[2].split("\t")[0]] + ls[3:]), None),
 }  # fmt: skip

@@ -85,6 +85,16 @@ def check_config(config, path) -> dict:
     length = data.get("length")
     if length is not None and not (_is_int(length) and length >= 1):
         _fail(path, "data.length", "a whole number of at least 1", length)
+    for split in ("train", "test"):  # where the data came from (the dashboard shows it)
+        part = data.get(split)
+        if part is None:
+            continue
+        if not isinstance(part, dict):
+            _fail(path, f"data.{split}", "an object describing a data file", part)
+        if part.get("meta") is not None and not isinstance(part["meta"], dict):
+            _fail(path, f"data.{split}.meta", "an object", part["meta"])
+        if part.get("path") is not None and not isinstance(part["path"], str):
+            _fail(path, f"data.{split}.path", "a string", part["path"])
     if "training" in config and not isinstance(config["training"], dict):
         _fail(path, "training", "an object of training settings", config["training"])
     return config

@@ -36,6 +36,7 @@ import pandas as pd
 from deepmotif import rundir
 from deepmotif.archs import ARCHS
 from deepmotif.errors import DeepMotifError
+from deepmotif.rundir.schema import check_metrics
 
 __all__ = ["ARCH_ORDER", "BENCHMARK_TABLE", "Discovery", "RunInfo", "read_info", "scan"]
 
@@ -180,56 +181,6 @@ def _seed(config: dict) -> int | None:
     return None
 
 
-def _kind(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    return {
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-        int: "a number",
-        float: "a number",
-    }.get(type(value), type(value).__name__)
-
-
-def _expect(where: str, value, kinds: tuple, what: str, optional: bool = True) -> None:
-    if (value is None and optional) or (
-        isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
-    ):
-        return
-    raise DeepMotifError(f"{where} should be {what}, found {_kind(value)}")
-
-
-def check_shapes(config: dict, metrics: dict | None) -> None:
-    """Raise a DeepMotifError naming the file and field when a value the dashboard reads from
-    a run's config or metrics has the wrong type (a hand-edited or corrupt run)."""
-    C, M = rundir.CONFIG, rundir.METRICS
-    _expect(f"{C}: 'arch'", config.get("arch"), (str,), "a string", optional=False)
-    _expect(f"{C}: 'model'", config.get("model"), (dict,), "an object", optional=False)
-    for key in ("training", "data"):
-        _expect(f"{C}: '{key}'", config.get(key), (dict,), "an object")
-    data = config.get("data") or {}
-    _expect(f"{C}: 'data.length'", data.get("length"), (int,), "a whole number")
-    for split in ("train", "test"):
-        part = data.get(split)
-        _expect(f"{C}: 'data.{split}'", part, (dict,), "an object")
-        if isinstance(part, dict):
-            _expect(f"{C}: 'data.{split}.meta'", part.get("meta"), (dict,), "an object")
-            _expect(f"{C}: 'data.{split}.path'", part.get("path"), (str,), "a string")
-    if metrics is None:
-        return
-    for split in ("test", "valid"):
-        part = metrics.get(split)
-        _expect(f"{M}: '{split}'", part, (dict,), "an object")
-        for name in ("auroc", "auprc", "accuracy"):
-            if isinstance(part, dict):
-                _expect(f"{M}: '{split}.{name}'", part.get(name), (int, float), "a number")
-    for name in ("best_epoch", "epochs_run"):
-        _expect(f"{M}: '{name}'", metrics.get(name), (int,), "a whole number")
-
-
 def read_info(path: Path) -> RunInfo:
     """What the listing shows of one run directory (its key is set by :func:`scan`).
 
@@ -250,8 +201,7 @@ def read_info(path: Path) -> RunInfo:
 
 
 def _read_info(path: Path) -> RunInfo:
-    config = rundir.read_config(path)
-    check_shapes(config, None)
+    config = rundir.read_config(path)  # checked: rundir.schema.check_config
     arch = str(config.get("arch", "?"))
     dataset = dataset_name(path, config)
     metrics: dict = {}
@@ -261,13 +211,11 @@ def _read_info(path: Path) -> RunInfo:
     else:
         try:
             metrics = json.loads((path / rundir.METRICS).read_text())
-            if not isinstance(metrics, dict):
-                raise ValueError("not a JSON object")
         except (OSError, ValueError) as exc:
             status, problem = "broken", f"{rundir.METRICS} is not readable JSON ({exc})"
             metrics = {}
         else:
-            check_shapes(config, metrics)
+            check_metrics(metrics, Path(rundir.METRICS))  # a wrong value: the run is broken
         if status == "finished" and not (path / rundir.WEIGHTS).is_file():
             problem = f"no {rundir.WEIGHTS} (nothing can be computed on demand)"
     return RunInfo("", path, dataset, arch, status, problem, config, metrics, _seed(config))
