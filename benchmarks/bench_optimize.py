@@ -5,6 +5,7 @@ Usage::
     .venv/bin/python benchmarks/bench_optimize.py quality TF:RUN [TF:RUN ...]
     .venv/bin/python benchmarks/bench_optimize.py speed RUN [--restarts 16]
     .venv/bin/python benchmarks/bench_optimize.py false-discoveries MOTIFS_DIR [MOTIFS_DIR ...]
+    .venv/bin/python benchmarks/bench_optimize.py temperature TF:RUN [shuffled:RUN ...] [--temperatures 1,0.5]
 
 ``quality``: for each run (trained on ``deepmotif simulate --motifs TF`` data), Pearson r of
 the best restart's PWM with the planted JASPAR PWM over the best alignment, either strand
@@ -17,6 +18,12 @@ Dirichlet, against the same planted motif (median and 95th percentile over ``--n
 ``speed``: wall time of the default (``softmax``) and of the earlier default (``logit``) on the
 same run, ``--restarts`` restarts x the run's length, side by side, ``--repeats`` times each,
 alternating (the median is reported).
+
+``temperature``: the default (``softmax``) objective at each of ``--temperatures``, everything
+else at its defaults: per run, the best restart's logit, r of its PWM with the planted motif, and
+whether the ``optimize`` source keeps a motif (with the untrained-architecture null) and the
+highest r among the kept motifs. ``shuffled:RUN`` marks a run without signal (label-shuffled data):
+only whether it keeps a motif (a false discovery) is reported.
 
 ``false-discoveries``: output folders of ``deepmotif motifs`` on runs without signal (trained on
 label-shuffled data): per source, how many runs produce a motif and how many a JASPAR match at
@@ -189,6 +196,68 @@ def false_discoveries(args) -> int:
     return 0
 
 
+def temperature(args) -> int:
+    import torch
+
+    from deepmotif.explain import class_optimization
+    from deepmotif.explain.optimize import OBJECTIVES as SETTINGS
+    from deepmotif.motifs.base import NoMotifFound
+    from deepmotif.motifs.from_optimization import optimization_motifs
+    from deepmotif.rundir import load_run
+
+    torch.set_num_threads(1)
+    temps = [float(t) for t in args.temperatures.split(",")]
+    default = SETTINGS["softmax"]["temperature"]
+    table = []
+    for item in args.runs:
+        tf, run = item.split(":", 1)
+        model, cfg = load_run(run)
+        length = int(cfg["data"]["length"])
+        planted = None if tf == "shuffled" else planted_pwm(tf)
+        cells = []
+        for t in temps:
+            SETTINGS["softmax"]["temperature"] = t  # the motif source's own call sees it too
+            try:
+                res = class_optimization(model, length=length, random_state=args.seed, device="cpu")
+                row = {"run": run, "tf": tf, "arch": cfg["arch"], "temperature": t}
+                row["best_logit"] = round(float(res.scores.max()), 2)
+                if planted is not None:
+                    row["r_best"] = round(best_alignment_correlation(res.pwm, planted), 3)
+                try:
+                    motifs = optimization_motifs(
+                        model, length=length, random_state=args.seed, seed=cfg.get("seed", 0),
+                        device="cpu",
+                    )  # fmt: skip
+                    row["kept"] = len(motifs)
+                    if planted is not None:
+                        row["r_kept"] = round(
+                            max(best_alignment_correlation_any(m.pwm, planted) for m in motifs), 3
+                        )
+                except NoMotifFound as exc:
+                    row["kept"], row["why"] = 0, str(exc)
+            finally:
+                SETTINGS["softmax"]["temperature"] = default
+            print(json.dumps(row), flush=True)
+            if planted is None:
+                cells.append("false discovery" if row["kept"] else "none kept")
+            else:
+                kept = f"{row['r_kept']:.3f}" if row["kept"] else "none kept"
+                cells.append(f"{row['best_logit']:.1f} / {row['r_best']:.3f} / {kept}")
+        name = (
+            f"{tf} {cfg['arch']} ({Path(run).name})"
+            if planted is not None
+            else f"shuffled {cfg['arch']} ({Path(run).name})"
+        )
+        table.append(f"| {name} | " + " | ".join(cells) + " |")
+    print()
+    print("best logit / r of the best PWM / highest r of a kept motif, at temperature:")
+    print()
+    print("| run | " + " | ".join(f"T = {t:g}" for t in temps) + " |")
+    print("|---|" + "---|" * len(temps))
+    print("\n".join(table))
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="what", required=True)
@@ -201,12 +270,20 @@ def main(argv=None) -> int:
     s.add_argument("run")
     s.add_argument("--restarts", type=int, default=16)
     s.add_argument("--repeats", type=int, default=3)
+    t = sub.add_parser("temperature")
+    t.add_argument("runs", nargs="+", metavar="TF:RUN", help="TF shuffled: a run without signal")
+    t.add_argument("--temperatures", default="1,0.5,0.25", help="comma-separated")
+    t.add_argument("--seed", type=int, default=0)
     f = sub.add_parser("false-discoveries")
     f.add_argument("dirs", nargs="+", metavar="MOTIFS_DIR")
     args = p.parse_args(argv)
-    return {"quality": quality, "speed": speed, "false-discoveries": false_discoveries}[args.what](
-        args
-    )
+    commands = {
+        "quality": quality,
+        "speed": speed,
+        "temperature": temperature,
+        "false-discoveries": false_discoveries,
+    }
+    return commands[args.what](args)
 
 
 if __name__ == "__main__":

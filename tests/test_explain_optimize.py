@@ -207,6 +207,30 @@ def test_pwm_conversions_by_hand():
     np.testing.assert_allclose(softmax_pwm(x)[:, 2], [1 / 6, 1 / 6, 1 / 6, 3 / 6], rtol=1e-6)
 
 
+def test_temperature_divides_the_free_logits():
+    """The model sees softmax(theta / T): T = 0.5 is T = 1 with theta doubled at the start and
+    the same Adam steps (Adam is scale-free) doubled too, so the two runs agree exactly when the
+    second one's start, learning rate and penalty are rescaled to match."""
+    from deepmotif.explain.optimize import OBJECTIVES
+
+    model = gata_model()
+    default = class_optimization(model, length=12, n_restarts=3, steps=30, random_state=1)
+    same = class_optimization(
+        model, length=12, n_restarts=3, steps=30, random_state=1,
+        temperature=OBJECTIVES["softmax"]["temperature"],
+    )  # fmt: skip
+    np.testing.assert_array_equal(default.inputs, same.inputs)
+    t = 0.5
+    theta0 = torch.randn(3, 4, 12, generator=torch.Generator().manual_seed(7))
+    a = class_optimization(model, theta0, n_restarts=3, steps=30, temperature=t, lr=0.1, l2=0.01)
+    # phi = theta / t: start theta0 / t, steps lr / t, penalty l2 * t^2 on phi
+    b = class_optimization(
+        model, theta0 / t, n_restarts=3, steps=30, temperature=1.0, lr=0.1 / t, l2=0.01 * t * t
+    )
+    np.testing.assert_allclose(a.inputs, b.inputs, atol=1e-4)
+    np.testing.assert_allclose(a.pwm, b.pwm, atol=1e-4)
+
+
 def test_bad_arguments():
     model = gata_model()
     with pytest.raises(DeepMotifError, match="X .*or length"):

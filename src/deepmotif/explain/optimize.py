@@ -64,7 +64,14 @@ __all__ = [
 
 #: Settings per objective (``None`` in a call means the objective's value here).
 OBJECTIVES = {
-    "softmax": {"n_restarts": 16, "steps": 300, "lr": 0.1, "l2": 0.01, "start": "normal"},
+    "softmax": {
+        "n_restarts": 16,
+        "steps": 300,
+        "lr": 0.1,
+        "l2": 0.01,
+        "start": "normal",
+        "temperature": 0.5,
+    },
     "paper": {"n_restarts": 1, "steps": 1000, "lr": 0.05, "l2": 0.009, "start": "rand"},
     "logit": {"n_restarts": 16, "steps": 1000, "lr": 0.01, "l2": 0.009, "start": "random"},
 }
@@ -215,7 +222,7 @@ def class_optimization(
     steps: int | None = None,
     lr: float | None = None,
     l2: float | None = None,
-    temperature: float = 1.0,
+    temperature: float | None = None,
     start: str | None = None,
     window: tuple[int, int] | None = None,
     batch_size: int | None = None,
@@ -244,8 +251,9 @@ def class_optimization(
         variables; ``start``: ``"normal"`` (standard normal), ``"rand"`` (uniform in [0, 1),
         as ``torch.rand``), ``"random"`` (a uniform random point of each position's simplex) or
         ``"uniform"`` (0.25 everywhere: every restart follows the same path).
-    temperature : float
-        ``softmax`` only: the logits are divided by it before the softmax.
+    temperature : float or None
+        ``softmax`` only: the logits are divided by it before the softmax (``None``: the
+        objective's value in :data:`OBJECTIVES`).
     window : (start, end), optional
         Only positions ``start .. end-1`` are optimised; the rest are held at 0.
     batch_size : int or None
@@ -274,6 +282,7 @@ def class_optimization(
     lr = defaults["lr"] if lr is None else lr
     l2 = defaults["l2"] if l2 is None else l2
     start = defaults["start"] if start is None else start
+    temperature = defaults.get("temperature", 1.0) if temperature is None else temperature
     batch_size = resolve_batch_size(batch_size, model, "optimize")
     if not (isinstance(lr, int | float) and lr > 0):
         raise DeepMotifError(f"lr must be a number above 0, got {lr!r}")
