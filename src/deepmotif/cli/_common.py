@@ -47,3 +47,9 @@ def fraction(text: str) -> float:
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {value}")
     return value
+
+
+#: Help of the training options that ``train`` and ``benchmark`` share (their defaults are the
+#: architecture's, ``deepmotif.training.config``).
+BATCH_SIZE_HELP = "batch size (default: 256 for cnn, 128 for rnn and cnn-rnn)"
+LR_HELP = "learning rate (default: 1e-3 for cnn, 1e-2 for rnn/cnn-rnn)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from deepmotif.cli._common import positive_float, positive_int
+from deepmotif.cli._common import BATCH_SIZE_HELP, LR_HELP, positive_float, positive_int
 
 ORDER = 40
 
@@ -26,11 +26,11 @@ def register(sub) -> None:
     )
     p.add_argument("--datasets", help="comma-separated name fragments: keep only matching datasets")
     p.add_argument("--epochs", type=positive_int, help="maximum epochs per run (default 30)")
-    p.add_argument("--batch-size", type=positive_int, help="batch size (default 256)")
+    p.add_argument("--batch-size", type=positive_int, help=BATCH_SIZE_HELP)
     p.add_argument(
         "--lr",
         type=positive_float,
-        help="learning rate (default: 1e-3 for cnn, 1e-2 for rnn/cnn-rnn)",
+        help=LR_HELP,
     )
     p.add_argument("--patience", type=positive_int, help="early-stopping patience (default 5)")
     p.add_argument("--seed", type=int, help="first random seed (default 0)")

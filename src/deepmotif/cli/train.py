@@ -6,7 +6,14 @@ import argparse
 import sys
 
 from deepmotif.archs import ARCHS
-from deepmotif.cli._common import fraction, nonneg_int, positive_float, positive_int
+from deepmotif.cli._common import (
+    BATCH_SIZE_HELP,
+    LR_HELP,
+    fraction,
+    nonneg_int,
+    positive_float,
+    positive_int,
+)
 
 ORDER = 30
 
@@ -26,12 +33,12 @@ def register(sub) -> None:
     p.add_argument(
         "--batch-size",
         type=positive_int,
-        help="batch size (default: 256 for cnn, 128 for rnn and cnn-rnn)",
+        help=BATCH_SIZE_HELP,
     )
     p.add_argument(
         "--lr",
         type=positive_float,
-        help="learning rate (default: 1e-3 for cnn, 1e-2 for rnn/cnn-rnn)",
+        help=LR_HELP,
     )
     p.add_argument(
         "--patience", type=positive_int, help="early-stopping patience in epochs (default 5)"
