@@ -70,7 +70,7 @@ OBJECTIVES = {
         "lr": 0.1,
         "l2": 0.01,
         "start": "normal",
-        "temperature": 0.5,
+        "temperature": 1.0,
     },
     "paper": {"n_restarts": 1, "steps": 1000, "lr": 0.05, "l2": 0.009, "start": "rand"},
     "logit": {"n_restarts": 16, "steps": 1000, "lr": 0.01, "l2": 0.009, "start": "random"},
