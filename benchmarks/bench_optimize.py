@@ -200,14 +200,12 @@ def temperature(args) -> int:
     import torch
 
     from deepmotif.explain import class_optimization
-    from deepmotif.explain.optimize import OBJECTIVES as SETTINGS
     from deepmotif.motifs.base import NoMotifFound
     from deepmotif.motifs.from_optimization import optimization_motifs
     from deepmotif.rundir import load_run
 
     torch.set_num_threads(1)
     temps = [float(t) for t in args.temperatures.split(",")]
-    default = SETTINGS["softmax"]["temperature"]
     table = []
     for item in args.runs:
         tf, run = item.split(":", 1)
@@ -216,38 +214,37 @@ def temperature(args) -> int:
         planted = None if tf == "shuffled" else planted_pwm(tf)
         cells = []
         for t in temps:
-            SETTINGS["softmax"]["temperature"] = t  # the motif source's own call sees it too
-            try:
-                res = class_optimization(model, length=length, random_state=args.seed, device="cpu")
-                row = {"run": run, "tf": tf, "arch": cfg["arch"], "temperature": t}
-                row["best_logit"] = round(float(res.scores.max()), 2)
+            res = class_optimization(
+                model, length=length, temperature=t, random_state=args.seed, device="cpu"
+            )
+            row = {"run": run, "tf": tf, "arch": cfg["arch"], "temperature": t}
+            row["best_logit"] = round(float(res.scores.max()), 2)
+            if planted is not None:
+                row["r_best"] = round(best_alignment_correlation(res.pwm, planted), 3)
+            try:  # the same optimisation, and its null at the same temperature
+                motifs = optimization_motifs(
+                    model,
+                    length=length,
+                    result=res,
+                    temperature=t,
+                    random_state=args.seed,
+                    seed=cfg.get("seed", 0),
+                    device="cpu",
+                )
+                row["kept"] = len(motifs)
                 if planted is not None:
-                    row["r_best"] = round(best_alignment_correlation(res.pwm, planted), 3)
-                try:
-                    motifs = optimization_motifs(
-                        model, length=length, random_state=args.seed, seed=cfg.get("seed", 0),
-                        device="cpu",
-                    )  # fmt: skip
-                    row["kept"] = len(motifs)
-                    if planted is not None:
-                        row["r_kept"] = round(
-                            max(best_alignment_correlation_any(m.pwm, planted) for m in motifs), 3
-                        )
-                except NoMotifFound as exc:
-                    row["kept"], row["why"] = 0, str(exc)
-            finally:
-                SETTINGS["softmax"]["temperature"] = default
+                    row["r_kept"] = round(
+                        max(best_alignment_correlation_any(m.pwm, planted) for m in motifs), 3
+                    )
+            except NoMotifFound as exc:
+                row["kept"], row["why"] = 0, str(exc)
             print(json.dumps(row), flush=True)
             if planted is None:
                 cells.append("false discovery" if row["kept"] else "none kept")
             else:
                 kept = f"{row['r_kept']:.3f}" if row["kept"] else "none kept"
                 cells.append(f"{row['best_logit']:.1f} / {row['r_best']:.3f} / {kept}")
-        name = (
-            f"{tf} {cfg['arch']} ({Path(run).name})"
-            if planted is not None
-            else f"shuffled {cfg['arch']} ({Path(run).name})"
-        )
+        name = f"{tf if planted is not None else 'shuffled'} {cfg['arch']} ({Path(run).name})"
         table.append(f"| {name} | " + " | ".join(cells) + " |")
     print()
     print("best logit / r of the best PWM / highest r of a kept motif, at temperature:")

@@ -243,6 +243,8 @@ def test_bad_arguments():
         class_optimization(model, length=10, objective="dream")
     with pytest.raises(DeepMotifError, match="temperature"):
         class_optimization(model, length=10, temperature=0)
+    with pytest.raises(DeepMotifError, match="softmax objective only"):
+        class_optimization(model, length=10, objective="paper", temperature=0.5)
     with pytest.raises(DeepMotifError, match="expected 1 or n_restarts"):
         class_optimization(model, np.zeros((3, 4, 10)), n_restarts=2)
 

@@ -138,3 +138,25 @@ def test_a_model_with_signal_keeps_its_motif():
     assert st["sequence_score"] == pytest.approx(7.5, abs=1e-4)
     assert st["best_positive_score"] == pytest.approx(7.5, abs=1e-4)
     assert st["objective"] == "softmax"
+
+
+def test_temperature_reaches_the_model_and_its_null(monkeypatch):
+    import deepmotif.explain as explain
+    from tests.test_explain_optimize import gata_model
+
+    real = explain.class_optimization
+    seen = []
+
+    def recording(model, **kw):
+        seen.append((model, kw.get("temperature")))
+        return real(model, **kw)
+
+    monkeypatch.setattr(explain, "class_optimization", recording)
+    model = gata_model()
+    motifs = optimization_motifs(
+        model, length=20, temperature=0.5, n_restarts=4, steps=60, min_length=4, seed=0
+    )
+    assert motifs  # the model, then its untrained twin, both at the given temperature
+    assert [t for _, t in seen] == [0.5, 0.5] and seen[0][0] is model and seen[1][0] is not model
+    own = real(model, length=20, temperature=0.5, n_restarts=4, steps=60, random_state=0)
+    assert motifs[0].stats["sequence_score"] == pytest.approx(float(own.sequence_score), abs=1e-5)

@@ -200,6 +200,7 @@ def test_model_signal_bound_is_the_permutation_null():
         ("tax-group", "unknown JASPAR taxonomic group 'martians'"),
         ("rnn-filters", "the filters source needs convolutions, and the rnn model has none"),
         ("source", "unknown motif source 'kmers'"),
+        ("temperature", "temperature applies to the softmax objective only, not to 'paper'"),
     ],
 )
 def test_cli_bad_input_is_one_line(case, message, cnn_run, tmp_path, capsys):
@@ -219,6 +220,8 @@ def test_cli_bad_input_is_one_line(case, message, cnn_run, tmp_path, capsys):
         extra = ["--source", "filters"]
     elif case == "source":
         extra = ["--source", "saliency,kmers"]
+    elif case == "temperature":
+        extra = ["--source", "optimize", "--objective", "paper", "--temperature", "0.5"]
     code = main(["motifs", str(run), "--out", str(tmp_path / "out"), *extra])
     err = capsys.readouterr().err
     assert code == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deepmotif.cli._common import positive_int
+from deepmotif.cli._common import positive_float, positive_int
 
 ORDER = 50
 
@@ -54,6 +54,12 @@ def register(sub) -> None:
         "the original method; see 'deepmotif explain --help'). Its motif is kept only when it "
         "beats the same architecture untrained, else 'no motif beyond chance'",
     )
+    p.add_argument(
+        "--temperature",
+        type=positive_float,
+        help="softmax objective: the optimised logits are divided by it (default 1; 0.5 when "
+        "every restart of a CNN stays at the uniform input's score; docs/explain.md)",
+    )
     p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     p.add_argument(
         "--top-k", type=positive_int, default=5, help="matches kept per motif (default 5)"
@@ -104,6 +110,7 @@ def run(args) -> int:
         attribution=args.attribution,
         device=args.device,
         objective=args.objective,
+        temperature=args.temperature,
         require_signal=not args.no_signal_check,
     )
     if args.quiet:

@@ -282,6 +282,10 @@ def class_optimization(
     lr = defaults["lr"] if lr is None else lr
     l2 = defaults["l2"] if l2 is None else l2
     start = defaults["start"] if start is None else start
+    if temperature is not None and "temperature" not in defaults:
+        raise DeepMotifError(
+            f"temperature applies to the softmax objective only, not to {objective!r}"
+        )
     temperature = defaults.get("temperature", 1.0) if temperature is None else temperature
     batch_size = resolve_batch_size(batch_size, model, "optimize")
     if not (isinstance(lr, int | float) and lr > 0):

@@ -190,6 +190,7 @@ def optimization_motifs(
     objective: str = "softmax",
     n_restarts: int | None = None,
     steps: int | None = None,
+    temperature: float | None = None,
     random_state: int | None = 0,
     result=None,
     null: bool = True,
@@ -217,8 +218,9 @@ def optimization_motifs(
         For the names (default ``model.arch``).
     length : int
         Length of the optimised inputs (the model's training length).
-    objective, n_restarts, steps, random_state
-        Passed to :func:`deepmotif.explain.class_optimization` (``None``: its defaults).
+    objective, n_restarts, steps, temperature, random_state
+        Passed to :func:`deepmotif.explain.class_optimization` (``None``: its defaults), for the
+        model and for its null alike.
     result : OptimizationResult, optional
         A precomputed optimisation (then the model is not optimised again).
     null : bool
@@ -249,7 +251,9 @@ def optimization_motifs(
         stretch of the PWMs is more informative than the twin's.
     """
     arch = arch or getattr(model, "arch", "model")
-    settings = {"objective": objective, "n_restarts": n_restarts, "steps": steps}
+    settings = {
+        "objective": objective, "n_restarts": n_restarts, "steps": steps, "temperature": temperature,
+    }  # fmt: skip
     if result is None:
         result = _optimize(model, length, settings, random_state, device)
     objective = getattr(result, "objective", objective)

@@ -154,6 +154,7 @@ def run_motifs(
     attribution: str = "auto",
     device=None,
     objective: str | None = None,
+    temperature: float | None = None,
     require_signal: bool = True,
 ) -> dict:
     """Extract a run's motifs, match them with Tomtom and write the results to ``out``.
@@ -194,6 +195,9 @@ def run_motifs(
         Class optimization objective of the ``optimize`` source (``softmax``, ``paper`` or
         ``logit``; default ``softmax``). The source's null (the untrained architecture) is
         built with the run's seed.
+    temperature : float, optional
+        The ``softmax`` objective's temperature (default 1; 0.5 for a CNN whose restarts all
+        stay at the uniform input's logit: docs/explain.md, "The temperature").
     require_signal : bool
         The null of the saliency and filters sources (default on): they look for motifs only
         when the model separates the sequences beyond chance
@@ -251,6 +255,8 @@ def run_motifs(
     opt.setdefault("seed", int(config.get("seed") or 0))
     if objective is not None:
         opt.setdefault("objective", objective)
+    if temperature is not None:
+        opt.setdefault("temperature", temperature)
     options["optimize"] = opt
     ext = extract_motifs(
         model,
