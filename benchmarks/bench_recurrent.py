@@ -12,6 +12,9 @@ grammar tasks, seeds 1-3, at the default number of epochs.
 ``--study grammar``: CNN-RNN regularisation and learning-rate candidates on the two grammar
 tasks (fresh seeds 11 and 12), chosen on validation AUROC; ``--study grammar-check``: the
 chosen setting against none on single-motif tasks (FOXA2, SOX10, seed 11).
+``--study stopping``: the recurrent models trained over their whole cosine schedule
+(``min_epochs`` = the 30 default epochs, so early stopping never ends them) on the confirm
+study's tasks and seeds, to compare with its rows on validation AUROC.
 ``--study cost``: seconds per epoch of the old and new recurrent settings, side by side.
 
 Usage::
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import tempfile
 import time
 import warnings
@@ -87,6 +91,12 @@ GRAMMAR_CHECK = {
     k: GRAMMAR_STUDY[k] for k in ("cnn-rnn weight_decay 0", "cnn-rnn weight_decay 1e-4")
 }
 
+#: The whole schedule: no early stop before the default 30 epochs (the best epoch is kept).
+STOPPING: dict[str, tuple[str, dict, dict]] = {
+    "rnn full schedule": ("rnn", {}, {"min_epochs": 30}),
+    "cnn-rnn full schedule": ("cnn-rnn", {}, {"min_epochs": 30}),
+}
+
 SINGLE = ["FOXA2", "SOX10", "CTCF", "GATA1", "REST"]
 GRAMMARS = {"CTCF-REST": ("CTCF", "REST", "2-10"), "SOX2-POU5F1": ("SOX2", "POU5F1", "0-4")}
 FIELDS = [
@@ -123,9 +133,12 @@ def _rows(path: Path) -> list[dict]:
 def run(study: str, out: Path, tasks: list[str], seeds: list[int], epochs: int | None) -> None:
     from deepmotif.training import train
 
-    settings = {"screen": SCREEN, "grammar": GRAMMAR_STUDY, "grammar-check": GRAMMAR_CHECK}.get(
-        study, CONFIRM
-    )
+    settings = {
+        "screen": SCREEN,
+        "grammar": GRAMMAR_STUDY,
+        "grammar-check": GRAMMAR_CHECK,
+        "stopping": STOPPING,
+    }.get(study, CONFIRM)
     out.mkdir(parents=True, exist_ok=True)
     table = out / "results.csv"
     done = {(r["task"], r["setting"], r["seed"]) for r in _rows(table)}
@@ -175,6 +188,14 @@ def run(study: str, out: Path, tasks: list[str], seeds: list[int], epochs: int |
                     }
                     writer.writerow(row)
                     fh.flush()
+                    with (out / "histories.jsonl").open("a") as hf:  # for stopping rules
+                        hf.write(
+                            json.dumps(
+                                {k: row[k] for k in ("task", "setting", "seed")}
+                                | {"valid_auroc": [h.get("valid_auroc") for h in hist]}
+                            )
+                            + "\n"
+                        )
                     print(
                         f"{task} seed {seed} {name}: test {row['test_auroc']} best epoch "
                         f"{row['best_epoch']}/{row['epochs_run']} ({secs:.0f} s)",
@@ -261,7 +282,7 @@ def summarise(out: Path) -> None:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--study", choices=["screen", "confirm", "grammar", "grammar-check", "cost"], required=True
+        "--study", choices=["screen", "confirm", "grammar", "grammar-check", "stopping", "cost"], required=True
     )
     ap.add_argument("--out", required=True)
     ap.add_argument("--tasks", help="comma-separated tasks (default: the study's)")
