@@ -282,7 +282,9 @@ def summarise(out: Path) -> None:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--study", choices=["screen", "confirm", "grammar", "grammar-check", "stopping", "cost"], required=True
+        "--study",
+        choices=["screen", "confirm", "grammar", "grammar-check", "stopping", "cost"],
+        required=True,
     )
     ap.add_argument("--out", required=True)
     ap.add_argument("--tasks", help="comma-separated tasks (default: the study's)")
