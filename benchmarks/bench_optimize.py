@@ -42,7 +42,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_explain_quality import best_alignment_correlation  # noqa: E402
+from bench_explain_quality import best_alignment_correlation, chance  # noqa: E402
 
 OBJECTIVES = ("softmax", "paper", "logit")
 
@@ -51,15 +51,6 @@ def planted_pwm(tf: str) -> np.ndarray:
     from deepmotif.data.simulate import simulate
 
     return np.asarray(simulate([tf], n=2, seed=0).motifs[tf].pwm, dtype=np.float64)
-
-
-def chance(planted: np.ndarray, length: int, n: int, seed: int = 0) -> tuple[float, float]:
-    rng = np.random.default_rng(seed)
-    rs = [
-        best_alignment_correlation(rng.dirichlet(np.ones(4), size=length).T, planted)
-        for _ in range(n)
-    ]
-    return float(np.median(rs)), float(np.percentile(rs, 95))
 
 
 def quality(args) -> int:
