@@ -131,6 +131,18 @@ RNN_STUDY: dict[str, tuple[str, dict, dict]] = {
 
 SINGLE = ["FOXA2", "SOX10", "CTCF", "GATA1", "REST"]
 GRAMMARS = {"CTCF-REST": ("CTCF", "REST", "2-10"), "SOX2-POU5F1": ("SOX2", "POU5F1", "0-4")}
+#: Each study's settings (``--study cost`` times the old and new defaults instead).
+STUDIES: dict[str, dict[str, tuple[str, dict, dict]]] = {
+    "screen": SCREEN,
+    "confirm": CONFIRM,
+    "grammar": GRAMMAR_STUDY,
+    "grammar-check": GRAMMAR_CHECK,
+    "stopping": STOPPING,
+    "l2": L2_STUDY,
+    "cnn-lr": CNN_LR_STUDY,
+    "rnn": RNN_STUDY,
+}
+
 #: Single TFs and grammars interleaved, so a partial study has both kinds.
 CONFIRM_TASKS = ["FOXA2", "CTCF-REST", "SOX10", "SOX2-POU5F1", "CTCF", "GATA1", "REST"]
 FIELDS = [
@@ -174,15 +186,7 @@ def run(
 ) -> None:
     from deepmotif.training import train
 
-    settings = {
-        "screen": SCREEN,
-        "grammar": GRAMMAR_STUDY,
-        "grammar-check": GRAMMAR_CHECK,
-        "stopping": STOPPING,
-        "l2": L2_STUDY,
-        "cnn-lr": CNN_LR_STUDY,
-        "rnn": RNN_STUDY,
-    }.get(study, CONFIRM)
+    settings = STUDIES[study]
     if only:
         settings = {k: v for k, v in settings.items() if k in only}
     out.mkdir(parents=True, exist_ok=True)
@@ -329,16 +333,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
         "--study",
-        choices=[
-            "screen",
-            "confirm",
-            "grammar",
-            "grammar-check",
-            "stopping",
-            "l2",
-            "cnn-lr",
-            "cost",
-        ],
+        choices=[*STUDIES, "cost"],
         required=True,
     )
     ap.add_argument("--out", required=True)
@@ -367,6 +362,9 @@ def main():
     if args.seeds:
         seeds = [int(s) for s in args.seeds.split(",")]
     only = args.settings.split(",") if args.settings else None
+    unknown = sorted(set(only or []) - set(STUDIES[args.study]))
+    if unknown:
+        ap.error(f"--settings: {', '.join(unknown)} not in --study {args.study}")
     run(args.study, Path(args.out), tasks, seeds, args.epochs or epochs, only)
 
 
