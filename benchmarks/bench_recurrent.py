@@ -26,6 +26,10 @@ recurrent models are measured against must itself be at its best.
 lower peak rate (5e-3) or tighter gradient clipping (1) against the runs whose validation
 AUROC collapsed mid-training in the stopping study (FOXA2 seed 3 from 0.75 to 0.60 at epoch 7,
 CTCF-REST seed 3 from 0.74 to 0.65 at epoch 9, never to recover).
+``--replay DIR [DIR ...]``: early-stopping rules replayed on the whole-schedule validation
+curves that ``--study stopping`` wrote to ``DIR/histories.jsonl`` (with the package's own
+:class:`~deepmotif.training.schedule.EarlyStopping`): the validation AUROC each rule keeps and
+the epochs it costs, so a rule is chosen on validation curves without training again.
 ``--study cost``: seconds per epoch of the old and new recurrent settings, side by side.
 
 Usage::
@@ -294,6 +298,61 @@ def cost(out: Path, repeats: int = 2) -> None:
     print("\n".join(lines))
 
 
+#: Early-stopping rules replayed by ``--replay``: name -> (patience, min_epochs).
+RULES = {
+    "patience 5, min 10 (default)": (5, 10),
+    "patience 8, min 10": (8, 10),
+    "patience 10, min 10": (10, 10),
+    "patience 5, min 15": (5, 15),
+    "patience 5, min 20": (5, 20),
+    "whole schedule": (None, None),
+}
+
+
+def replay(dirs: list[Path]) -> str:
+    """Markdown: per architecture and rule, the mean validation AUROC kept (the best epoch
+    before the rule stops), the epochs run, and the runs left below their whole-schedule best."""
+    from deepmotif.training.config import AUTO
+    from deepmotif.training.schedule import EarlyStopping
+
+    curves = {}
+    for d in dirs:
+        for line in (d / "histories.jsonl").read_text().splitlines():
+            rec = json.loads(line)
+            if rec["setting"].endswith("full schedule"):
+                key = (rec["task"], rec["setting"], rec["seed"])
+                curves.setdefault(key, rec["valid_auroc"])
+    lines = [
+        "| arch | rule | runs | mean valid AUROC kept | epochs run | runs below their best |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for arch in ("rnn", "cnn-rnn"):
+        runs = [v for (_, s, _), v in curves.items() if s == f"{arch} full schedule"]
+        for name, (patience, min_epochs) in RULES.items():
+            kept, epochs, short = [], 0, 0
+            for v in runs:
+                if patience is None:
+                    kept.append(max(v))
+                    epochs += len(v)
+                    continue
+                rule = EarlyStopping(
+                    patience, min_epochs=min_epochs, plateau_epochs=AUTO["plateau_epochs"][arch]
+                )
+                best = -1.0
+                for a in v:
+                    if rule.update(a):
+                        best = a
+                    if rule.stop:
+                        break
+                kept.append(best)
+                epochs += rule.epochs
+                short += best < max(v)
+            if runs:
+                mean = sum(kept) / len(kept)
+                lines.append(f"| {arch} | {name} | {len(runs)} | {mean:.4f} | {epochs} | {short} |")
+    return "\n".join(lines)
+
+
 def summarise(out: Path) -> None:
     """``results.md``: mean test AUROC per task and setting, n seeds, gap to the CNN."""
     import pandas as pd
@@ -334,9 +393,9 @@ def main():
     ap.add_argument(
         "--study",
         choices=[*STUDIES, "cost"],
-        required=True,
     )
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
+    ap.add_argument("--replay", nargs="+", type=Path, help="stopping-study folders to replay")
     ap.add_argument("--tasks", help="comma-separated tasks (default: the study's)")
     ap.add_argument("--seeds", default=None, help="comma-separated seeds")
     ap.add_argument("--epochs", type=int, default=None, help="default: screen 15, confirm 30")
@@ -344,6 +403,11 @@ def main():
         "--settings", help="comma-separated settings of the study to run (default: all)"
     )
     args = ap.parse_args()
+    if args.replay:
+        print(replay(args.replay))
+        return
+    if not args.out:
+        ap.error("--out is required")
     if args.study == "cost":
         cost(Path(args.out))
         return
