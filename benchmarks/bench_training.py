@@ -31,6 +31,10 @@ interleaved with the others; its best time counts (the machine is shared). Per a
   natively, float32 for the RNN; ``threads="auto"``: one thread for the recurrent models, torch's
   default for the CNN; its default batch size; augmentation on) vs the plain loop float32 at
   torch's default threads and the same batch size;
+* ``--profile``: where one epoch of deepmotif's loop goes (``torch.profiler``, float32, one
+  thread, the default batch size): the share of the model's forward and backward against
+  everything else, and the top operators. Both loops run the same model, so
+  ``1 / (1 - share of the loop's own work)`` bounds what any change to the loop can gain;
 * ``--compile``: what ``torch.compile`` (inductor, CPU) gives, for the plain loop and for the
   model handed to ``train_epoch``, at the architecture's default batch size and ``--threads``;
   compile time is printed separately and not counted in the epoch time.
@@ -222,6 +226,53 @@ def bench_arch(arch: str, X8, y, args, default_threads: int) -> None:
                 )
 
 
+def profile(arch: str, X8, y, rounds: int = 3, top: int = 6) -> None:
+    """One float32 epoch of ``train_epoch`` at one thread against the model's own forward and
+    backward passes over the same batches (prebuilt float32, no loss, no optimiser, no data
+    handling): their ratio bounds what any loop around the model can gain. Also the top
+    operators of the epoch by self time (``torch.profiler``)."""
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    torch.manual_seed(0)
+    model = build_model(arch)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    bs = AUTO["batch_size"][arch]
+    perm = torch.randperm(len(X8), generator=torch.Generator().manual_seed(0))
+    batches = [X8[perm[i : i + bs]].float() for i in range(0, len(X8), bs)]
+
+    def model_only():
+        model.train()
+        for xb in batches:
+            model(xb).sum().backward()
+        model.zero_grad(set_to_none=True)
+
+    def epoch():
+        ours_epoch(model, opt, X8, y, batch_size=bs, cast=None, rc_augment=False)
+
+    best = {"epoch": float("inf"), "model": float("inf")}
+    with torch_threads(1):
+        epoch()  # warm-up
+        for _ in range(rounds):
+            for name, fn in (("epoch", epoch), ("model", model_only)):
+                t0 = time.perf_counter()
+                fn()
+                best[name] = min(best[name], time.perf_counter() - t0)
+        with torch_profile(activities=[ProfilerActivity.CPU]) as prof:
+            epoch()
+    events = [e for e in prof.key_averages() if e.key.startswith("aten::")]
+    total = sum(e.self_cpu_time_total for e in events)
+    print(f"\n## profile, {arch}: one float32 epoch of train_epoch, batch {bs}, 1 thread")
+    for e in sorted(events, key=lambda e: -e.self_cpu_time_total)[:top]:
+        print(f"  {e.key:42s} {100 * e.self_cpu_time_total / total:5.1f} % of aten self time")
+    share = best["model"] / best["epoch"]
+    print(
+        f"  epoch {best['epoch']:.3f} s; the model's forward and backward alone over the same "
+        f"batches {best['model']:.3f} s ({100 * share:.0f} %): a loop around this model can be "
+        f"at most {1 / share:.2f}x faster than this one"
+    )
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=4096)
@@ -233,6 +284,8 @@ def main(argv=None) -> int:
                     help="tried on both sides (default %(default)s)")  # fmt: skip
     ap.add_argument("--compile", action="store_true", help="also time torch.compile'd models")
     ap.add_argument("--compile-archs", default="cnn,rnn,cnn-rnn")
+    ap.add_argument("--profile", action="store_true",
+                    help="only profile one epoch of deepmotif's loop per architecture")  # fmt: skip
     args = ap.parse_args(argv)
     args.batch_sizes = [int(b) for b in args.batch_sizes.split(",") if b]
     args.compile_archs = args.compile_archs.split(",")
@@ -251,6 +304,10 @@ def main(argv=None) -> int:
         "gradient clipping (5.0) on; the as-called rows use every default (augmentation on)"
     )
     X8, y = planted_data(args.n, args.length)
+    if args.profile:
+        for arch in args.archs.split(","):
+            profile(arch, X8, y)
+        return 0
     for arch in args.archs.split(","):
         bench_arch(arch, X8, y, args, default_threads)
     print(f"\n# load average after: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
