@@ -30,6 +30,8 @@ CTCF-REST seed 3 from 0.74 to 0.65 at epoch 9, never to recover).
 curves that ``--study stopping`` wrote to ``DIR/histories.jsonl`` (with the package's own
 :class:`~deepmotif.training.schedule.EarlyStopping`): the validation AUROC each rule keeps and
 the epochs it costs, so a rule is chosen on validation curves without training again.
+``--study patience``: patience 10 for all three architectures on seeds 1-3 (the RNN with bf16
+and clipping at 1).
 ``--study cost``: seconds per epoch of the old and new recurrent settings, side by side.
 
 Usage::
@@ -143,6 +145,19 @@ RNN_CONFIRM: dict[str, tuple[str, dict, dict]] = {
     "rnn bf16 grad_clip 1": ("rnn", {}, {"dtype": "bf16", "grad_clip": 1.0}),
 }
 
+#: Patience 10 (the replay's choice for the RNN) for every architecture, the RNN with its best
+#: candidates, on the confirm study's seeds 1-3: every stall in the studies above was a run
+#: ended by patience 5 while still rising.
+PATIENCE_STUDY: dict[str, tuple[str, dict, dict]] = {
+    "cnn patience 10": ("cnn", {}, {"patience": 10}),
+    "rnn bf16 grad_clip 1 patience 10": (
+        "rnn",
+        {},
+        {"dtype": "bf16", "grad_clip": 1.0, "patience": 10},
+    ),
+    "cnn-rnn patience 10": ("cnn-rnn", {}, {"patience": 10}),
+}
+
 #: Each study's settings (``--study cost`` times the old and new defaults instead).
 STUDIES: dict[str, dict[str, tuple[str, dict, dict]]] = {
     "screen": SCREEN,
@@ -154,6 +169,7 @@ STUDIES: dict[str, dict[str, tuple[str, dict, dict]]] = {
     "cnn-lr": CNN_LR_STUDY,
     "rnn": RNN_STUDY,
     "rnn-confirm": RNN_CONFIRM,
+    "patience": PATIENCE_STUDY,
 }
 
 #: Single TFs and grammars interleaved, so a partial study has both kinds.
