@@ -32,6 +32,8 @@ curves that ``--study stopping`` wrote to ``DIR/histories.jsonl`` (with the pack
 the epochs it costs, so a rule is chosen on validation curves without training again.
 ``--study patience``: patience 10 for all three architectures on seeds 1-3 (the RNN with bf16
 and clipping at 1).
+``--summarise DIR [DIR ...]``: the results of several study folders joined into one table (for
+example a candidate study beside the confirm study's default rows), without training.
 ``--study cost``: seconds per epoch of the old and new recurrent settings, side by side.
 
 Usage::
@@ -153,27 +155,29 @@ PATIENCE_STUDY: dict[str, tuple[str, dict, dict]] = {
     "rnn bf16 grad_clip 1 patience 10": (
         "rnn",
         {},
-        {"dtype": "bf16", "grad_clip": 1.0, "patience": 10},
+        {**RNN_CONFIRM["rnn bf16 grad_clip 1"][2], "patience": 10},
     ),
     "cnn-rnn patience 10": ("cnn-rnn", {}, {"patience": 10}),
 }
 
-#: Each study's settings (``--study cost`` times the old and new defaults instead).
-STUDIES: dict[str, dict[str, tuple[str, dict, dict]]] = {
-    "screen": SCREEN,
-    "confirm": CONFIRM,
-    "grammar": GRAMMAR_STUDY,
-    "grammar-check": GRAMMAR_CHECK,
-    "stopping": STOPPING,
-    "l2": L2_STUDY,
-    "cnn-lr": CNN_LR_STUDY,
-    "rnn": RNN_STUDY,
-    "rnn-confirm": RNN_CONFIRM,
-    "patience": PATIENCE_STUDY,
-}
-
 #: Single TFs and grammars interleaved, so a partial study has both kinds.
 CONFIRM_TASKS = ["FOXA2", "CTCF-REST", "SOX10", "SOX2-POU5F1", "CTCF", "GATA1", "REST"]
+
+#: Each study: its settings and its default tasks, seeds and epochs (None: the package's);
+#: ``--study cost`` times the old and new defaults instead.
+STUDIES: dict[str, tuple[dict[str, tuple[str, dict, dict]], list[str], list[int], int | None]] = {
+    "screen": (SCREEN, ["FOXA2", "SOX10"], [1], 15),
+    "confirm": (CONFIRM, CONFIRM_TASKS, [1, 2, 3], None),
+    "grammar": (GRAMMAR_STUDY, list(GRAMMARS), [11, 12], None),
+    "grammar-check": (GRAMMAR_CHECK, ["FOXA2", "SOX10"], [11], None),
+    "stopping": (STOPPING, CONFIRM_TASKS, [1, 2, 3], None),
+    "l2": (L2_STUDY, CONFIRM_TASKS, [11], None),
+    "cnn-lr": (CNN_LR_STUDY, CONFIRM_TASKS, [11], None),
+    "rnn": (RNN_STUDY, CONFIRM_TASKS, [11], None),
+    "rnn-confirm": (RNN_CONFIRM, CONFIRM_TASKS, [1, 2, 3], None),
+    "patience": (PATIENCE_STUDY, CONFIRM_TASKS, [1, 2, 3], None),
+}
+
 FIELDS = [
     "study",
     "task",
@@ -215,7 +219,7 @@ def run(
 ) -> None:
     from deepmotif.training import train
 
-    settings = STUDIES[study]
+    settings = STUDIES[study][0]
     if only:
         settings = {k: v for k, v in settings.items() if k in only}
     out.mkdir(parents=True, exist_ok=True)
@@ -280,7 +284,7 @@ def run(
                         f"{row['best_epoch']}/{row['epochs_run']} ({secs:.0f} s)",
                         flush=True,
                     )
-    summarise(out)
+    print(summarise(out))
 
 
 def cost(out: Path, repeats: int = 2) -> None:
@@ -378,11 +382,16 @@ def replay(dirs: list[Path]) -> str:
     return "\n".join(lines)
 
 
-def summarise(out: Path) -> None:
-    """``results.md``: mean test AUROC per task and setting, n seeds, gap to the CNN."""
+def summarise(out: Path, *more: Path) -> str:
+    """Markdown of ``results.csv`` in ``out`` (and ``more`` folders joined to it, e.g. a
+    candidate study and the confirm study's default rows): per task and setting the mean
+    validation and test AUROC, n seeds and the gap to the CNN; then per setting over all its
+    runs. Written to ``out/results.md`` when ``out`` is the only folder."""
     import pandas as pd
 
-    df = pd.read_csv(out / "results.csv")
+    df = pd.concat([pd.read_csv(d / "results.csv") for d in (out, *more)])
+    # a run met twice (the same task, setting and seed in two folders) is the same run
+    df = df.drop_duplicates(["task", "setting", "seed"])
     g = (
         df.groupby(["task", "setting"], sort=False)
         .agg(
@@ -409,21 +418,38 @@ def summarise(out: Path) -> None:
             f"| {r.vs_cnn:+.3f} "
             f"| {r.best_epoch:.1f} | {int(r.plateau)} | {r.sec_per_epoch:.2f} |"
         )
-    (out / "results.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    lines += [
+        "",
+        "| setting | runs | mean valid AUROC | mean test AUROC | lowest test | runs below 0.8 "
+        "| epochs run |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in df.groupby("setting", sort=False):
+        lines.append(
+            f"| {name} | {len(r)} | {r.valid_auroc.mean():.3f} | {r.test_auroc.mean():.3f} "
+            f"| {r.test_auroc.min():.3f} | {int((r.test_auroc < 0.8).sum())} "
+            f"| {int(r.epochs_run.sum())} |"
+        )
+    text = "\n".join(lines)
+    if not more:
+        (out / "results.md").write_text(text + "\n")
+    return text
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument(
-        "--study",
-        choices=[*STUDIES, "cost"],
-    )
+    ap.add_argument("--study", choices=[*STUDIES, "cost"])
     ap.add_argument("--out")
     ap.add_argument("--replay", nargs="+", type=Path, help="stopping-study folders to replay")
+    ap.add_argument(
+        "--summarise",
+        nargs="+",
+        type=Path,
+        help="study folders whose results.csv are joined into one table (no training)",
+    )
     ap.add_argument("--tasks", help="comma-separated tasks (default: the study's)")
     ap.add_argument("--seeds", default=None, help="comma-separated seeds")
-    ap.add_argument("--epochs", type=int, default=None, help="default: screen 15, confirm 30")
+    ap.add_argument("--epochs", type=int, default=None, help="default: screen 15, others 30")
     ap.add_argument(
         "--settings", help="comma-separated settings of the study to run (default: all)"
     )
@@ -431,27 +457,21 @@ def main():
     if args.replay:
         print(replay(args.replay))
         return
-    if not args.out:
-        ap.error("--out is required")
+    if args.summarise:
+        print(summarise(*args.summarise))
+        return
+    if not args.study or not args.out:
+        ap.error("--study and --out are required (or --replay / --summarise)")
     if args.study == "cost":
         cost(Path(args.out))
         return
-    if args.study == "screen":
-        tasks, seeds, epochs = ["FOXA2", "SOX10"], [1], 15
-    elif args.study == "grammar":
-        tasks, seeds, epochs = list(GRAMMARS), [11, 12], None
-    elif args.study in ("l2", "cnn-lr", "rnn"):
-        tasks, seeds, epochs = CONFIRM_TASKS, [11], None
-    elif args.study == "grammar-check":
-        tasks, seeds, epochs = ["FOXA2", "SOX10"], [11], None
-    else:
-        tasks, seeds, epochs = CONFIRM_TASKS, [1, 2, 3], None
+    _, tasks, seeds, epochs = STUDIES[args.study]
     if args.tasks:
         tasks = args.tasks.split(",")
     if args.seeds:
         seeds = [int(s) for s in args.seeds.split(",")]
     only = args.settings.split(",") if args.settings else None
-    unknown = sorted(set(only or []) - set(STUDIES[args.study]))
+    unknown = sorted(set(only or []) - set(STUDIES[args.study][0]))
     if unknown:
         ap.error(f"--settings: {', '.join(unknown)} not in --study {args.study}")
     run(args.study, Path(args.out), tasks, seeds, args.epochs or epochs, only)

@@ -298,16 +298,16 @@ def main(argv=None) -> int:
         f"thread(s), best of {args.rounds} interleaved rounds, load average "
         f"{' '.join(f'{v:.1f}' for v in os.getloadavg())}"
     )
-    print(
-        "# fair rows: the same batches, dropout masks and initial weights on both sides; "
-        "deepmotif's reverse-complement augmentation off (the plain loop has none), its "
-        "gradient clipping (5.0) on; the as-called rows use every default (augmentation on)"
-    )
     X8, y = planted_data(args.n, args.length)
     if args.profile:
         for arch in args.archs.split(","):
             profile(arch, X8, y)
         return 0
+    print(
+        "# fair rows: the same batches, dropout masks and initial weights on both sides; "
+        "deepmotif's reverse-complement augmentation off (the plain loop has none), its "
+        "gradient clipping (5.0) on; the as-called rows use every default (augmentation on)"
+    )
     for arch in args.archs.split(","):
         bench_arch(arch, X8, y, args, default_threads)
     print(f"\n# load average after: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
