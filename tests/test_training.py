@@ -163,17 +163,18 @@ def test_resume_after_sigkill_equals_uninterrupted(tmp_path, planted):
 
 
 @pytest.mark.parametrize(
-    "arch, lr, autocast", [("cnn", 1e-3, None), ("rnn", 1e-2, "fp32"), ("cnn-rnn", 1e-2, None)]
+    "arch, lr, clip", [("cnn", 1e-3, 5.0), ("rnn", 1e-2, 1.0), ("cnn-rnn", 1e-2, 5.0)]
 )
-def test_auto_learning_rate_and_precision(tmp_path, arch, lr, autocast, planted):
+def test_auto_learning_rate_and_precision(tmp_path, arch, lr, clip, planted):
     from deepmotif._device import cpu_has_fast_bf16
 
     config = {"epochs": 1, "batch_size": 64}
     train(planted(200), arch=arch, out=tmp_path / "run", config=config, verbose=False)
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["training"]["lr"] == lr
-    expected = autocast or ("bfloat16" if cpu_has_fast_bf16() else "fp32")
-    assert saved["autocast"] == expected
+    assert saved["training"]["grad_clip"] == clip
+    # one precision rule for every architecture: bf16 where the CPU runs it natively
+    assert saved["autocast"] == ("bfloat16" if cpu_has_fast_bf16() else "fp32")
     # the history records the rate after the epoch: one decay step for the CNN; the recurrent
     # models' cosine schedule ends a one-epoch run at 0
     import pandas as pd
@@ -183,9 +184,14 @@ def test_auto_learning_rate_and_precision(tmp_path, arch, lr, autocast, planted)
     assert history["lr"].iloc[0] == pytest.approx(lr * after, abs=1e-12)
     # an explicit rate is kept as given
     train(
-        planted(200), arch=arch, out=tmp_path / "b", config={**config, "lr": 0.004}, verbose=False
+        planted(200),
+        arch=arch,
+        out=tmp_path / "b",
+        config={**config, "lr": 0.004, "grad_clip": 2.0},
+        verbose=False,
     )
-    assert json.loads((tmp_path / "b" / "config.json").read_text())["training"]["lr"] == 0.004
+    given = json.loads((tmp_path / "b" / "config.json").read_text())["training"]
+    assert (given["lr"], given["grad_clip"]) == (0.004, 2.0)
 
 
 def test_quickstart_panels_show_the_most_confident_positives(tmp_path, planted):

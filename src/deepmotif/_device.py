@@ -88,15 +88,15 @@ def cpu_has_fast_bf16() -> bool:
 
 
 def training_autocast(dtype: str, device: torch.device, arch: str = "cnn") -> torch.dtype | None:
-    """The autocast dtype for training: ``"auto"`` is bf16 where the hardware runs it fast, except
-    for the RNN, which trains in float32: under bf16 the BiLSTM over bases left its initial
-    plateau later and ended 0.01-0.03 test AUROC lower on GABPA (2 seeds, 15 epochs;
-    docs/training.md).
+    """The autocast dtype for training: ``"auto"`` is bf16 where the hardware runs it fast, for
+    every architecture. (The RNN trained in float32 until a study on validation data of seven
+    simulated tasks found bf16 no worse and, with gradient clipping at 1, better: mean validation
+    AUROC 0.882 against 0.863 over three seeds; docs/training.md.) ``arch`` is kept for callers
+    that pass it.
     """
+    del arch  # one rule for every architecture
     if dtype != "auto":
         return resolve_autocast(dtype)
-    if arch == "rnn":
-        return None
     if device.type == "cuda":
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else None
     return torch.bfloat16 if cpu_has_fast_bf16() else None
