@@ -22,7 +22,10 @@ alternating (the median is reported).
 ``temperature``: the default (``softmax``) objective at each of ``--temperatures``, everything
 else at its defaults: per run, the best restart's logit, r of its PWM with the planted motif, and
 whether the ``optimize`` source keeps a motif (with the untrained-architecture null) and the
-highest r among the kept motifs. ``shuffled:RUN`` marks a run without signal (label-shuffled data):
+highest r among the kept motifs, for each way of cutting a stretch longer than ``max_length``
+in ``--cuts`` (``ic``, the default: the window of highest information content;
+``importance``: around the window the model depends on most, ``optimization_motifs``'s
+``importance=True``). ``shuffled:RUN`` marks a run without signal (label-shuffled data):
 only whether it keeps a motif (a false discovery) is reported.
 
 ``false-discoveries``: output folders of ``deepmotif motifs`` on runs without signal (trained on
@@ -42,7 +45,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_explain_quality import best_alignment_correlation, chance  # noqa: E402
+from bench_explain_quality import (  # noqa: E402
+    best_alignment_correlation,
+    best_alignment_correlation_any,
+    chance,
+)
 
 OBJECTIVES = ("softmax", "paper", "logit")
 
@@ -108,20 +115,6 @@ def quality(args) -> int:
             + f"{kept} | {r['chance_median']:.2f} / {r['chance_p95']:.2f} |"
         )
     return 0
-
-
-def best_alignment_correlation_any(pwm: np.ndarray, planted: np.ndarray) -> float:
-    """r over the best alignment when the motif may be shorter than the planted PWM: the
-    shorter one slides along the longer one."""
-    if pwm.shape[1] >= planted.shape[1]:
-        return best_alignment_correlation(pwm, planted)
-    best = -1.0
-    m = pwm.shape[1]
-    for cand in (pwm, pwm[::-1, ::-1]):
-        for o in range(planted.shape[1] - m + 1):
-            window = planted[:, o : o + m]
-            best = max(best, float(np.corrcoef(window.ravel(), cand.ravel())[0, 1]))
-    return best
 
 
 def speed(args) -> int:
@@ -197,6 +190,10 @@ def temperature(args) -> int:
 
     torch.set_num_threads(1)
     temps = [float(t) for t in args.temperatures.split(",")]
+    cuts = args.cuts.split(",")
+    if set(cuts) - {"importance", "ic"}:
+        raise SystemExit(f"--cuts: importance and/or ic, got {args.cuts!r}")
+    columns = [(t, c) for t in temps for c in cuts]
     table = []
     for item in args.runs:
         tf, run = item.split(":", 1)
@@ -204,11 +201,12 @@ def temperature(args) -> int:
         length = int(cfg["data"]["length"])
         planted = None if tf == "shuffled" else planted_pwm(tf)
         cells = []
-        for t in temps:
-            res = class_optimization(
-                model, length=length, temperature=t, random_state=args.seed, device="cpu"
-            )
-            row = {"run": run, "tf": tf, "arch": cfg["arch"], "temperature": t}
+        for t, cut in columns:
+            if cut == cuts[0]:
+                res = class_optimization(
+                    model, length=length, temperature=t, random_state=args.seed, device="cpu"
+                )
+            row = {"run": run, "tf": tf, "arch": cfg["arch"], "temperature": t, "cut": cut}
             row["best_logit"] = round(float(res.scores.max()), 2)
             if planted is not None:
                 row["r_best"] = round(best_alignment_correlation(res.pwm, planted), 3)
@@ -220,6 +218,7 @@ def temperature(args) -> int:
                     temperature=t,
                     random_state=args.seed,
                     seed=cfg.get("seed", 0),
+                    importance=cut == "importance",
                     device="cpu",
                 )
                 row["kept"] = len(motifs)
@@ -240,8 +239,8 @@ def temperature(args) -> int:
     print()
     print("best logit / r of the best PWM / highest r of a kept motif, at temperature:")
     print()
-    print("| run | " + " | ".join(f"T = {t:g}" for t in temps) + " |")
-    print("|---|" + "---|" * len(temps))
+    print("| run | " + " | ".join(f"T = {t:g}, cut by {c}" for t, c in columns) + " |")
+    print("|---|" + "---|" * len(columns))
     print("\n".join(table))
     return 0
 
@@ -261,6 +260,7 @@ def main(argv=None) -> int:
     t = sub.add_parser("temperature")
     t.add_argument("runs", nargs="+", metavar="TF:RUN", help="TF shuffled: a run without signal")
     t.add_argument("--temperatures", default="1,0.5,0.25", help="comma-separated")
+    t.add_argument("--cuts", default="ic", help="ic and/or importance, comma-separated")
     t.add_argument("--seed", type=int, default=0)
     f = sub.add_parser("false-discoveries")
     f.add_argument("dirs", nargs="+", metavar="MOTIFS_DIR")

@@ -125,6 +125,18 @@ def test_models_without_signal_yield_no_optimization_motif(toy_model, arch):
             optimization_motifs(model, length=24, n_restarts=4, steps=40, seed=0)
 
 
+def test_a_gain_of_less_than_two_logits_is_no_motif(monkeypatch, toy_model):
+    """The floor of the logit gain: 2 logits, whatever the untrained twin gains (a label-shuffled
+    CNN-RNN gained 1.03; docs/motifs.md)."""
+    import deepmotif.motifs.from_optimization as fo
+
+    model = toy_model("cnn", 0, filters=16)
+    gains = iter([1.9, 0.01])  # the model's, then its untrained twin's
+    monkeypatch.setattr(fo, "logit_gain", lambda *a, **k: next(gains))
+    with pytest.raises(NoMotifFound, match=r"gains 1\.9 logits .* no more than 2 "):
+        fo.optimization_motifs(model, length=24, n_restarts=4, steps=10, seed=0)
+
+
 def test_a_model_with_signal_keeps_its_motif():
     from tests.test_explain_optimize import gata_model
 
@@ -134,7 +146,7 @@ def test_a_model_with_signal_keeps_its_motif():
     )  # fmt: skip
     assert motifs and motifs[0].consensus == "GATA"
     st = motifs[0].stats
-    assert st["gain"] > 3 * st["null_gain"] and st["gain"] > 1.0
+    assert st["gain"] > 3 * st["null_gain"] and st["gain"] > 2.0
     assert st["sequence_score"] == pytest.approx(7.5, abs=1e-4)
     assert st["best_positive_score"] == pytest.approx(7.5, abs=1e-4)
     assert st["objective"] == "softmax"
@@ -160,3 +172,65 @@ def test_temperature_reaches_the_model_and_its_null(monkeypatch):
     assert [t for _, t in seen] == [0.5, 0.5] and seen[0][0] is model and seen[1][0] is not model
     own = real(model, length=20, temperature=0.5, n_restarts=4, steps=60, random_state=0)
     assert motifs[0].stats["sequence_score"] == pytest.approx(float(own.sequence_score), abs=1e-5)
+
+
+class _Linear(torch.nn.Module):
+    """logit = sum over bases and positions of W * X: a model whose dependence on each column
+    is known by hand."""
+
+    def __init__(self, weight):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.as_tensor(weight, dtype=torch.float32))
+
+    def forward(self, x):
+        return (x * self.weight).sum(dim=(1, 2))
+
+
+def test_column_importance_matches_the_hand_computed_linear_model_and_the_naive_loop():
+    from deepmotif.motifs.from_optimization import column_importance
+
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(4, 13))
+    P = rng.dirichlet(np.ones(4), size=(3, 13)).transpose(0, 2, 1)  # (3, 4, 13)
+    model = _Linear(W)
+    got = column_importance(model, P, batch_size=5)  # several batches per restart
+    # by hand: replacing column i by 0.25 removes sum_b W[b, i] * (P[b, i] - 0.25)
+    np.testing.assert_allclose(got, ((P - 0.25) * W[None]).sum(axis=1), atol=1e-5)
+    # the naive loop: one variant at a time
+    naive = np.zeros((3, 13))
+    with torch.no_grad():
+        for r in range(3):
+            full = float(model(torch.tensor(P[r][None], dtype=torch.float32)))
+            for i in range(13):
+                v = P[r].copy()
+                v[:, i] = 0.25
+                naive[r, i] = full - float(model(torch.tensor(v[None], dtype=torch.float32)))
+    np.testing.assert_allclose(got, naive, atol=1e-5)
+    np.testing.assert_allclose(column_importance(model, P[0]), got[:1], atol=1e-6)  # one PWM
+
+
+def test_a_long_sharp_stretch_is_cut_around_the_columns_the_model_uses():
+    """``importance=True``: sharp optimised inputs (a low temperature) are informative beyond
+    the motif. Every restart here is sharp over columns 18-50 (33 columns, longer than
+    ``max_length`` 25); the model depends on the word at 40-48 only. Cut by information content
+    (the default; all columns alike), the window is the run's first 25 columns and splits the
+    word; cut by the model's column importance, the window holds the whole word."""
+    from deepmotif.motifs.pwm import informative_segments
+
+    word, L, n = "GATTACAGG", 60, 4
+    seq = "".join(np.random.default_rng(1).choice(list("ACGT"), size=L))
+    oh = one_hot(seq[:40] + word + seq[49:])
+    sharp = np.full(L, 0.25)
+    sharp[18:51] = 0.97
+    pwm = np.where(sharp[None] > 0.25, sharp * oh + (1 - sharp) / 3 * (1 - oh), 0.25)
+    assert informative_segments(pwm, 0.5)[0] == (18, 43)  # by IC: the word is cut at 43
+    W = np.zeros((4, L))
+    W[:, 40:49] = 3.0 * one_hot(word) - 1.0
+    result = SimpleNamespace(
+        inputs=np.repeat(pwm[None], n, axis=0), scores=np.arange(n, 0, -1.0), objective="softmax"
+    )
+    model = _Linear(W)
+    plain = optimization_motifs(model, arch="cnn", result=result, null=False)
+    assert not any(word in m.consensus for m in plain)
+    cut = optimization_motifs(model, arch="cnn", result=result, null=False, importance=True)
+    assert cut[0].length == 25 and word in cut[0].consensus and cut[0].stats["support"] == n

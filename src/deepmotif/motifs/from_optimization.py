@@ -4,8 +4,12 @@
 random starts (default objective ``softmax``: every position a distribution over the bases).
 Each restart's PWM (:func:`restart_pwms`) is cut into informative stretches with
 :func:`deepmotif.motifs.pwm.informative_segments` (columns above the information threshold,
-short gaps bridged, long stretches cut to ``max_length``). Stretches of different restarts that
-align (both strands) with similarity >= ``merge_similarity`` are merged: aligned, and averaged
+short gaps bridged, a stretch longer than ``max_length`` cut around its window of highest
+information content). ``importance=True`` cuts such a stretch around the window the model
+depends on most instead (:func:`column_importance`: how much the logit drops when a column is
+replaced by the uniform distribution); an option, not the default: on nine simulated runs it
+changed nothing at temperature 1 and was not better at 0.5 (docs/explain.md, "The
+temperature"). Stretches of different restarts that align (both strands) with similarity >= ``merge_similarity`` are merged: aligned, and averaged
 column by column, a column missing from a member counting as uniform, then cut to the
 informative core again. A merged motif is reported when at least ``min_support`` restarts agree
 on it; when no motif has that support, the best restart's strongest stretch is reported alone.
@@ -55,6 +59,7 @@ from deepmotif.motifs.pwm import (
 
 __all__ = [
     "N_RANDOM",
+    "column_importance",
     "logit_gain",
     "merge_restarts",
     "optimization_motifs",
@@ -84,6 +89,36 @@ def restart_pwms(result) -> np.ndarray:
         return clamp_normalise(x).astype(np.float64)
     total = x.sum(axis=1, keepdims=True)
     return np.where(total > 0, x / np.where(total > 0, total, 1.0), 0.25)
+
+
+def column_importance(model, pwms, device=None, batch_size: int = 512) -> np.ndarray:
+    """How much the model's logit depends on each column of each PWM: (r, L) array of
+    ``logit(P) - logit(P with column i replaced by 0.25 for every base)``.
+
+    ``pwms`` is (r, 4, L) (or one (4, L) matrix). All r x (L + 1) inputs are scored in batches
+    of ``batch_size``, in float32, without gradients.
+    """
+    import torch
+
+    from deepmotif._device import model_on, resolve_device
+
+    P = np.asarray(pwms, dtype=np.float32)
+    if P.ndim == 2:
+        P = P[None]
+    n, _, L = P.shape
+    device = next(model.parameters()).device if device is None else resolve_device(device)
+    eye = np.eye(L, dtype=bool)
+    logits = np.empty((n, L + 1), dtype=np.float64)
+    with torch.no_grad(), model_on(model, device, train=False) as m:
+        for r in range(n):
+            variants = np.repeat(P[r][None], L + 1, axis=0)  # (L + 1, 4, L); 0: unchanged
+            variants[1:] = np.where(eye[:, None, :], np.float32(0.25), variants[1:])
+            out = []
+            for s in range(0, L + 1, batch_size):
+                xb = torch.from_numpy(variants[s : s + batch_size]).to(device)
+                out.append(m(xb).float().reshape(-1).cpu().numpy())
+            logits[r] = np.concatenate(out)
+    return logits[:, :1] - logits[:, 1:]
 
 
 def untrained_twin(model, seed: int = 0):
@@ -196,12 +231,13 @@ def optimization_motifs(
     null: bool = True,
     seed: int | None = None,
     null_factor: float = 3.0,
-    min_gain: float = 1.0,
+    min_gain: float = 2.0,
     positives=None,
     min_ic: float = 0.5,
     min_length: int = 5,
     max_length: int = 25,
     gap: int = 2,
+    importance: bool = False,
     merge_similarity: float = 0.7,
     min_support: int = 2,
     max_motifs: int = 3,
@@ -228,12 +264,18 @@ def optimization_motifs(
     seed : int, optional
         The run's training seed, for the untrained twin (default ``random_state`` or 0).
     null_factor, min_gain
-        The logit gain must exceed ``null_factor`` x the null's gain and ``min_gain``.
+        The logit gain must exceed ``null_factor`` x the null's gain and ``min_gain`` (2: a
+        label-shuffled CNN-RNN trained 30 epochs gained 1.03 logits, models with signal 6-24;
+        docs/motifs.md).
     positives : array-like (n, 4, L), optional
         Real positive sequences: their best logit is recorded (``best_positive_score``).
     min_ic, min_length, max_length, gap
         Segmenting each restart (see :func:`deepmotif.motifs.pwm.informative_segments`);
         ``min_ic`` is raised to the null PWM's most informative column.
+    importance : bool
+        Cut a stretch longer than ``max_length`` around the window of highest
+        :func:`column_importance` (module docstring) instead of highest information content
+        (needs ``model``).
     merge_similarity, min_support, max_motifs
         Merging restarts (see the module docstring).
     device : str, optional
@@ -287,12 +329,26 @@ def optimization_motifs(
             )
         min_ic = max(min_ic, null_ic)
     stats["ic_threshold"] = float(min_ic)
+    weights = [None] * len(pwms)
+    if importance and model is not None:  # only long stretches use it: computed for them alone
+        long = [
+            r
+            for r in range(len(pwms))
+            if any(e - s > max_length for s, e in informative_segments(
+                pwms[r], min_ic, gap=gap, min_length=min_length, max_length=L
+            ))
+        ]  # fmt: skip
+        if long:
+            imp = column_importance(model, pwms[long], device=device)
+            for k, r in enumerate(long):
+                weights[r] = np.clip(imp[k], 0.0, None)
     order = np.argsort(-scores, kind="stable")
     segments = []
     for r in order:
         for s, e in informative_segments(
-            pwms[r], min_ic, gap=gap, min_length=min_length, max_length=max_length
-        ):
+            pwms[r], min_ic, gap=gap, min_length=min_length, max_length=max_length,
+            weights=weights[r],
+        ):  # fmt: skip
             segments.append((int(r), float(scores[r]), pwms[r][:, s:e]))
     if not segments:
         gains = ""

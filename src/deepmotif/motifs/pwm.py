@@ -119,14 +119,21 @@ def trim(pwm, min_ic: float = 0.5, flank: int = 0) -> np.ndarray:
 
 
 def informative_segments(
-    pwm, min_ic: float = 0.5, *, gap: int = 2, min_length: int = 5, max_length: int = 25
+    pwm,
+    min_ic: float = 0.5,
+    *,
+    gap: int = 2,
+    min_length: int = 5,
+    max_length: int = 25,
+    weights=None,
 ) -> list[tuple[int, int]]:
     """Runs of informative columns in a long PWM (e.g. a class-optimised sequence).
 
     Columns with IC >= ``min_ic`` are grouped into runs; runs separated by at most ``gap``
     uninformative columns are joined. A run longer than ``max_length`` gives its best
-    ``max_length``-column window (highest total IC), then the best window of what is left on each
-    side, and so on. Runs (or pieces) shorter than ``min_length`` are dropped.
+    ``max_length``-column window (highest total ``weights``: by default the IC), then the best
+    window of what is left on each side, and so on. Runs (or pieces) shorter than ``min_length``
+    are dropped.
 
     Parameters
     ----------
@@ -134,6 +141,9 @@ def informative_segments(
     min_ic : float
         Bits.
     gap, min_length, max_length : int
+    weights : array-like, shape (length,), optional
+        What a long run's best window maximises (e.g. how much a model depends on each column);
+        default the information content.
 
     Returns
     -------
@@ -141,6 +151,7 @@ def informative_segments(
         Half-open column ranges, highest total IC first.
     """
     ic = information_content(pwm)
+    w = ic if weights is None else np.asarray(weights, dtype=np.float64)
     hot = np.nonzero(ic >= min_ic)[0]
     runs: list[tuple[int, int]] = []
     for i in hot:
@@ -156,7 +167,7 @@ def informative_segments(
         if e - s <= max_length:
             pieces.append((s, e))
             continue
-        sums = np.convolve(ic[s:e], np.ones(max_length), mode="valid")
+        sums = np.convolve(w[s:e], np.ones(max_length), mode="valid")
         best = s + int(np.argmax(sums))
         pieces.append((best, best + max_length))
         for a, b in ((s, best), (best + max_length, e)):
