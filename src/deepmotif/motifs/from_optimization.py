@@ -265,7 +265,7 @@ def optimization_motifs(
         The run's training seed, for the untrained twin (default ``random_state`` or 0).
     null_factor, min_gain
         The logit gain must exceed ``null_factor`` x the null's gain and ``min_gain`` (2: a
-        label-shuffled CNN-RNN trained 30 epochs gained 1.03 logits, models with signal 6-24;
+        label-shuffled CNN-RNN trained 30 epochs gained 1.03 logits, models with signal 6-28;
         docs/motifs.md).
     positives : array-like (n, 4, L), optional
         Real positive sequences: their best logit is recorded (``best_positive_score``).
