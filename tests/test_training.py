@@ -162,6 +162,21 @@ def test_resume_after_sigkill_equals_uninterrupted(tmp_path, planted):
     ).read_bytes()
 
 
+def test_resume_refuses_a_change_of_precision(tmp_path, planted):
+    """A run resumed under another autocast precision (say, a default that changed since it
+    started) is refused instead of switching precision mid-run."""
+    from deepmotif.errors import DeepMotifError
+
+    out = tmp_path / "run"
+    train(planted(200), arch="cnn", out=out, config=FAST, verbose=False)
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["autocast"] == "fp32"
+    cfg["autocast"] = "bfloat16"
+    (out / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(DeepMotifError, match="trained under bfloat16 autocast .* under fp32"):
+        train(planted(200), arch="cnn", out=out, config=FAST, verbose=False, resume=True)
+
+
 @pytest.mark.parametrize(
     "arch, lr, clip", [("cnn", 1e-3, 5.0), ("rnn", 1e-2, 1.0), ("cnn-rnn", 1e-2, 5.0)]
 )

@@ -9,9 +9,9 @@ information content). ``importance=True`` cuts such a stretch around the window 
 depends on most instead (:func:`column_importance`: how much the logit drops when a column is
 replaced by the uniform distribution); an option, not the default: on nine simulated runs it
 changed nothing at temperature 1 and was not better at 0.5 (docs/explain.md, "The
-temperature"). Stretches of different restarts that align (both strands) with similarity >= ``merge_similarity`` are merged: aligned, and averaged
-column by column, a column missing from a member counting as uniform, then cut to the
-informative core again. A merged motif is reported when at least ``min_support`` restarts agree
+temperature"). Stretches of different restarts that align (both strands) with similarity >=
+``merge_similarity`` are merged: aligned, and averaged column by column, a column missing from a
+member counting as uniform, then cut to the informative core again. A merged motif is reported when at least ``min_support`` restarts agree
 on it; when no motif has that support, the best restart's strongest stretch is reported alone.
 
 The null: the same architecture without signal

@@ -332,6 +332,13 @@ def train(
                     f"--resume: the {key} settings differ from the run in {out}; "
                     "resume with the same command that started it"
                 )
+        before, now = saved.get("autocast", resolved["autocast"]), resolved["autocast"]
+        if before != now:  # e.g. a default precision that changed since the run started
+            raise DeepMotifError(
+                f"--resume: the run in {out} trained under {before} autocast and this command "
+                f"would go on under {now}; resume it with the deepmotif version that started it, "
+                "or start again with --force"
+            )
         resolved["created"] = saved.get("created")
     else:
         resolved["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
