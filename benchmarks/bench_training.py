@@ -174,7 +174,7 @@ def bench_arch(arch: str, X8, y, args, default_threads: int) -> None:
                     arch, init, side, batch_size=bs, bf16=prec == "bf16",
                     cast=bf16 if prec == "bf16" else None, threads=args.threads,
                 )  # fmt: skip
-    cast_auto = training_autocast("auto", torch.device("cpu"), arch)
+    cast_auto = training_autocast("auto", torch.device("cpu"))
     threads_auto = training_threads("auto", arch, torch.device("cpu"))
     runs["as called: deepmotif defaults"] = Run(
         arch, init, "deepmotif", batch_size=default_bs, cast=cast_auto, rc=True,

@@ -87,14 +87,12 @@ def cpu_has_fast_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def training_autocast(dtype: str, device: torch.device, arch: str = "cnn") -> torch.dtype | None:
+def training_autocast(dtype: str, device: torch.device) -> torch.dtype | None:
     """The autocast dtype for training: ``"auto"`` is bf16 where the hardware runs it fast, for
     every architecture. (The RNN trained in float32 until a study on validation data of seven
     simulated tasks found bf16 no worse and, with gradient clipping at 1, better: mean validation
-    AUROC 0.882 against 0.863 over three seeds; docs/training.md.) ``arch`` is kept for callers
-    that pass it.
+    AUROC 0.882 against 0.863 over three seeds; docs/training.md.)
     """
-    del arch  # one rule for every architecture
     if dtype != "auto":
         return resolve_autocast(dtype)
     if device.type == "cuda":

@@ -11,8 +11,9 @@ replaced by the uniform distribution); an option, not the default: on nine simul
 changed nothing at temperature 1 and was not better at 0.5 (docs/explain.md, "The
 temperature"). Stretches of different restarts that align (both strands) with similarity >=
 ``merge_similarity`` are merged: aligned, and averaged column by column, a column missing from a
-member counting as uniform, then cut to the informative core again. A merged motif is reported when at least ``min_support`` restarts agree
-on it; when no motif has that support, the best restart's strongest stretch is reported alone.
+member counting as uniform, then cut to the informative core again. A merged motif is reported
+when at least ``min_support`` restarts agree on it; when no motif has that support, the best
+restart's strongest stretch is reported alone.
 
 The null: the same architecture without signal
 ----------------------------------------------
@@ -330,18 +331,8 @@ def optimization_motifs(
         min_ic = max(min_ic, null_ic)
     stats["ic_threshold"] = float(min_ic)
     weights = [None] * len(pwms)
-    if importance and model is not None:  # only long stretches use it: computed for them alone
-        long = [
-            r
-            for r in range(len(pwms))
-            if any(e - s > max_length for s, e in informative_segments(
-                pwms[r], min_ic, gap=gap, min_length=min_length, max_length=L
-            ))
-        ]  # fmt: skip
-        if long:
-            imp = column_importance(model, pwms[long], device=device)
-            for k, r in enumerate(long):
-                weights[r] = np.clip(imp[k], 0.0, None)
+    if importance and model is not None:  # a cheap batch of forward passes
+        weights = list(np.clip(column_importance(model, pwms, device=device), 0.0, None))
     order = np.argsort(-scores, kind="stable")
     segments = []
     for r in order:

@@ -278,7 +278,7 @@ def train(
     check_model_memory(arch, mcfg)  # before anything is written
     cfg = resolve_auto(resolve_train_config(config), arch)
     dev = resolve_device(device)
-    cast = training_autocast(cfg["dtype"], dev, arch)
+    cast = training_autocast(cfg["dtype"], dev)
     out = Path(out)
     _prepare_out(out, force=force, resume=resume)
 
