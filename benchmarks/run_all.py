@@ -138,6 +138,13 @@ TABLES = [
         quick_needs_data=True,
     ),
     Table(
+        "seqlets",
+        "Seqlet callers of the saliency motif source on simulated data (`bench_seqlets.py`)",
+        [_script("bench_seqlets.py", "--out", "{work}")],
+        [_script("bench_seqlets.py", "--out", "{work}", "--tasks", "CTCF", "--archs", "cnn",
+                 "--n", "400", "--epochs", "1")],
+    ),
+    Table(
         "dependencies",
         "Motif dependencies (RQ4) on planted grammars (`bench_dependencies.py`)",
         [_script("bench_dependencies.py", "--out", "{work}")],
