@@ -6,6 +6,7 @@ Usage::
     .venv/bin/python benchmarks/bench_optimize.py speed RUN [--restarts 16]
     .venv/bin/python benchmarks/bench_optimize.py false-discoveries MOTIFS_DIR [MOTIFS_DIR ...]
     .venv/bin/python benchmarks/bench_optimize.py temperature TF:RUN [shuffled:RUN ...] [--temperatures 1,0.5]
+    .venv/bin/python benchmarks/bench_optimize.py runs --out RUNS [--tfs CTCF,REST,HNF4A] [--shuffled CTCF,REST]
 
 ``quality``: for each run (trained on ``deepmotif simulate --motifs TF`` data), Pearson r of
 the best restart's PWM with the planted JASPAR PWM over the best alignment, either strand
@@ -27,6 +28,13 @@ in ``--cuts`` (``ic``, the default: the window of highest information content;
 ``importance``: around the window the model depends on most, ``optimization_motifs``'s
 ``importance=True``). ``shuffled:RUN`` marks a run without signal (label-shuffled data):
 only whether it keeps a motif (a false discovery) is reported.
+
+``runs``: the runs these studies were measured on, made by one command. For each TF of
+``--tfs``, ``deepmotif simulate --motifs TF --n 3000 --seed 1`` trained under each architecture
+with every package default into ``OUT/sim_TF_ARCH``; for each TF of ``--shuffled``, the same
+sequences with their labels permuted (``numpy.random.default_rng(0)``), trained the same way
+into ``OUT/shuf_TF_ARCH`` (runs without signal, for the null and false discoveries). Finished
+runs are kept. It prints the ``TF:RUN`` / ``shuffled:RUN`` arguments of the other steps.
 
 ``false-discoveries``: output folders of ``deepmotif motifs`` on runs without signal (trained on
 label-shuffled data): per source, how many runs produce a motif and how many a JASPAR match at
@@ -245,6 +253,44 @@ def temperature(args) -> int:
     return 0
 
 
+def make_runs(args) -> int:
+    """Simulated runs and label-shuffled ones (see the module docstring)."""
+    import dataclasses
+    import warnings
+
+    from deepmotif.data.simulate import simulate
+    from deepmotif.training import run_is_finished, train
+
+    archs = args.archs.split(",")
+    shuffled = [t for t in args.shuffled.split(",") if t]
+    specs = []
+    for tf in dict.fromkeys(args.tfs.split(",") + shuffled):
+        sim = simulate([tf], n=args.n, seed=args.seed)
+        if tf in args.tfs.split(","):
+            specs.append((f"sim_{tf}", tf, sim.dataset))
+        if tf in shuffled:
+            perm = np.random.default_rng(0).permutation(len(sim.dataset))
+            labels = sim.dataset.labels[perm]
+            specs.append(
+                (f"shuf_{tf}", "shuffled", dataclasses.replace(sim.dataset, labels=labels))
+            )
+    listed = []
+    for name, tag, ds in specs:
+        for arch in archs:
+            out = Path(args.out) / f"{name}_{arch}"
+            listed.append(f"{tag}:{out}")
+            if run_is_finished(out):
+                continue
+            t0 = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = train(ds, None, arch=arch, out=out, force=True, verbose=False)
+            print(f"{out.name}: test AUROC {res.metrics['test']['auroc']:.3f}, "
+                  f"{time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
+    print(" ".join(listed))
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="what", required=True)
@@ -264,12 +310,20 @@ def main(argv=None) -> int:
     t.add_argument("--seed", type=int, default=0)
     f = sub.add_parser("false-discoveries")
     f.add_argument("dirs", nargs="+", metavar="MOTIFS_DIR")
+    r = sub.add_parser("runs")
+    r.add_argument("--out", required=True)
+    r.add_argument("--tfs", default="CTCF,REST,HNF4A", help="simulated TFs, comma-separated")
+    r.add_argument("--shuffled", default="CTCF,REST", help="TFs whose labels are permuted")
+    r.add_argument("--archs", default="cnn,rnn,cnn-rnn")
+    r.add_argument("--n", type=int, default=3000)
+    r.add_argument("--seed", type=int, default=1, help="simulation seed")
     args = p.parse_args(argv)
     commands = {
         "quality": quality,
         "speed": speed,
         "temperature": temperature,
         "false-discoveries": false_discoveries,
+        "runs": make_runs,
     }
     return commands[args.what](args)
 

@@ -93,7 +93,7 @@ TABLES = [
     Table(
         "training",
         "Training throughput: a plain PyTorch loop vs deepmotif's loop (`bench_training.py`)",
-        [_script("bench_training.py")],
+        [_script("bench_training.py", "--compile")],
         [_script("bench_training.py", "--n", "256", "--repeats", "1", "--archs", "cnn")],
     ),
     Table(
