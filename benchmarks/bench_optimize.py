@@ -262,11 +262,12 @@ def make_runs(args) -> int:
     from deepmotif.training import run_is_finished, train
 
     archs = args.archs.split(",")
+    tfs = [t for t in args.tfs.split(",") if t]
     shuffled = [t for t in args.shuffled.split(",") if t]
     specs = []
-    for tf in dict.fromkeys(args.tfs.split(",") + shuffled):
+    for tf in dict.fromkeys(tfs + shuffled):
         sim = simulate([tf], n=args.n, seed=args.seed)
-        if tf in args.tfs.split(","):
+        if tf in tfs:
             specs.append((f"sim_{tf}", tf, sim.dataset))
         if tf in shuffled:
             perm = np.random.default_rng(0).permutation(len(sim.dataset))

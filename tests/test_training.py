@@ -249,7 +249,8 @@ def test_lr_factor_warmup_and_schedules():
 
 
 def test_early_stopping_waits_on_the_plateau():
-    """Patience is not counted while every AUROC is within 0.05 of 0.5 before plateau_epochs."""
+    """Patience is not counted while every AUROC is within the margin of 0.5 (0.05 unless
+    given) before plateau_epochs."""
     from deepmotif.training.schedule import EarlyStopping
 
     def stop_epoch(history, **kw):
@@ -271,6 +272,13 @@ def test_early_stopping_waits_on_the_plateau():
     assert stop_epoch([0.5, 0.7, 0.6, 0.6, 0.6], plateau_epochs=10) == 4
     # min_epochs: never stop before it
     assert stop_epoch([0.9, 0.8, 0.8, 0.8, 0.8], min_epochs=4) == 4
+    # a noisy first epoch at 0.56 (seen on 400 validation sequences, where noise reaches it at
+    # p = 0.02) leaves chance at the fixed margin and stops the run on its plateau; at the
+    # margin of that validation size it does not
+    noisy = [0.56, 0.53, 0.54, 0.53, 0.52, 0.54, 0.55, 0.53]
+    assert stop_epoch(noisy, plateau_epochs=15) == 3
+    assert stop_epoch(noisy, plateau_epochs=15, margin=0.0893) is None
+
     # state round trip (resume)
     a = EarlyStopping(3, plateau_epochs=5)
     for v in (0.5, 0.6, 0.55):
@@ -289,6 +297,18 @@ def test_early_stopping_waits_on_the_plateau():
     )
 
 
+def test_chance_margin_follows_the_validation_size():
+    """The Mann-Whitney null by hand: sd = sqrt((n0 + n1 + 1) / (12 n0 n1)), times z(0.999)."""
+    from deepmotif.training.health import PLATEAU_MARGIN, chance_margin
+
+    # 200 + 200: sd = sqrt(401 / 480000) = 0.028904, z = 3.090232 -> 0.08932
+    assert chance_margin(200, 200) == pytest.approx(3.090232 * (401 / 480000) ** 0.5, rel=1e-5)
+    assert chance_margin(200, 200) == pytest.approx(0.08932, abs=1e-5)
+    # 1000 + 1000: 0.0399 by the formula, so the fixed floor of 0.05
+    assert chance_margin(1000, 1000) == PLATEAU_MARGIN
+    assert chance_margin(0, 10) == PLATEAU_MARGIN  # one class: nothing to judge
+
+
 def test_auto_training_settings_and_validation():
     from deepmotif.training.config import resolve_auto, resolve_train_config
 
@@ -300,10 +320,22 @@ def test_auto_training_settings_and_validation():
         0.0,
         0,
     )
+    # the epoch budget: 60 for the RNN, 30 for the others; a given value is kept as given
+    crnn = resolve_auto(resolve_train_config({}), "cnn-rnn")
+    assert (cnn["epochs"], rnn["epochs"], crnn["epochs"]) == (30, 60, 30)
+    assert resolve_auto(resolve_train_config({"epochs": 7}), "rnn")["epochs"] == 7
+    # a short RNN run warms up over a quarter of its epochs, the auto budget's too
+    assert resolve_auto(resolve_train_config({"epochs": 2}), "rnn")["warmup_epochs"] == 0.5
     assert resolve_auto(resolve_train_config({"lr_schedule": "constant"}), "rnn")[
         "lr_schedule"
     ] == ("constant")
-    for bad in ({"lr_schedule": "linear"}, {"warmup_epochs": -1}, {"min_epochs": 1.5}):
+    for bad in (
+        {"lr_schedule": "linear"},
+        {"warmup_epochs": -1},
+        {"min_epochs": 1.5},
+        {"epochs": 0},
+        {"epochs": "many"},
+    ):
         with pytest.raises(DeepMotifError):
             resolve_train_config(bad)
     with pytest.raises(DeepMotifError, match="warmup_epochs"):

@@ -25,7 +25,9 @@ def register(sub) -> None:
         help="comma-separated architectures (default: all three)",
     )
     p.add_argument("--datasets", help="comma-separated name fragments: keep only matching datasets")
-    p.add_argument("--epochs", type=positive_int, help="maximum epochs per run (default 30)")
+    p.add_argument(
+        "--epochs", type=positive_int, help="maximum epochs per run (default: 30; 60 for the RNN)"
+    )
     p.add_argument("--batch-size", type=positive_int, help=BATCH_SIZE_HELP)
     p.add_argument(
         "--lr",

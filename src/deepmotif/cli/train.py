@@ -29,7 +29,9 @@ def register(sub) -> None:
     p.add_argument("--test", metavar="TEST", help="held-out test file (otherwise a seeded split)")
     p.add_argument("--arch", choices=ARCHS, help="architecture (default: cnn)")
     p.add_argument("--out", required=True, metavar="RUN", help="run directory to create")
-    p.add_argument("--epochs", type=positive_int, help="maximum epochs (default 30)")
+    p.add_argument(
+        "--epochs", type=positive_int, help="maximum epochs (default: 30; 60 for the RNN)"
+    )
     p.add_argument(
         "--batch-size",
         type=positive_int,

@@ -67,7 +67,9 @@ class EarlyStopping:
     plateau_epochs : int
         Up to this epoch, a run that has not left chance does not count bad epochs (0: off).
     margin : float
-        Half-width of the chance band around 0.5.
+        Half-width of the chance band around 0.5. Training passes
+        :func:`deepmotif.training.health.chance_margin` of its validation split: at least
+        0.05, wider for small splits, where noise alone reaches 0.55.
     """
 
     def __init__(

@@ -34,7 +34,12 @@ from deepmotif.evaluation import binary_metrics, curves, predict
 from deepmotif.models import build_model, resolve_model_config
 from deepmotif.models.build import check_model_memory
 from deepmotif.training.config import resolve_auto, resolve_train_config
-from deepmotif.training.health import PLATEAU_MARGIN, never_left_plateau, plateau_advice
+from deepmotif.training.health import (
+    PLATEAU_MARGIN,
+    chance_margin,
+    never_left_plateau,
+    plateau_advice,
+)
 from deepmotif.training.schedule import EarlyStopping, lr_factor
 
 
@@ -398,8 +403,13 @@ def _fit(
     bs = cfg["batch_size"]
     n_batches = math.ceil(len(Xtr) / bs)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(cfg, n_batches))
+    n_valid_pos = int((splits.valid.labels == 1).sum())
     stopper = EarlyStopping(
-        cfg["patience"], min_epochs=cfg["min_epochs"], plateau_epochs=cfg["plateau_epochs"]
+        cfg["patience"],
+        min_epochs=cfg["min_epochs"],
+        plateau_epochs=cfg["plateau_epochs"],
+        # an epoch leaves chance only beyond what noise gives on this many validation sequences
+        margin=chance_margin(n_valid_pos, len(splits.valid) - n_valid_pos),
     )
     history: list[dict] = []
     best = {"auroc": -math.inf, "epoch": 0, "state": None}
