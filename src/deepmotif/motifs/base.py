@@ -108,8 +108,9 @@ def model_signal(scores, labels) -> dict:
 
     Returns ``{"auroc", "bound", "n_positive", "n_negative", "signal"}``.
     """
-    from scipy.stats import norm
     from sklearn.metrics import roc_auc_score
+
+    from deepmotif.training.health import chance_margin
 
     labels = np.asarray(labels).astype(int)
     scores = np.asarray(scores, dtype=np.float64)
@@ -118,8 +119,7 @@ def model_signal(scores, labels) -> dict:
         return {"auroc": float("nan"), "bound": float("nan"), "n_positive": n1,
                 "n_negative": n0, "signal": False}  # fmt: skip
     auroc = float(roc_auc_score(labels, scores))
-    sd = np.sqrt((n0 + n1 + 1) / (12.0 * n0 * n1))
-    bound = max(SIGNAL_MIN_AUROC, 0.5 + float(norm.isf(SIGNAL_P)) * sd)
+    bound = max(SIGNAL_MIN_AUROC, 0.5 + chance_margin(n1, n0, p=SIGNAL_P, floor=0.0))
     return {"auroc": auroc, "bound": float(bound), "n_positive": n1, "n_negative": n0,
             "signal": bool(auroc > bound)}  # fmt: skip
 

@@ -30,22 +30,25 @@ PLATEAU_MARGIN = 0.05
 PLATEAU_P = 1e-3
 
 
-def chance_margin(n_positive: int, n_negative: int, *, p: float = PLATEAU_P) -> float:
+def chance_margin(
+    n_positive: int, n_negative: int, *, p: float = PLATEAU_P, floor: float = PLATEAU_MARGIN
+) -> float:
     """Half-width of the chance band for a validation split of this size.
 
     Under the null (scores unrelated to labels) the AUROC of ``n_positive`` positives and
     ``n_negative`` negatives is about normal with mean 1/2 and variance
     ``(n0 + n1 + 1) / (12 n0 n1)`` (the Mann-Whitney statistic). The margin is its upper ``p``
-    point minus 1/2, and at least :data:`PLATEAU_MARGIN`: with 200 positives and 200 negatives
-    0.089 (an AUROC of 0.55 there is noise, p = 0.04), with 1000 of each 0.05.
+    point minus 1/2, and at least ``floor`` (default :data:`PLATEAU_MARGIN`): with 200
+    positives and 200 negatives 0.089 (an AUROC of 0.55 there is noise, p = 0.04), with 1000 of
+    each 0.05. ``floor`` when a class is empty.
     """
     from scipy.stats import norm
 
     n1, n0 = int(n_positive), int(n_negative)
     if n1 <= 0 or n0 <= 0:
-        return PLATEAU_MARGIN
+        return floor
     sd = float(np.sqrt((n0 + n1 + 1) / (12.0 * n0 * n1)))
-    return max(PLATEAU_MARGIN, float(norm.isf(p)) * sd)
+    return max(floor, float(norm.isf(p)) * sd)
 
 
 #: What to try when a run never left its plateau (the general advice; see
