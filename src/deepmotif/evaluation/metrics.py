@@ -53,6 +53,19 @@ def predict(
     return out
 
 
+def null_auroc_margin(n_positive: int, n_negative: int, p: float) -> float:
+    """How far above 1/2 the AUROC of scores unrelated to the labels reaches with probability
+    ``p``: under that null the AUROC of ``n1`` positives and ``n0`` negatives is about normal with
+    mean 1/2 and variance ``(n0 + n1 + 1) / (12 n0 n1)`` (the Mann-Whitney statistic), and this
+    is its upper ``p`` point minus 1/2 (inf when a class is empty)."""
+    from scipy.stats import norm
+
+    n1, n0 = int(n_positive), int(n_negative)
+    if n1 <= 0 or n0 <= 0:
+        return float("inf")
+    return float(norm.isf(p)) * float(np.sqrt((n0 + n1 + 1) / (12.0 * n0 * n1)))
+
+
 def binary_metrics(labels, scores, threshold: float = 0.5) -> dict:
     """AUROC, AUPRC (average precision), accuracy at ``threshold`` and n.
 

@@ -110,7 +110,7 @@ def model_signal(scores, labels) -> dict:
     """
     from sklearn.metrics import roc_auc_score
 
-    from deepmotif.training.health import chance_margin
+    from deepmotif.evaluation.metrics import null_auroc_margin
 
     labels = np.asarray(labels).astype(int)
     scores = np.asarray(scores, dtype=np.float64)
@@ -119,7 +119,7 @@ def model_signal(scores, labels) -> dict:
         return {"auroc": float("nan"), "bound": float("nan"), "n_positive": n1,
                 "n_negative": n0, "signal": False}  # fmt: skip
     auroc = float(roc_auc_score(labels, scores))
-    bound = max(SIGNAL_MIN_AUROC, 0.5 + chance_margin(n1, n0, p=SIGNAL_P, floor=0.0))
+    bound = max(SIGNAL_MIN_AUROC, 0.5 + null_auroc_margin(n1, n0, SIGNAL_P))
     return {"auroc": auroc, "bound": float(bound), "n_positive": n1, "n_negative": n0,
             "signal": bool(auroc > bound)}  # fmt: skip
 

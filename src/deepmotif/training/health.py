@@ -37,18 +37,17 @@ def chance_margin(
 
     Under the null (scores unrelated to labels) the AUROC of ``n_positive`` positives and
     ``n_negative`` negatives is about normal with mean 1/2 and variance
-    ``(n0 + n1 + 1) / (12 n0 n1)`` (the Mann-Whitney statistic). The margin is its upper ``p``
+    ``(n0 + n1 + 1) / (12 n0 n1)`` (the Mann-Whitney statistic;
+    :func:`deepmotif.evaluation.metrics.null_auroc_margin`). The margin is its upper ``p``
     point minus 1/2, and at least ``floor`` (default :data:`PLATEAU_MARGIN`): with 200
     positives and 200 negatives 0.089 (an AUROC of 0.55 there is noise, p = 0.04), with 1000 of
     each 0.05. ``floor`` when a class is empty.
     """
-    from scipy.stats import norm
+    from deepmotif.evaluation.metrics import null_auroc_margin
 
-    n1, n0 = int(n_positive), int(n_negative)
-    if n1 <= 0 or n0 <= 0:
+    if int(n_positive) <= 0 or int(n_negative) <= 0:
         return floor
-    sd = float(np.sqrt((n0 + n1 + 1) / (12.0 * n0 * n1)))
-    return max(floor, float(norm.isf(p)) * sd)
+    return max(floor, null_auroc_margin(n_positive, n_negative, p))
 
 
 #: What to try when a run never left its plateau (the general advice; see
