@@ -41,8 +41,8 @@ from pathlib import Path
 import numpy as np
 
 from bench_explain_quality import best_alignment_correlation_any, chance
+from deepmotif.archs import ARCHS
 
-ARCHS = ("cnn", "rnn", "cnn-rnn")
 TASKS = ("CTCF", "REST", "HNF4A", "FOXA2", "CTCF+SOX2")
 CALLERS = ("tfmodisco", "recursive")
 
@@ -51,10 +51,10 @@ def train_task(task: str, arch: str, out: Path, *, n: int, seed: int, epochs: in
     """The simulation of ``task`` (planted motifs by name) and its run in ``out`` (trained
     unless a finished run is already there)."""
     from deepmotif.data.simulate import simulate
-    from deepmotif.training import train
+    from deepmotif.training import run_is_finished, train
 
     sim = simulate(task.split("+"), n=n, length=101, seed=seed)
-    if not (out / "metrics.json").is_file():
+    if not run_is_finished(out):
         t0 = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
