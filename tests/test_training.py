@@ -439,3 +439,25 @@ def test_quickstart_trains_in_a_pool_as_it_would_here(tmp_path, planted):
                 torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6)
     finally:
         torch.set_num_threads(before)
+
+
+def test_replay_stopping_reads_recorded_runs(tmp_path, planted, capsys):
+    """benchmarks/replay_stopping.py replays a recurrent run's recorded curve; a CNN is skipped."""
+    import importlib.util
+
+    from deepmotif.training.health import PLATEAU_MARGIN, chance_margin
+
+    spec = importlib.util.spec_from_file_location(
+        "replay_stopping", Path(__file__).resolve().parents[1] / "benchmarks" / "replay_stopping.py"
+    )
+    replay = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(replay)
+    train(planted(200), arch="rnn", out=tmp_path / "runs" / "r", config=FAST, verbose=False)
+    train(planted(200), arch="cnn", out=tmp_path / "runs" / "c", config=FAST, verbose=False)
+    assert replay.main([str(tmp_path / "runs")]) == 0
+    assert "1 recurrent runs read" in capsys.readouterr().out
+    # the replay itself: a noisy 0.56 first epoch on a small split
+    cfg = {"patience": 2, "min_epochs": 0, "plateau_epochs": 15}
+    noisy = [0.56, 0.53, 0.54, 0.53]
+    assert replay.stop_epoch(noisy, cfg, PLATEAU_MARGIN) == 3
+    assert replay.stop_epoch(noisy, cfg, chance_margin(200, 200)) is None
