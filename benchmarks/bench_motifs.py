@@ -163,17 +163,19 @@ def cmd_recover(args) -> int:
             print(f"{_label(d)}: motifs already in {out}", flush=True)
             continue
         options = {"saliency": {"seqlets": args.seqlets}} if args.seqlets else None
+        chosen = args.sources.split(",") if args.sources else None
         try:
             res = run_motifs(
-                d, out=out, top_k=args.top_k, force=True, verbose=False, options=options
-            )
+                d, out=out, top_k=args.top_k, force=True, verbose=False, options=options,
+                temperature=args.temperature, sources=chosen,
+            )  # fmt: skip
         except DeepMotifError as exc:
             # e.g. an untrained model with no positive scored >= 0.5: saliency cannot run. The
             # other sources still do, and saliency is recorded as run and not recovered.
             print(f"{_label(d)}: {exc}; running the other sources", flush=True)
-            sources = [s for s in resolve_sources(None, load_run(d).model) if s != "saliency"]
+            sources = [s for s in resolve_sources(chosen, load_run(d).model) if s != "saliency"]
             res = run_motifs(d, out=out, top_k=args.top_k, force=True, verbose=False,
-                             sources=sources)  # fmt: skip
+                             sources=sources, temperature=args.temperature)  # fmt: skip
             info = json.loads((out / "motifs.json").read_text())
             info["sources"] = [s for s in SOURCES if s in sources or s == "saliency"]
             info["skipped"] = {"saliency": str(exc)}
@@ -260,6 +262,14 @@ def main(argv=None) -> int:
     p.add_argument("--table", help="also write the per-run table here (TSV)")
     p.add_argument("--force", action="store_true", help="re-extract even when results exist")
     p.add_argument("--seqlets", choices=["recursive", "tfmodisco"], help="saliency seqlet caller")
+    p.add_argument(
+        "--temperature",
+        type=float,
+        help="the optimize source's temperature (default: the package's)",
+    )
+    p.add_argument(
+        "--sources", help="comma-separated motif sources (default: every one the model has)"
+    )
     p.set_defaults(func=cmd_recover)
     p = sub.choices["time"]
     p.add_argument("--tf", default="REST")
