@@ -38,7 +38,8 @@ example a candidate study beside the confirm study's default rows), without trai
 against 60 (the default since), on the confirm study's seven tasks at seed 11, then seeds 1-3,
 chosen on validation AUROC. The studies above pin the RNN's 30 epochs of their time.
 ``--study rnn-stall``: the RNN stalled above chance (RQ4's CTCF-REST at simulation seeds 0 and
-5): no stop before epoch 20, or half the peak learning rate, against the default; first on those
+5): no stop before epoch 20, half the peak learning rate, or ``lr_drops`` 2 (patience halves the
+rate instead of stopping while it is above half its peak), against the default; first on those
 two draws (``--tasks CTCF-REST --seeds 0,5``), then on the confirm study's tasks.
 ``--study cost``: seconds per epoch of the old and new recurrent settings, side by side.
 
@@ -195,11 +196,13 @@ RNN_EPOCHS_STUDY: dict[str, tuple[str, dict, dict]] = {
 #: The RNN stalled above chance: RQ4's CTCF-REST runs (simulation seeds 0 and 5) sat at validation
 #: AUROC 0.64-0.68 while the 60-epoch schedule's rate was still near its peak, and patience ended
 #: them at epoch 11 (the 30-epoch schedule, whose rate had decayed by then, learnt seed 0). The
-#: candidates: no stop before epoch 20, or half the peak rate.
+#: candidates: no stop before epoch 20, half the peak rate, or halving the rate (up to twice)
+#: where patience would end a run whose rate is still above half its peak (``lr_drops``).
 RNN_STALL_STUDY: dict[str, tuple[str, dict, dict]] = {
     "rnn": ("rnn", {}, {}),
     "rnn min_epochs 20": ("rnn", {}, {"min_epochs": 20}),
     "rnn lr 5e-3": ("rnn", {}, {"lr": 5e-3}),
+    "rnn lr_drops 2": ("rnn", {}, {"lr_drops": 2}),
 }
 
 #: Single TFs and grammars interleaved, so a partial study has both kinds.

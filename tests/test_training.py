@@ -293,8 +293,104 @@ def test_early_stopping_waits_on_the_plateau():
             "bad": 1,
             "left_chance": True,
             "epochs": 3,
+            "drops_used": 0,
         }
     )
+
+
+def test_early_stopping_turns_stops_into_drops():
+    """``drops``: each time patience runs out, use_drop restarts patience (the caller lowers the
+    rate) until the drops are used up; then the run stops."""
+    from deepmotif.training.schedule import EarlyStopping
+
+    es = EarlyStopping(2, drops=2)
+    events = []
+    for epoch, auroc in enumerate([0.7, 0.6, 0.6, 0.6, 0.6, 0.8, 0.7, 0.7, 0.7, 0.7], 1):
+        es.update(auroc)
+        if es.stop:
+            events.append((epoch, "drop" if es.use_drop() else "stop"))
+            if events[-1][1] == "stop":
+                break
+    # 0.7 at epoch 1; bad at 2-3 -> drop; bad at 4-5 -> drop; 0.8 at 6; bad at 7-8 -> stop
+    assert events == [(3, "drop"), (5, "drop"), (8, "stop")]
+    assert es.drops_used == 2 and es.state_dict()["drops_used"] == 2
+    # no drop before patience has run out, and none without drops
+    fresh = EarlyStopping(2)
+    fresh.update(0.7)
+    assert not fresh.use_drop() and fresh.bad == 0
+    fresh.update(0.6)
+    fresh.update(0.6)
+    assert fresh.stop and not fresh.use_drop()
+    # an old checkpoint's state (before drops existed) loads with none used
+    old = EarlyStopping(2, drops=1)
+    old.load_state_dict({"best": 0.7, "bad": 1, "left_chance": True, "epochs": 4})
+    assert old.drops_used == 0
+
+
+def test_lr_drops_halve_the_rate_instead_of_stopping(tmp_path, planted):
+    """A run that cannot improve (labels shuffled) with patience 1 on a constant schedule: with
+    lr_drops 2 it goes on twice, each time at half the rate, and metrics.json counts the drops;
+    without, it stops where patience says."""
+    import pandas as pd
+
+    ds = planted(300)
+    rng = np.random.default_rng(0)
+    ds = type(ds)(ds.ids, ds.sequences, rng.permutation(ds.labels))
+    cfg = {
+        **FAST, "epochs": 12, "patience": 1, "lr_schedule": "constant", "warmup_epochs": 0,
+        "lr": 1e-3, "min_epochs": 0,
+    }  # fmt: skip
+    plain = train(ds, arch="cnn", out=tmp_path / "plain", config=cfg, verbose=False)
+    drops = train(ds, arch="cnn", out=tmp_path / "drops", config={**cfg, "lr_drops": 2},
+                  verbose=False)  # fmt: skip
+    assert "lr_drops" not in plain.metrics
+    assert drops.metrics["lr_drops"] == 2
+    assert drops.metrics["epochs_run"] > plain.metrics["epochs_run"]
+    lr = pd.read_csv(tmp_path / "drops" / "history.csv")["lr"].to_numpy()
+    # the rates run 1e-3 ... then 5e-4 ... then 2.5e-4 (each drop takes effect the next epoch)
+    assert sorted(set(np.round(lr / 1e-3, 6))) == [0.25, 0.5, 1.0]
+    assert np.all(np.diff(lr) <= 0)
+    # the epochs at the full rate are the plain run's epochs
+    assert int((lr == 1e-3).sum()) == plain.metrics["epochs_run"]
+
+
+def test_rate_still_high_follows_the_schedule():
+    """A drop needs the last step's rate above half the schedule's base rate."""
+    import torch
+
+    from deepmotif.training.train import _rate_still_high
+
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
+    factors = [1.0, 0.8, 0.5, 0.2]
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: factors[min(step, 3)])
+    seen = []
+    for _ in range(4):
+        seen.append(_rate_still_high(opt, sched))
+        opt.step()
+        sched.step()
+    assert seen == [True, True, False, False]
+    sched.base_lrs = [b * 0.5 for b in sched.base_lrs]  # after a drop the base is the new one
+    opt.param_groups[0]["lr"] = 0.3
+    assert _rate_still_high(opt, sched)
+
+
+def test_resume_accepts_a_run_from_before_a_setting_was_added(tmp_path, planted):
+    """A run whose config.json lacks a setting added since (at its default) resumes; one that
+    differs in it is refused."""
+    out = tmp_path / "run"
+    train(planted(200), arch="cnn", out=out, config=FAST, verbose=False)
+    cfg = json.loads((out / "config.json").read_text())
+    del cfg["training"]["lr_drops"]
+    (out / "config.json").write_text(json.dumps(cfg))
+    (out / "metrics.json").unlink()  # unfinished, so --resume applies
+    res = train(planted(200), arch="cnn", out=out, config=FAST, verbose=False, resume=True)
+    assert res.metrics["epochs_run"] == FAST["epochs"]
+    cfg = json.loads((out / "config.json").read_text())
+    cfg["training"]["lr_drops"] = 1
+    (out / "config.json").write_text(json.dumps(cfg))
+    (out / "metrics.json").unlink()
+    with pytest.raises(DeepMotifError, match="training settings differ"):
+        train(planted(200), arch="cnn", out=out, config=FAST, verbose=False, resume=True)
 
 
 def test_chance_margin_follows_the_validation_size():

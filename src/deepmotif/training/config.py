@@ -26,6 +26,7 @@ TRAIN_DEFAULTS: dict = {
     "patience": 5,
     "min_epochs": "auto",
     "plateau_epochs": "auto",
+    "lr_drops": 0,
     "rc_augment": True,
     "valid_fraction": 0.1,
     "test_fraction": 0.1,
@@ -138,6 +139,7 @@ def resolve_train_config(overrides: dict | None = None) -> dict:
     for key in ("min_epochs", "plateau_epochs"):
         if config[key] != "auto":
             config[key] = check_positive_int(key, config[key], allow_zero=True)
+    config["lr_drops"] = check_positive_int("lr_drops", config["lr_drops"], allow_zero=True)
     if config["lr_schedule"] not in (*SCHEDULES, "auto"):
         raise DeepMotifError(
             f"lr_schedule must be auto or one of {', '.join(SCHEDULES)}, "

@@ -12,10 +12,17 @@ import math
 
 from deepmotif.training.health import PLATEAU_MARGIN
 
-__all__ = ["SCHEDULES", "lr_factor", "EarlyStopping"]
+__all__ = ["SCHEDULES", "LR_DROP_ABOVE", "LR_DROP_FACTOR", "lr_factor", "EarlyStopping"]
 
 #: The learning-rate schedules ``lr_schedule`` accepts.
 SCHEDULES: tuple[str, ...] = ("constant", "exponential", "cosine")
+
+#: ``lr_drops``: when patience runs out while the rate is still above ``LR_DROP_ABOVE`` of the
+#: schedule's base rate, the base rate is multiplied by ``LR_DROP_FACTOR`` and training goes on
+#: (a recurrent run can stall above chance at its peak rate and learn at a lower one:
+#: docs/training.md, "Runs that stall above chance").
+LR_DROP_ABOVE = 0.5
+LR_DROP_FACTOR = 0.5
 
 
 def lr_factor(
@@ -70,6 +77,9 @@ class EarlyStopping:
         Half-width of the chance band around 0.5. Training passes
         :func:`deepmotif.training.health.chance_margin` of its validation split: at least
         0.05, wider for small splits, where noise alone reaches 0.55.
+    drops : int
+        How many times :meth:`use_drop` may turn a stop into a lower learning rate (training's
+        ``lr_drops``; 0: never).
     """
 
     def __init__(
@@ -79,8 +89,11 @@ class EarlyStopping:
         min_epochs: int = 0,
         plateau_epochs: int = 0,
         margin: float = PLATEAU_MARGIN,
+        drops: int = 0,
     ):
         self.patience = patience
+        self.drops = drops
+        self.drops_used = 0
         self.min_epochs = min_epochs
         self.plateau_epochs = plateau_epochs
         self.margin = margin
@@ -107,12 +120,22 @@ class EarlyStopping:
         """True when the run should end now."""
         return self.epochs >= self.min_epochs and self.bad >= self.patience
 
+    def use_drop(self) -> bool:
+        """When the run should stop and a drop is left: use it, so patience starts again, and
+        return True (the caller lowers the learning rate); otherwise False."""
+        if not self.stop or self.drops_used >= self.drops:
+            return False
+        self.drops_used += 1
+        self.bad = 0
+        return True
+
     def state_dict(self) -> dict:
         return {
             "best": self.best,
             "bad": self.bad,
             "left_chance": self.left_chance,
             "epochs": self.epochs,
+            "drops_used": self.drops_used,
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -120,3 +143,4 @@ class EarlyStopping:
         self.bad = state["bad"]
         self.left_chance = state["left_chance"]
         self.epochs = state["epochs"]
+        self.drops_used = state.get("drops_used", 0)

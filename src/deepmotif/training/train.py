@@ -33,14 +33,14 @@ from deepmotif.errors import DeepMotifError, DeepMotifWarning
 from deepmotif.evaluation import binary_metrics, curves, predict
 from deepmotif.models import build_model, resolve_model_config
 from deepmotif.models.build import check_model_memory
-from deepmotif.training.config import resolve_auto, resolve_train_config
+from deepmotif.training.config import TRAIN_DEFAULTS, resolve_auto, resolve_train_config
 from deepmotif.training.health import (
     PLATEAU_MARGIN,
     chance_margin,
     never_left_plateau,
     plateau_advice,
 )
-from deepmotif.training.schedule import EarlyStopping, lr_factor
+from deepmotif.training.schedule import LR_DROP_ABOVE, LR_DROP_FACTOR, EarlyStopping, lr_factor
 
 
 @dataclass
@@ -62,6 +62,8 @@ class FitResult(NamedTuple):
     model: torch.nn.Module
     history: list[dict]
     best: dict
+    #: times patience lowered the learning rate instead of stopping (``lr_drops``)
+    lr_drops: int = 0
 
 
 def _load_checkpoint(path: Path) -> dict:
@@ -331,6 +333,12 @@ def train(
 
     if resume:
         saved = runs.read_config(out)
+        if isinstance(saved.get("training"), dict):  # settings added since, at their defaults
+            added = {
+                k: v for k, v in resolved["training"].items()
+                if k not in saved["training"] and TRAIN_DEFAULTS.get(k, object()) == v
+            }  # fmt: skip
+            saved["training"] = {**added, **saved["training"]}
         for key in ("arch", "model", "training"):
             if saved.get(key) != resolved[key]:
                 raise DeepMotifError(
@@ -374,8 +382,9 @@ def train(
             )
             model, history = fit.model.cpu().eval(), fit.history
             metrics = _finish_run(
-                where, model, splits, history, fit.best["epoch"], device=dev, name=out
-            )
+                where, model, splits, history, fit.best["epoch"], device=dev, name=out,
+                extra={"lr_drops": fit.lr_drops} if cfg["lr_drops"] else None,
+            )  # fmt: skip
     return TrainResult(out, model, resolved, metrics, history, time.perf_counter() - t0)
 
 
@@ -410,6 +419,7 @@ def _fit(
         plateau_epochs=cfg["plateau_epochs"],
         # an epoch leaves chance only beyond what noise gives on this many validation sequences
         margin=chance_margin(n_valid_pos, len(splits.valid) - n_valid_pos),
+        drops=cfg["lr_drops"],
     )
     history: list[dict] = []
     best = {"auroc": -math.inf, "epoch": 0, "state": None}
@@ -489,6 +499,12 @@ def _fit(
                     "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
                 }
             stopped = stopper.stop
+            if stopped and _rate_still_high(opt, sched) and stopper.use_drop():
+                # patience ran out while the schedule is still near its peak: go on at a lower
+                # rate instead (``lr_drops``); LambdaLR keeps base_lrs in its state, so a
+                # resumed run keeps the drop
+                sched.base_lrs = [b * LR_DROP_FACTOR for b in sched.base_lrs]
+                stopped = False
             if bar is not None:
                 bar.set_postfix(
                     epoch=epoch, loss=f"{total / seen:.4f}", valid_auroc=f"{vm['auroc']:.4f}"
@@ -513,7 +529,14 @@ def _fit(
 
     if best["state"] is not None:
         model.load_state_dict(best["state"])
-    return FitResult(model, history, best)
+    return FitResult(model, history, best, stopper.drops_used)
+
+
+def _rate_still_high(opt, sched) -> bool:
+    """True when the last step's rate is above :data:`LR_DROP_ABOVE` of the schedule's
+    current base rate (which is the peak until a drop lowers it)."""
+    base = sched.base_lrs[0]
+    return base > 0 and opt.param_groups[0]["lr"] > LR_DROP_ABOVE * base
 
 
 def _schedule(cfg: dict, steps_per_epoch: int):
@@ -535,10 +558,19 @@ def _schedule(cfg: dict, steps_per_epoch: int):
 
 
 def _finish_run(
-    out: Path, model, splits, history: list[dict], best_epoch: int, *, device=None, name=None
+    out: Path,
+    model,
+    splits,
+    history: list[dict],
+    best_epoch: int,
+    *,
+    device=None,
+    name=None,
+    extra: dict | None = None,
 ) -> dict:
     """Evaluate the best model (on ``device``, the training device) and write weights, tables,
-    curves and, last, metrics.json (``name``: the run folder as the user knows it)."""
+    curves and, last, metrics.json (``name``: the run folder as the user knows it; ``extra``:
+    more keys for it)."""
     import pandas as pd
     from safetensors.torch import save_file
 
@@ -574,6 +606,7 @@ def _finish_run(
     metrics["best_epoch"] = best_epoch
     metrics["epochs_run"] = len(history)
     metrics["plateau"] = never_left_plateau(h["valid_auroc"] for h in history)
+    metrics.update(extra or {})
     if metrics["plateau"]:
         advice = plateau_advice(model.arch, history)
         metrics["plateau_advice"] = advice
