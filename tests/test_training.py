@@ -188,6 +188,7 @@ def test_auto_learning_rate_and_precision(tmp_path, arch, lr, clip, planted):
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["training"]["lr"] == lr
     assert saved["training"]["grad_clip"] == clip
+    assert saved["training"]["lr_drops"] == (2 if arch == "rnn" else 0)
     # one precision rule for every architecture: bf16 where the CPU runs it natively
     assert saved["autocast"] == ("bfloat16" if cpu_has_fast_bf16() else "fp32")
     # the history records the rate after the epoch: one decay step for the CNN; the recurrent
@@ -375,8 +376,8 @@ def test_rate_still_high_follows_the_schedule():
 
 
 def test_resume_accepts_a_run_from_before_a_setting_was_added(tmp_path, planted):
-    """A run whose config.json lacks a setting added since (at its default) resumes; one that
-    differs in it is refused."""
+    """A run whose config.json lacks a setting added since resumes when the value it had in
+    effect then (lr_drops 0) is today's; one that differs in it is refused."""
     out = tmp_path / "run"
     train(planted(200), arch="cnn", out=out, config=FAST, verbose=False)
     cfg = json.loads((out / "config.json").read_text())

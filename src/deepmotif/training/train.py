@@ -33,7 +33,7 @@ from deepmotif.errors import DeepMotifError, DeepMotifWarning
 from deepmotif.evaluation import binary_metrics, curves, predict
 from deepmotif.models import build_model, resolve_model_config
 from deepmotif.models.build import check_model_memory
-from deepmotif.training.config import TRAIN_DEFAULTS, resolve_auto, resolve_train_config
+from deepmotif.training.config import ADDED_SETTINGS, resolve_auto, resolve_train_config
 from deepmotif.training.health import (
     PLATEAU_MARGIN,
     chance_margin,
@@ -333,12 +333,8 @@ def train(
 
     if resume:
         saved = runs.read_config(out)
-        if isinstance(saved.get("training"), dict):  # settings added since, at their defaults
-            added = {
-                k: v for k, v in resolved["training"].items()
-                if k not in saved["training"] and TRAIN_DEFAULTS.get(k, object()) == v
-            }  # fmt: skip
-            saved["training"] = {**added, **saved["training"]}
+        if isinstance(saved.get("training"), dict):  # a run from before a setting existed
+            saved["training"] = {**ADDED_SETTINGS, **saved["training"]}
         for key in ("arch", "model", "training"):
             if saved.get(key) != resolved[key]:
                 raise DeepMotifError(
