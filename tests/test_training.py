@@ -390,7 +390,9 @@ def test_resume_accepts_a_run_from_before_a_setting_was_added(tmp_path, planted)
     cfg["training"]["lr_drops"] = 1
     (out / "config.json").write_text(json.dumps(cfg))
     (out / "metrics.json").unlink()
-    with pytest.raises(DeepMotifError, match="training settings differ"):
+    with pytest.raises(
+        DeepMotifError, match=r"training settings differ .*\(lr_drops: 1 in the run, 0 now\)"
+    ):
         train(planted(200), arch="cnn", out=out, config=FAST, verbose=False, resume=True)
 
 

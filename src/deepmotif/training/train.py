@@ -337,9 +337,18 @@ def train(
             saved["training"] = {**ADDED_SETTINGS, **saved["training"]}
         for key in ("arch", "model", "training"):
             if saved.get(key) != resolved[key]:
+                was, now = saved.get(key), resolved[key]
+                which = ""
+                if isinstance(was, dict) and isinstance(now, dict):
+                    diff = [
+                        f"{k}: {was.get(k)!r} in the run, {now.get(k)!r} now"
+                        for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k)
+                    ]  # fmt: skip
+                    which = f" ({'; '.join(diff)})"
                 raise DeepMotifError(
-                    f"--resume: the {key} settings differ from the run in {out}; "
-                    "resume with the same command that started it"
+                    f"--resume: the {key} settings differ from the run in {out}{which}; "
+                    "resume with the same command that started it, setting any default that "
+                    "changed since in a --config file"
                 )
         before, now = saved.get("autocast", resolved["autocast"]), resolved["autocast"]
         if before != now:  # e.g. a default precision that changed since the run started
