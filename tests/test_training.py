@@ -359,20 +359,20 @@ def test_rate_still_high_follows_the_schedule():
     """A drop needs the last step's rate above half the schedule's base rate."""
     import torch
 
-    from deepmotif.training.train import _rate_still_high
+    from deepmotif.training.schedule import rate_still_high
 
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
     factors = [1.0, 0.8, 0.5, 0.2]
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: factors[min(step, 3)])
     seen = []
     for _ in range(4):
-        seen.append(_rate_still_high(opt, sched))
+        seen.append(rate_still_high(opt, sched))
         opt.step()
         sched.step()
     assert seen == [True, True, False, False]
     sched.base_lrs = [b * 0.5 for b in sched.base_lrs]  # after a drop the base is the new one
     opt.param_groups[0]["lr"] = 0.3
-    assert _rate_still_high(opt, sched)
+    assert rate_still_high(opt, sched)
 
 
 def test_resume_accepts_a_run_from_before_a_setting_was_added(tmp_path, planted):

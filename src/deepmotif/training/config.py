@@ -68,6 +68,38 @@ AUTO: dict[str, dict] = {
 #: effect (resuming such a run compares against it).
 ADDED_SETTINGS: dict = {"lr_drops": 0}
 
+
+def check_resumable(saved: dict, resolved: dict, out) -> None:
+    """Refuse to resume the run in ``out`` (its ``config.json``: ``saved``) under settings
+    ``resolved`` that differ from it, naming the settings that differ; a setting added since
+    the run was made counts at its :data:`ADDED_SETTINGS` value."""
+    if isinstance(saved.get("training"), dict):
+        saved = {**saved, "training": {**ADDED_SETTINGS, **saved["training"]}}
+    for key in ("arch", "model", "training"):
+        was, now = saved.get(key), resolved[key]
+        if was == now:
+            continue
+        which = ""
+        if isinstance(was, dict) and isinstance(now, dict):
+            diff = [
+                f"{k}: {was.get(k)!r} in the run, {now.get(k)!r} now"
+                for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k)
+            ]  # fmt: skip
+            which = f" ({'; '.join(diff)})"
+        raise DeepMotifError(
+            f"--resume: the {key} settings differ from the run in {out}{which}; resume with the "
+            "same command that started it, setting any default that changed since in a --config "
+            "file"
+        )
+    before, now = saved.get("autocast", resolved["autocast"]), resolved["autocast"]
+    if before != now:  # e.g. a default precision that changed since the run started
+        raise DeepMotifError(
+            f"--resume: the run in {out} trained under {before} autocast and this command "
+            f"would go on under {now}; resume it with the deepmotif version that started it, "
+            "or start again with --force"
+        )
+
+
 #: The learning rate ``lr="auto"`` gives each architecture.
 AUTO_LR: dict[str, float] = AUTO["lr"]
 

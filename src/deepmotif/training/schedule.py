@@ -12,7 +12,14 @@ import math
 
 from deepmotif.training.health import PLATEAU_MARGIN
 
-__all__ = ["SCHEDULES", "LR_DROP_ABOVE", "LR_DROP_FACTOR", "lr_factor", "EarlyStopping"]
+__all__ = [
+    "SCHEDULES",
+    "LR_DROP_ABOVE",
+    "LR_DROP_FACTOR",
+    "lr_factor",
+    "rate_still_high",
+    "EarlyStopping",
+]
 
 #: The learning-rate schedules ``lr_schedule`` accepts.
 SCHEDULES: tuple[str, ...] = ("constant", "exponential", "cosine")
@@ -55,6 +62,13 @@ def lr_factor(
     span = max(1, total_steps - warmup_steps)
     p = min(1.0, (step - warmup_steps) / span)
     return 0.5 * (1.0 + math.cos(math.pi * p))
+
+
+def rate_still_high(optimizer, scheduler) -> bool:
+    """True when the last step's rate is above :data:`LR_DROP_ABOVE` of the scheduler's
+    current base rate (the peak until a drop lowers it)."""
+    base = scheduler.base_lrs[0]
+    return base > 0 and optimizer.param_groups[0]["lr"] > LR_DROP_ABOVE * base
 
 
 class EarlyStopping:

@@ -33,14 +33,19 @@ from deepmotif.errors import DeepMotifError, DeepMotifWarning
 from deepmotif.evaluation import binary_metrics, curves, predict
 from deepmotif.models import build_model, resolve_model_config
 from deepmotif.models.build import check_model_memory
-from deepmotif.training.config import ADDED_SETTINGS, resolve_auto, resolve_train_config
+from deepmotif.training.config import check_resumable, resolve_auto, resolve_train_config
 from deepmotif.training.health import (
     PLATEAU_MARGIN,
     chance_margin,
     never_left_plateau,
     plateau_advice,
 )
-from deepmotif.training.schedule import LR_DROP_ABOVE, LR_DROP_FACTOR, EarlyStopping, lr_factor
+from deepmotif.training.schedule import (
+    LR_DROP_FACTOR,
+    EarlyStopping,
+    lr_factor,
+    rate_still_high,
+)
 
 
 @dataclass
@@ -333,30 +338,7 @@ def train(
 
     if resume:
         saved = runs.read_config(out)
-        if isinstance(saved.get("training"), dict):  # a run from before a setting existed
-            saved["training"] = {**ADDED_SETTINGS, **saved["training"]}
-        for key in ("arch", "model", "training"):
-            if saved.get(key) != resolved[key]:
-                was, now = saved.get(key), resolved[key]
-                which = ""
-                if isinstance(was, dict) and isinstance(now, dict):
-                    diff = [
-                        f"{k}: {was.get(k)!r} in the run, {now.get(k)!r} now"
-                        for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k)
-                    ]  # fmt: skip
-                    which = f" ({'; '.join(diff)})"
-                raise DeepMotifError(
-                    f"--resume: the {key} settings differ from the run in {out}{which}; "
-                    "resume with the same command that started it, setting any default that "
-                    "changed since in a --config file"
-                )
-        before, now = saved.get("autocast", resolved["autocast"]), resolved["autocast"]
-        if before != now:  # e.g. a default precision that changed since the run started
-            raise DeepMotifError(
-                f"--resume: the run in {out} trained under {before} autocast and this command "
-                f"would go on under {now}; resume it with the deepmotif version that started it, "
-                "or start again with --force"
-            )
+        check_resumable(saved, resolved, out)
         resolved["created"] = saved.get("created")
     else:
         resolved["created"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
@@ -504,10 +486,8 @@ def _fit(
                     "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
                 }
             stopped = stopper.stop
-            if stopped and _rate_still_high(opt, sched) and stopper.use_drop():
-                # patience ran out while the schedule is still near its peak: go on at a lower
-                # rate instead (``lr_drops``); LambdaLR keeps base_lrs in its state, so a
-                # resumed run keeps the drop
+            if stopped and rate_still_high(opt, sched) and stopper.use_drop():
+                # ``lr_drops``: go on at a lower rate (base_lrs is in LambdaLR's checkpoint)
                 sched.base_lrs = [b * LR_DROP_FACTOR for b in sched.base_lrs]
                 stopped = False
             if bar is not None:
@@ -535,13 +515,6 @@ def _fit(
     if best["state"] is not None:
         model.load_state_dict(best["state"])
     return FitResult(model, history, best, stopper.drops_used)
-
-
-def _rate_still_high(opt, sched) -> bool:
-    """True when the last step's rate is above :data:`LR_DROP_ABOVE` of the schedule's
-    current base rate (which is the peak until a drop lowers it)."""
-    base = sched.base_lrs[0]
-    return base > 0 and opt.param_groups[0]["lr"] > LR_DROP_ABOVE * base
 
 
 def _schedule(cfg: dict, steps_per_epoch: int):
