@@ -13,6 +13,11 @@ epoch differs would train differently today; the others are unchanged up to thei
 training is seeded. The validation split is stratified by label, so half of its recorded size
 is taken as positives. CNN runs are skipped (they count patience from the first epoch either
 way).
+
+It also lists the runs that ``lr_drops`` would change: those trained without it that stopped
+before their last epoch with their last rate (``history.csv``'s ``lr``) above
+:data:`~deepmotif.training.schedule.LR_DROP_ABOVE` of their base rate, where training would now
+halve the rate and go on (:func:`would_drop`). The others train identically today.
 """
 
 from __future__ import annotations
@@ -39,6 +44,16 @@ def stop_epoch(values, training: dict, margin: float) -> int | None:
     return None
 
 
+def would_drop(rates, training: dict) -> bool:
+    """True for a run trained without ``lr_drops`` (``training``: its config's settings) that
+    stopped early with its last rate above ``LR_DROP_ABOVE`` of its base rate."""
+    from deepmotif.training.schedule import LR_DROP_ABOVE
+
+    if training.get("lr_drops", 0) or len(rates) >= training["epochs"]:
+        return False
+    return rates[-1] > LR_DROP_ABOVE * training["lr"]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("roots", nargs="+", type=Path, help="folders holding run directories")
@@ -48,7 +63,7 @@ def main(argv=None) -> int:
     from deepmotif.training.health import PLATEAU_MARGIN, chance_margin
 
     runs = sorted({p.parent for root in args.roots for p in root.rglob("config.json")})
-    n, changed = 0, []
+    n, changed, drops = 0, [], []
     for run in runs:
         if not run_is_finished(run) or not (run / "history.csv").is_file():
             continue
@@ -56,7 +71,12 @@ def main(argv=None) -> int:
         if config.get("arch") not in ("rnn", "cnn-rnn"):
             continue
         with (run / "history.csv").open() as fh:
-            values = [float(row["valid_auroc"]) for row in csv.DictReader(fh)]
+            rows = list(csv.DictReader(fh))
+        values = [float(row["valid_auroc"]) for row in rows]
+        if config["arch"] == "rnn" and would_drop(
+            [float(r["lr"]) for r in rows], config["training"]
+        ):
+            drops.append((run, len(values)))
         n_valid = int(config["data"]["splits"]["n_valid"])
         margin = chance_margin(n_valid // 2, n_valid - n_valid // 2)
         before = stop_epoch(values, config["training"], PLATEAU_MARGIN)
@@ -68,6 +88,9 @@ def main(argv=None) -> int:
     for run, epochs, before, now, margin in changed:
         print(f"  {run}: {epochs} epochs recorded, stopped at {before} with the band 0.05, "
               f"{now or 'not within them'} with {margin:.3f}")  # fmt: skip
+    print(f"RNN runs that lr_drops would change (stopped early at a rate above half): {len(drops)}")
+    for run, epochs in drops:
+        print(f"  {run}: stopped after {epochs} epochs")
     return 0
 
 

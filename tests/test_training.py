@@ -560,3 +560,9 @@ def test_replay_stopping_reads_recorded_runs(tmp_path, planted, capsys):
     noisy = [0.56, 0.53, 0.54, 0.53]
     assert replay.stop_epoch(noisy, cfg, PLATEAU_MARGIN) == 3
     assert replay.stop_epoch(noisy, cfg, chance_margin(200, 200)) is None
+    # lr_drops: only a run trained without it that stopped early at a rate above half its base
+    base = {"epochs": 40, "lr": 0.01}
+    assert replay.would_drop([0.01, 0.0093], base)
+    assert not replay.would_drop([0.01, 0.004], base)  # the schedule was past half
+    assert not replay.would_drop([0.01] * 40, base)  # ran every epoch
+    assert not replay.would_drop([0.01, 0.0093], {**base, "lr_drops": 2})  # had the setting
