@@ -328,10 +328,10 @@ def test_early_stopping_turns_stops_into_drops():
     assert old.drops_used == 0
 
 
-def test_lr_drops_halve_the_rate_instead_of_stopping(tmp_path, planted):
+def test_lr_drops_halve_the_rate_instead_of_stopping(tmp_path, planted, capsys):
     """A run that cannot improve (labels shuffled) with patience 1 on a constant schedule: with
-    lr_drops 2 it goes on twice, each time at half the rate, and metrics.json counts the drops;
-    without, it stops where patience says."""
+    lr_drops 2 it goes on twice, each time at half the rate, says so on stderr as it happens,
+    and metrics.json counts the drops; without, it stops where patience says."""
     import pandas as pd
 
     ds = planted(300)
@@ -342,8 +342,12 @@ def test_lr_drops_halve_the_rate_instead_of_stopping(tmp_path, planted):
         "lr": 1e-3, "min_epochs": 0,
     }  # fmt: skip
     plain = train(ds, arch="cnn", out=tmp_path / "plain", config=cfg, verbose=False)
+    capsys.readouterr()
     drops = train(ds, arch="cnn", out=tmp_path / "drops", config={**cfg, "lr_drops": 2},
-                  verbose=False)  # fmt: skip
+                  verbose=True)  # fmt: skip
+    told = [ln for ln in capsys.readouterr().err.splitlines() if "halved" in ln]
+    assert [ln.split("halved to ")[1].split(" ")[0] for ln in told] == ["0.0005", "0.00025"]
+    assert "(lr_drops: 2 of 2 used)" in told[1]
     assert "lr_drops" not in plain.metrics
     assert drops.metrics["lr_drops"] == 2
     assert drops.metrics["epochs_run"] > plain.metrics["epochs_run"]

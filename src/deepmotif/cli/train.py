@@ -123,6 +123,7 @@ def run(args) -> int:
         f"{arch}: test AUROC {m['test']['auroc']:.4f}, AUPRC {m['test']['auprc']:.4f}, "
         f"accuracy {m['test']['accuracy']:.4f} (n={m['test']['n']}); best epoch {m['best_epoch']} "
         f"of {m['epochs_run']}; {result.seconds:.0f} s"
+        + (f"; learning rate halved {m['lr_drops']}x (lr_drops)" if m.get("lr_drops") else "")
     )
     print(f"run directory: {result.path}")
     return 0

@@ -18,6 +18,8 @@ __all__ = [
     "LR_DROP_FACTOR",
     "lr_factor",
     "rate_still_high",
+    "lower_rate",
+    "schedule_from_config",
     "EarlyStopping",
 ]
 
@@ -69,6 +71,37 @@ def rate_still_high(optimizer, scheduler) -> bool:
     current base rate (the peak until a drop lowers it)."""
     base = scheduler.base_lrs[0]
     return base > 0 and optimizer.param_groups[0]["lr"] > LR_DROP_ABOVE * base
+
+
+def lower_rate(scheduler, stopper: "EarlyStopping", epoch: int) -> str:
+    """Multiply the scheduler's base rates by :data:`LR_DROP_FACTOR` (a drop ``stopper`` has
+    just granted, :meth:`EarlyStopping.use_drop`) and return the line that tells the user."""
+    scheduler.base_lrs = [b * LR_DROP_FACTOR for b in scheduler.base_lrs]
+    return (
+        f"epoch {epoch}: no better validation AUROC in {stopper.patience} epochs at a high "
+        f"learning rate; base rate halved to {scheduler.base_lrs[0]:.3g} instead of stopping "
+        f"(lr_drops: {stopper.drops_used} of {stopper.drops} used)"
+    )
+
+
+def schedule_from_config(cfg: dict, steps_per_epoch: int):
+    """The per-step learning-rate multiplier (for ``LambdaLR``) of a resolved training
+    configuration ``cfg``: :func:`lr_factor` with its ``warmup_epochs``, ``epochs``,
+    ``lr_schedule`` and ``lr_decay``."""
+    warmup = round(cfg["warmup_epochs"] * steps_per_epoch)
+    total = cfg["epochs"] * steps_per_epoch
+
+    def factor(step: int) -> float:
+        return lr_factor(
+            step,
+            schedule=cfg["lr_schedule"],
+            warmup_steps=warmup,
+            total_steps=total,
+            steps_per_epoch=steps_per_epoch,
+            decay=cfg["lr_decay"],
+        )
+
+    return factor
 
 
 class EarlyStopping:

@@ -10,6 +10,7 @@ and ends exactly where an uninterrupted one would.
 from __future__ import annotations
 
 import math
+import sys
 import time
 import warnings
 from contextlib import nullcontext
@@ -41,10 +42,10 @@ from deepmotif.training.health import (
     plateau_advice,
 )
 from deepmotif.training.schedule import (
-    LR_DROP_FACTOR,
     EarlyStopping,
-    lr_factor,
+    lower_rate,
     rate_still_high,
+    schedule_from_config,
 )
 
 
@@ -398,7 +399,7 @@ def _fit(
     Xva = splits.valid.one_hot(dtype=np.int8)
     bs = cfg["batch_size"]
     n_batches = math.ceil(len(Xtr) / bs)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _schedule(cfg, n_batches))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule_from_config(cfg, n_batches))
     n_valid_pos = int((splits.valid.labels == 1).sum())
     stopper = EarlyStopping(
         cfg["patience"],
@@ -488,8 +489,9 @@ def _fit(
             stopped = stopper.stop
             if stopped and rate_still_high(opt, sched) and stopper.use_drop():
                 # ``lr_drops``: go on at a lower rate (base_lrs is in LambdaLR's checkpoint)
-                sched.base_lrs = [b * LR_DROP_FACTOR for b in sched.base_lrs]
-                stopped = False
+                stopped, note = False, lower_rate(sched, stopper, epoch)
+                if bar is not None:
+                    bar.write(f"train {arch}: {note}", file=sys.stderr)
             if bar is not None:
                 bar.set_postfix(
                     epoch=epoch, loss=f"{total / seen:.4f}", valid_auroc=f"{vm['auroc']:.4f}"
@@ -515,24 +517,6 @@ def _fit(
     if best["state"] is not None:
         model.load_state_dict(best["state"])
     return FitResult(model, history, best, stopper.drops_used)
-
-
-def _schedule(cfg: dict, steps_per_epoch: int):
-    """The per-step learning-rate multiplier of ``cfg`` (see :func:`lr_factor`)."""
-    warmup = round(cfg["warmup_epochs"] * steps_per_epoch)
-    total = cfg["epochs"] * steps_per_epoch
-
-    def factor(step: int) -> float:
-        return lr_factor(
-            step,
-            schedule=cfg["lr_schedule"],
-            warmup_steps=warmup,
-            total_steps=total,
-            steps_per_epoch=steps_per_epoch,
-            decay=cfg["lr_decay"],
-        )
-
-    return factor
 
 
 def _finish_run(
