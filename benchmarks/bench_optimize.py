@@ -27,7 +27,8 @@ highest r among the kept motifs, for each way of cutting a stretch longer than `
 in ``--cuts`` (``ic``, the default: the window of highest information content;
 ``importance``: around the window the model depends on most, ``optimization_motifs``'s
 ``importance=True``). ``shuffled:RUN`` marks a run without signal (label-shuffled data):
-only whether it keeps a motif (a false discovery) is reported.
+only whether it keeps a motif (a false discovery) is reported. ``--window START,END``
+optimises only that stretch (the rest ``N``), for the run and its null alike.
 
 ``runs``: the runs these studies were measured on, made by one command. For each TF of
 ``--tfs``, ``deepmotif simulate --motifs TF --n 3000 --seed 1`` trained under each architecture
@@ -202,6 +203,7 @@ def temperature(args) -> int:
     if set(cuts) - {"importance", "ic"}:
         raise SystemExit(f"--cuts: importance and/or ic, got {args.cuts!r}")
     columns = [(t, c) for t in temps for c in cuts]
+    window = tuple(int(v) for v in args.window.split(",")) if args.window else None
     table = []
     for item in args.runs:
         tf, run = item.split(":", 1)
@@ -212,8 +214,9 @@ def temperature(args) -> int:
         for t, cut in columns:
             if cut == cuts[0]:
                 res = class_optimization(
-                    model, length=length, temperature=t, random_state=args.seed, device="cpu"
-                )
+                    model, length=length, temperature=t, window=window, random_state=args.seed,
+                    device="cpu",
+                )  # fmt: skip
             row = {"run": run, "tf": tf, "arch": cfg["arch"], "temperature": t, "cut": cut}
             row["best_logit"] = round(float(res.scores.max()), 2)
             if planted is not None:
@@ -224,6 +227,7 @@ def temperature(args) -> int:
                     length=length,
                     result=res,
                     temperature=t,
+                    window=window,
                     random_state=args.seed,
                     seed=cfg.get("seed", 0),
                     importance=cut == "importance",
@@ -309,6 +313,10 @@ def main(argv=None) -> int:
     t.add_argument("--temperatures", default="1,0.5,0.25", help="comma-separated")
     t.add_argument("--cuts", default="ic", help="ic and/or importance, comma-separated")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument(
+        "--window", default=None, metavar="START,END",
+        help="optimise only positions START..END-1 (the rest N), for the run and its null",
+    )  # fmt: skip
     f = sub.add_parser("false-discoveries")
     f.add_argument("dirs", nargs="+", metavar="MOTIFS_DIR")
     r = sub.add_parser("runs")

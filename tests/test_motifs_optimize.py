@@ -152,7 +152,7 @@ def test_a_model_with_signal_keeps_its_motif():
     assert st["objective"] == "softmax"
 
 
-def test_temperature_reaches_the_model_and_its_null(monkeypatch):
+def test_temperature_and_window_reach_the_model_and_its_null(monkeypatch):
     import deepmotif.explain as explain
     from tests.test_explain_optimize import gata_model
 
@@ -160,7 +160,7 @@ def test_temperature_reaches_the_model_and_its_null(monkeypatch):
     seen = []
 
     def recording(model, **kw):
-        seen.append((model, kw.get("temperature")))
+        seen.append((model, kw.get("temperature"), kw.get("window")))
         return real(model, **kw)
 
     monkeypatch.setattr(explain, "class_optimization", recording)
@@ -169,9 +169,21 @@ def test_temperature_reaches_the_model_and_its_null(monkeypatch):
         model, length=20, temperature=0.5, n_restarts=4, steps=60, min_length=4, seed=0
     )
     assert motifs  # the model, then its untrained twin, both at the given temperature
-    assert [t for _, t in seen] == [0.5, 0.5] and seen[0][0] is model and seen[1][0] is not model
+    assert [t for _, t, _ in seen] == [0.5, 0.5] and seen[0][0] is model and seen[1][0] is not model
     own = real(model, length=20, temperature=0.5, n_restarts=4, steps=60, random_state=0)
     assert motifs[0].stats["sequence_score"] == pytest.approx(float(own.sequence_score), abs=1e-5)
+    # a window too: both optimisations free only positions 4..15, and the motif comes from there
+    seen.clear()
+    motifs = optimization_motifs(
+        model, length=20, window=(4, 16), temperature=0.5, n_restarts=4, steps=60, min_length=4,
+        seed=0,
+    )  # fmt: skip
+    assert [w for _, _, w in seen] == [(4, 16), (4, 16)]
+    own = real(model, length=20, window=(4, 16), temperature=0.5, n_restarts=4, steps=60,
+               random_state=0)  # fmt: skip
+    assert own.sequence.startswith("NNNN") and own.sequence.endswith("NNNN")
+    assert motifs[0].stats["sequence_score"] == pytest.approx(float(own.sequence_score), abs=1e-5)
+    assert motifs[0].consensus == "GATA"
 
 
 class _Linear(torch.nn.Module):
