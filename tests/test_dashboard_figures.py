@@ -144,6 +144,12 @@ def test_curves_and_history():
     assert list(loss.y) == [0.7, 0.5] and list(auc.y) == [0.6, 0.8]
     assert loss.xaxis == "x" and auc.xaxis == "x2"
     assert loss.line.color == figures.ARCH_COLORS["rnn"]
+    assert loss.customdata is None and "learning rate" not in loss.hovertemplate
+    # with history.csv's lr column, hovering shows each epoch's rate (a drop is visible there)
+    fig = figures.history_figure({"rnn": h.assign(lr=[1e-2, 5e-3])})
+    for trace in fig.data:
+        assert list(trace.customdata) == [1e-2, 5e-3]
+        assert "learning rate %{customdata:.3g}" in trace.hovertemplate
 
 
 @pytest.mark.parametrize(

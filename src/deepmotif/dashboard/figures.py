@@ -220,20 +220,24 @@ def curve_figure(curves: dict, kind: str = "roc", metrics: dict | None = None) -
 
 
 def history_figure(histories: dict) -> go.Figure:
-    """Training curves: training loss (left) and validation AUROC (right) per epoch.
+    """Training curves: training loss (left) and validation AUROC (right) per epoch; hovering a
+    point also shows the epoch's learning rate when ``history.csv`` has it (where ``lr_drops``
+    halved it, the drop is visible there).
 
     Parameters
     ----------
     histories : dict
-        ``arch -> DataFrame`` of ``history.csv`` (``epoch, train_loss, valid_auroc, ...``).
+        ``arch -> DataFrame`` of ``history.csv`` (``epoch, train_loss, valid_auroc, lr, ...``).
     """
     if not histories:
         return empty_figure("no training history")
     traces = []
     for i, (arch, h) in enumerate(histories.items()):
+        has_lr = "lr" in h.columns
         for col, axis in (("train_loss", ""), ("valid_auroc", "2")):
             if col not in h.columns:
                 continue
+            lr_hover = "<br>learning rate %{customdata:.3g}" if has_lr else ""
             traces.append(
                 {
                     "type": "scatter",
@@ -247,7 +251,10 @@ def history_figure(histories: dict) -> go.Figure:
                     "marker": {"size": 5},
                     "xaxis": f"x{axis}",
                     "yaxis": f"y{axis}",
-                    "hovertemplate": f"{arch}<br>epoch %{{x}}<br>{col} %{{y:.4f}}<extra></extra>",
+                    "customdata": h["lr"].to_numpy(dtype=float) if has_lr else None,
+                    "hovertemplate": (
+                        f"{arch}<br>epoch %{{x}}<br>{col} %{{y:.4f}}{lr_hover}<extra></extra>"
+                    ),
                 }
             )
     dtick = max(1, int(np.ceil(max(len(h) for h in histories.values()) / 10)))
