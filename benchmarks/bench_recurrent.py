@@ -43,8 +43,9 @@ rate instead of stopping while it is above half its peak), against the default; 
 two draws (``--tasks CTCF-REST --seeds 0,5``), then on the confirm study's tasks.
 ``--study rnn-options``: the RNN's architectural options (``pool`` max, ``layers`` 2,
 ``hidden`` 64) against its default on the confirm study's tasks at seed 11, on validation AUROC.
-``--study cnn-rnn-stall``: the CNN-RNN with the RNN's ``lr_drops`` 2 or its 60 epochs, against
-its default, on the confirm study's tasks at seed 11, chosen on validation AUROC.
+``--study cnn-rnn-stall``: the CNN-RNN with the RNN's ``lr_drops`` 2, its 60 epochs, or both,
+against its default and the CNN, on the confirm study's tasks at seed 11 (then ``--seeds
+1,2,3``), chosen on validation AUROC.
 ``--study cost``: seconds per epoch of the old and new recurrent settings, side by side.
 
 Usage::
