@@ -73,7 +73,7 @@ def rate_still_high(optimizer, scheduler) -> bool:
     return base > 0 and optimizer.param_groups[0]["lr"] > LR_DROP_ABOVE * base
 
 
-def lower_rate(scheduler, stopper: "EarlyStopping", epoch: int) -> str:
+def lower_rate(scheduler, stopper: EarlyStopping, epoch: int) -> str:
     """Multiply the scheduler's base rates by :data:`LR_DROP_FACTOR` (a drop ``stopper`` has
     just granted, :meth:`EarlyStopping.use_drop`) and return the line that tells the user."""
     scheduler.base_lrs = [b * LR_DROP_FACTOR for b in scheduler.base_lrs]
