@@ -101,7 +101,7 @@ def plateau_advice(arch: str, history: list[dict]) -> str:
             )
         tips.append(
             "a recurrent variant from docs/training.md (config 'model' table: "
-            "pool 'max' or hidden 64) or compare with --arch cnn"
+            "pool 'max' or layers 2, the options that measured best) or compare with --arch cnn"
         )
     else:
         tips.append(
