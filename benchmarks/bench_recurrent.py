@@ -210,9 +210,9 @@ RNN_STALL_STUDY: dict[str, tuple[str, dict, dict]] = {
     "rnn lr_drops 2": ("rnn", {}, {"lr_drops": 2}),
 }
 
-#: The CNN-RNN's best epochs come early (7-14 of 30 in the confirm study) and patience then ends
-#: it while its cosine rate is still above half its peak: the RNN's ``lr_drops`` (halve the rate
-#: instead of stopping, up to twice) and its 60-epoch budget, tried on the CNN-RNN.
+#: The CNN-RNN's best epochs come early (7-14 of 30 in the confirm study) and patience ends it
+#: about halfway through its cosine schedule: the RNN's ``lr_drops`` (halve the rate instead of
+#: stopping, up to twice) and its 60-epoch budget, tried on the CNN-RNN.
 CNN_RNN_STALL_STUDY: dict[str, tuple[str, dict, dict]] = {
     "cnn": ("cnn", {}, {}),
     "cnn-rnn": ("cnn-rnn", {}, {}),
