@@ -234,10 +234,11 @@ def history_figure(histories: dict) -> go.Figure:
     traces = []
     for i, (arch, h) in enumerate(histories.items()):
         has_lr = "lr" in h.columns
+        lr_hover = "<br>learning rate %{customdata:.3g}" if has_lr else ""
+        lr = h["lr"].to_numpy(dtype=float) if has_lr else None
         for col, axis in (("train_loss", ""), ("valid_auroc", "2")):
             if col not in h.columns:
                 continue
-            lr_hover = "<br>learning rate %{customdata:.3g}" if has_lr else ""
             traces.append(
                 {
                     "type": "scatter",
@@ -251,7 +252,7 @@ def history_figure(histories: dict) -> go.Figure:
                     "marker": {"size": 5},
                     "xaxis": f"x{axis}",
                     "yaxis": f"y{axis}",
-                    "customdata": h["lr"].to_numpy(dtype=float) if has_lr else None,
+                    "customdata": lr,
                     "hovertemplate": (
                         f"{arch}<br>epoch %{{x}}<br>{col} %{{y:.4f}}{lr_hover}<extra></extra>"
                     ),
