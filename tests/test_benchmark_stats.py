@@ -193,3 +193,30 @@ def test_mean_row_over_datasets(tmp_path):
         assert mean.loc[arch, "auroc_mean"] == pytest.approx(expect)
         assert mean.loc[arch, "auroc_ci_low"] < expect < mean.loc[arch, "auroc_ci_high"]
     assert len(comp[comp["dataset"] == "mean"]) == 1
+
+
+def test_runs_table_records_how_each_run_ended(tmp_path):
+    """The per-run rows: best epoch, drops and the last epoch's rate over the config's base rate
+    (0.004 / 0.01); a run without a recorded rate shows none rather than a guess."""
+    y = np.repeat([0, 1], 20)
+    ids = [f"s{i}" for i in range(40)]
+    with_rate, without = run_dir(tmp_path, "TF", "rnn", 0), run_dir(tmp_path, "TF", "cnn", 0)
+    _fake_run(with_rate, ids, y, y + 0.1, 0)
+    _fake_run(without, ids, y, -y, 0)
+    runs.write_json(with_rate / runs.CONFIG, {"arch": "rnn", "model": {}, "training": {"lr": 0.01}})
+    metrics = json.loads((with_rate / runs.METRICS).read_text())
+    runs.write_json(
+        with_rate / runs.METRICS, {**metrics, "epochs_run": 3, "best_epoch": 2, "lr_drops": 1}
+    )
+    pd.DataFrame(
+        {"epoch": [1, 2, 3], "train_loss": 0.5, "valid_auroc": 0.7, "lr": [0.01, 0.008, 0.004]}
+    ).to_csv(with_rate / runs.HISTORY, index=False)
+    table = collect_results(tmp_path, ["TF"], ["cnn", "rnn"], None)
+    row = table.set_index("arch").loc["rnn"]
+    assert (row["epochs_run"], row["best_epoch"], row["lr_drops"]) == (3, 2, 1)
+    assert row["end_lr"] == pytest.approx(0.4)
+    assert np.isnan(table.set_index("arch").loc["cnn", "end_lr"])
+    write_tables(table, tmp_path, ["cnn", "rnn"], n_bootstrap=100)
+    md = (tmp_path / "benchmark.md").read_text()
+    assert "| TF | rnn | 0 | 1.0000 | 3 | 2 | 0.400 | 1 |" in md
+    assert "| TF | cnn | 0 | 0.0000 | 1 |  |  | 0 |" in md

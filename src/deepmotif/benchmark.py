@@ -427,6 +427,9 @@ RESULT_COLUMNS = [
     "accuracy",
     "n_test",
     "epochs_run",
+    "best_epoch",
+    "lr_drops",
+    "end_lr",
     "deepbind_star",
     "deepbind",
     "run",
@@ -458,10 +461,29 @@ def _result_row(run: Path, name, arch, seed, ref, out) -> dict:
         "accuracy": m["test"]["accuracy"],
         "n_test": m["test"]["n"],
         "epochs_run": m.get("epochs_run"),
+        "best_epoch": m.get("best_epoch"),
+        "lr_drops": m.get("lr_drops", 0),
+        "end_lr": _end_lr(run),
         "deepbind_star": _ref(ref, name, "deepbind_star"),
         "deepbind": _ref(ref, name, "deepbind"),
         "run": run.relative_to(out).as_posix(),
     }
+
+
+def _end_lr(run: Path) -> float:
+    """The learning rate of the run's last epoch as a fraction of its base rate (NaN when the
+    run recorded no rate). With ``epochs_run`` below the epoch limit and this above
+    :data:`~deepmotif.training.schedule.LR_DROP_ABOVE`, ``lr_drops`` would have halved the rate
+    instead of stopping, so a table can be checked against such a change without the runs."""
+    if not (run / runs.HISTORY).is_file():
+        return np.nan
+    base = runs.read_json(run / runs.CONFIG).get("training", {}).get("lr")
+    if not isinstance(base, (int, float)) or base <= 0:
+        return np.nan
+    history = runs.read_history(run)
+    if "lr" not in history.columns or history.empty:
+        return np.nan
+    return float(history["lr"].iloc[-1]) / float(base)
 
 
 def _ref(ref, name, col):
@@ -508,6 +530,42 @@ def write_tables(table: pd.DataFrame, out, archs, *, n_bootstrap: int = 2000) ->
     with runs.atomic_path(out / "benchmark_comparisons.csv") as tmp:
         comparisons.to_csv(tmp, index=False, float_format="%.4f")
     lines = markdown_lines(summary, comparisons, archs, n_bootstrap=n_bootstrap)
+    lines += run_lines(table)
     with runs.atomic_path(out / "benchmark.md") as tmp:
         tmp.write_text("\n".join(lines) + "\n")
     return summary
+
+
+def run_lines(table: pd.DataFrame) -> list[str]:
+    """``benchmark.md``'s last table: how each run ended (epochs, best epoch, rate)."""
+    if table.empty:
+        return []
+    rows = [
+        [
+            r["dataset"],
+            r["arch"],
+            _whole(r["seed"]),
+            f"{r['auroc']:.4f}",
+            _whole(r["epochs_run"]),
+            _whole(r["best_epoch"]),
+            "" if pd.isna(r["end_lr"]) else f"{r['end_lr']:.3f}",
+            _whole(r["lr_drops"]),
+        ]
+        for _, r in table.iterrows()
+        if not pd.isna(r["auroc"])
+    ]
+    header = ["dataset", "arch", "seed", "test AUROC", "epochs run", "best epoch",
+              "last rate / base", "rate drops"]  # fmt: skip
+    return [
+        "",
+        "## Runs",
+        "",
+        "How each run ended. A run that stopped before its epoch limit with its last rate above "
+        "half its base rate would train on under `lr_drops`; the others cannot change with it.",
+        "",
+        *markdown_table(header, rows),
+    ]
+
+
+def _whole(value) -> str:
+    return "" if value is None or pd.isna(value) else str(int(value))
