@@ -14,7 +14,8 @@ training is seeded. The validation split is stratified by label, so half of its 
 is taken as positives. CNN runs are skipped (they count patience from the first epoch either
 way).
 
-It also lists the runs that ``lr_drops`` would change: those trained without it that stopped
+It also lists the runs that ``lr_drops`` would change, for the architectures whose default
+(``AUTO["lr_drops"]``) uses it: those trained without it that stopped
 before their last epoch with their last rate (``history.csv``'s ``lr``) above
 :data:`~deepmotif.training.schedule.LR_DROP_ABOVE` of their base rate, where training would now
 halve the rate and go on (:func:`would_drop`). The others train identically today.
@@ -60,6 +61,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from deepmotif.rundir import read_config, run_is_finished
+    from deepmotif.training.config import AUTO
     from deepmotif.training.health import PLATEAU_MARGIN, chance_margin
 
     runs = sorted({p.parent for root in args.roots for p in root.rglob("config.json")})
@@ -73,7 +75,7 @@ def main(argv=None) -> int:
         with (run / "history.csv").open() as fh:
             rows = list(csv.DictReader(fh))
         values = [float(row["valid_auroc"]) for row in rows]
-        if config["arch"] == "rnn" and would_drop(
+        if AUTO["lr_drops"][config["arch"]] and would_drop(
             [float(r["lr"]) for r in rows], config["training"]
         ):
             drops.append((run, len(values)))
@@ -88,7 +90,10 @@ def main(argv=None) -> int:
     for run, epochs, before, now, margin in changed:
         print(f"  {run}: {epochs} epochs recorded, stopped at {before} with the band 0.05, "
               f"{now or 'not within them'} with {margin:.3f}")  # fmt: skip
-    print(f"RNN runs that lr_drops would change (stopped early at a rate above half): {len(drops)}")
+    print(
+        "runs that their architecture's lr_drops default would change (stopped early at a rate "
+        f"above half): {len(drops)}"
+    )
     for run, epochs in drops:
         print(f"  {run}: stopped after {epochs} epochs")
     return 0
