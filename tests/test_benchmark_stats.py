@@ -174,6 +174,24 @@ def test_tables_are_seeded_and_complete(fake_benchmark):
     assert "## AUROC" in md and "## AUPRC" in md and "## AUROC differences" in md
     assert "strong > weak" in md and "copy > weak" not in md
     assert json.loads((run_dir(out, "TF", "copy", 2) / runs.CONFIG).read_text())["seed"] == 2
+    assert (out / "benchmark.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_benchmark_figure_draws_each_interval(fake_benchmark):
+    """The figure's error bars span each architecture's 95 % interval around its mean bar."""
+    from deepmotif.plots.report import auroc_figure
+
+    out, table = fake_benchmark
+    archs = ["strong", "weak", "copy"]
+    summary, _ = summarize_benchmark(table, out, archs, n_bootstrap=300)
+    per = summary[summary["dataset"] != "mean"]
+    fig = auroc_figure(per.rename(columns={"auroc_mean": "auroc"}).assign(status="finished"))
+    bars = [c for c in fig.axes[0].containers if hasattr(c, "errorbar")]
+    assert len(bars) == 3
+    for container, (_, row) in zip(bars, per.iterrows()):
+        assert container.patches[0].get_height() == pytest.approx(row["auroc_mean"])
+        (segment,) = container.errorbar.lines[2][0].get_segments()
+        assert sorted(segment[:, 1]) == pytest.approx([row["auroc_ci_low"], row["auroc_ci_high"]])
 
 
 def test_mean_row_over_datasets(tmp_path):

@@ -169,6 +169,12 @@ def test_benchmark_discovery_and_table(tmp_path, capsys, planted):
     lo, hi = summary["auroc_ci_low"][0], summary["auroc_ci_high"][0]
     assert lo <= summary["auroc_mean"][0] <= hi
     assert "## AUROC" in (tmp_path / "bench/benchmark.md").read_text()
+    assert "figure: " in capsys.readouterr().out and (tmp_path / "bench/benchmark.png").is_file()
+    # a real run records its last rate: the CNN's exponential decay at the epoch it ended
+    history = pd.read_csv(run / "seed3/history.csv")
+    base = json.loads((run / "seed3/config.json").read_text())["training"]["lr"]
+    end = table[table["seed"] == 3].iloc[0]["end_lr"]
+    assert end == pytest.approx(history["lr"].iloc[-1] / base, rel=1e-3)
     mtime = os.path.getmtime(run / "seed3/model.safetensors")
     assert main(argv) == 0  # finished runs are skipped
     assert os.path.getmtime(run / "seed3/model.safetensors") == mtime

@@ -520,7 +520,7 @@ def wide_table(table: pd.DataFrame, archs) -> pd.DataFrame:
 def write_tables(table: pd.DataFrame, out, archs, *, n_bootstrap: int = 2000) -> pd.DataFrame:
     """``benchmark.csv`` (one row per run), ``benchmark_summary.csv`` (mean, sd, 95 % interval
     per dataset x architecture), ``benchmark_comparisons.csv`` (paired differences, wins) and
-    ``benchmark.md``, atomically. Returns the summary."""
+    ``benchmark.md`` and the figure ``benchmark.png``, atomically. Returns the summary."""
     out = Path(out)
     summary, comparisons = summarize_benchmark(table, out, archs, n_bootstrap=n_bootstrap)
     with runs.atomic_path(out / "benchmark.csv") as tmp:
@@ -531,9 +531,24 @@ def write_tables(table: pd.DataFrame, out, archs, *, n_bootstrap: int = 2000) ->
         comparisons.to_csv(tmp, index=False, float_format="%.4f")
     lines = markdown_lines(summary, comparisons, archs, n_bootstrap=n_bootstrap)
     lines += run_lines(table)
+    write_figure(summary, out / "benchmark")
     with runs.atomic_path(out / "benchmark.md") as tmp:
         tmp.write_text("\n".join(lines) + "\n")
     return summary
+
+
+def write_figure(summary: pd.DataFrame, path_stem) -> None:
+    """``benchmark.png``: test AUROC per dataset and architecture, the mean over seeds as bars
+    with their 95 % intervals, DeepBind*'s published AUROC as diamonds (the mean row is in
+    ``benchmark.md``, not drawn)."""
+    from deepmotif.plots.curves import save_figure
+    from deepmotif.plots.report import auroc_figure
+
+    per = summary[summary["dataset"] != "mean"]
+    if per.empty or per["auroc_mean"].isna().all():
+        return
+    frame = per.rename(columns={"auroc_mean": "auroc"}).assign(status="finished")
+    save_figure(auroc_figure(frame), path_stem)
 
 
 def run_lines(table: pd.DataFrame) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from deepmotif.cli._common import BATCH_SIZE_HELP, LR_HELP, positive_float, positive_int
 
@@ -136,6 +137,8 @@ def run(args) -> int:
         f"tables: {args.out}/benchmark.csv, {args.out}/benchmark_summary.csv, "
         f"{args.out}/benchmark_comparisons.csv, {args.out}/benchmark.md"
     )
+    if (Path(args.out) / "benchmark.png").is_file():
+        print(f"figure: {args.out}/benchmark.png")
     if args.motifs:
         print(f"motif recovery: {args.out}/recovery.csv, {args.out}/recovery.md")
     if "error" in table.columns and table["error"].notna().any():

@@ -23,8 +23,9 @@ def auroc_figure(summary: pd.DataFrame):
     """Grouped bars of test AUROC per dataset and architecture, DeepBind* as black diamonds.
 
     ``summary``: columns ``dataset, arch, status, auroc, deepbind_star`` and optionally
-    ``auroc_sd`` (the spread over seeds, drawn as error bars); several rows of one dataset and
-    architecture are averaged.
+    ``auroc_ci_low`` and ``auroc_ci_high`` (an interval, drawn as error bars) or else
+    ``auroc_sd`` (the spread over seeds, drawn as error bars around the mean); several rows of
+    one dataset and architecture are averaged.
     """
     done = summary[summary["status"] == "finished"]
     datasets = sorted(done["dataset"].unique())
@@ -37,12 +38,12 @@ def auroc_figure(summary: pd.DataFrame):
     for i, arch in enumerate(archs):
         part = done[done["arch"] == arch].groupby("dataset", sort=False)
         mean = part["auroc"].mean()
-        sd = part["auroc_sd"].first() if "auroc_sd" in done.columns else None
+        heights = np.array([float(mean.get(d, np.nan)) for d in datasets])
         ax.bar(
             xs + (i - (len(archs) - 1) / 2) * width,
-            [float(mean.get(d, np.nan)) for d in datasets],
+            heights,
             width,
-            yerr=None if sd is None else [float(sd.get(d, np.nan)) for d in datasets],
+            yerr=_error_bars(part, datasets, heights),
             capsize=2,
             label=arch,
             color=arch_color(arch, i),
@@ -73,6 +74,24 @@ def auroc_figure(summary: pd.DataFrame):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+def _error_bars(part, datasets: list, heights: np.ndarray):
+    """Error bars for :func:`auroc_figure`: below and above each bar from an interval's
+    ``auroc_ci_low`` / ``auroc_ci_high``, else symmetric from ``auroc_sd``, else none."""
+    columns = set(part.obj.columns)
+    if {"auroc_ci_low", "auroc_ci_high"} <= columns:
+        low, high = (part[c].first() for c in ("auroc_ci_low", "auroc_ci_high"))
+        return np.array(
+            [
+                heights - [float(low.get(d, np.nan)) for d in datasets],
+                np.array([float(high.get(d, np.nan)) for d in datasets]) - heights,
+            ]
+        )
+    if "auroc_sd" in columns:
+        sd = part["auroc_sd"].first()
+        return [float(sd.get(d, np.nan)) for d in datasets]
+    return None
 
 
 def curves_figure(curves: dict, metrics: dict, histories: dict):
