@@ -28,7 +28,8 @@ in ``--cuts`` (``ic``, the default: the window of highest information content;
 ``importance``: around the window the model depends on most, ``optimization_motifs``'s
 ``importance=True``). ``shuffled:RUN`` marks a run without signal (label-shuffled data):
 only whether it keeps a motif (a false discovery) is reported. ``--window START,END``
-optimises only that stretch (the rest ``N``), for the run and its null alike.
+optimises only that stretch (the rest ``N``), and ``--start-std S`` draws the starting logits
+with standard deviation ``S`` (default 1), for the run and its null alike.
 
 ``runs``: the runs these studies were measured on, made by one command. For each TF of
 ``--tfs``, ``deepmotif simulate --motifs TF --n 3000 --seed 1`` trained under each architecture
@@ -215,7 +216,7 @@ def temperature(args) -> int:
             if cut == cuts[0]:
                 res = class_optimization(
                     model, length=length, temperature=t, window=window, random_state=args.seed,
-                    device="cpu",
+                    start_std=args.start_std, device="cpu",
                 )  # fmt: skip
             row = {"run": run, "tf": tf, "arch": cfg["arch"], "temperature": t, "cut": cut}
             row["best_logit"] = round(float(res.scores.max()), 2)
@@ -228,6 +229,7 @@ def temperature(args) -> int:
                     result=res,
                     temperature=t,
                     window=window,
+                    start_std=args.start_std,
                     random_state=args.seed,
                     seed=cfg.get("seed", 0),
                     importance=cut == "importance",
@@ -316,6 +318,10 @@ def main(argv=None) -> int:
     t.add_argument(
         "--window", default=None, metavar="START,END",
         help="optimise only positions START..END-1 (the rest N), for the run and its null",
+    )  # fmt: skip
+    t.add_argument(
+        "--start-std", type=float, default=None,
+        help="standard deviation of the normal start (default 1), for the run and its null",
     )  # fmt: skip
     f = sub.add_parser("false-discoveries")
     f.add_argument("dirs", nargs="+", metavar="MOTIFS_DIR")

@@ -231,6 +231,23 @@ def test_temperature_divides_the_free_logits():
     np.testing.assert_allclose(a.pwm, b.pwm, atol=1e-4)
 
 
+def test_start_std_widens_the_normal_start():
+    """start_std = 2 is the seeded standard-normal start doubled, everything else the same."""
+    model = gata_model()
+    wide = class_optimization(model, length=12, n_restarts=3, steps=20, random_state=5, start_std=2)
+    theta0 = torch.randn(3, 4, 12, generator=torch.Generator().manual_seed(5))
+    given = class_optimization(model, 2 * theta0, n_restarts=3, steps=20, random_state=5)
+    np.testing.assert_array_equal(wide.inputs, given.inputs)
+    one = class_optimization(model, length=12, n_restarts=3, steps=20, random_state=5, start_std=1)
+    default = class_optimization(model, length=12, n_restarts=3, steps=20, random_state=5)
+    np.testing.assert_array_equal(one.inputs, default.inputs)
+    assert not np.array_equal(wide.inputs, default.inputs)
+    with pytest.raises(DeepMotifError, match="start_std applies"):
+        class_optimization(model, length=12, start="rand", objective="paper", start_std=2)
+    with pytest.raises(DeepMotifError, match="start_std must be"):
+        class_optimization(model, length=12, start_std=0)
+
+
 def test_bad_arguments():
     model = gata_model()
     with pytest.raises(DeepMotifError, match="X .*or length"):

@@ -160,7 +160,7 @@ def test_temperature_and_window_reach_the_model_and_its_null(monkeypatch):
     seen = []
 
     def recording(model, **kw):
-        seen.append((model, kw.get("temperature"), kw.get("window")))
+        seen.append((model, kw.get("temperature"), kw.get("window"), kw.get("start_std")))
         return real(model, **kw)
 
     monkeypatch.setattr(explain, "class_optimization", recording)
@@ -169,7 +169,9 @@ def test_temperature_and_window_reach_the_model_and_its_null(monkeypatch):
         model, length=20, temperature=0.5, n_restarts=4, steps=60, min_length=4, seed=0
     )
     assert motifs  # the model, then its untrained twin, both at the given temperature
-    assert [t for _, t, _ in seen] == [0.5, 0.5] and seen[0][0] is model and seen[1][0] is not model
+    assert (
+        [t for _, t, _, _ in seen] == [0.5, 0.5] and seen[0][0] is model and seen[1][0] is not model
+    )
     own = real(model, length=20, temperature=0.5, n_restarts=4, steps=60, random_state=0)
     assert motifs[0].stats["sequence_score"] == pytest.approx(float(own.sequence_score), abs=1e-5)
     # a window too: both optimisations free only positions 4..15, and the motif comes from there
@@ -178,12 +180,18 @@ def test_temperature_and_window_reach_the_model_and_its_null(monkeypatch):
         model, length=20, window=(4, 16), temperature=0.5, n_restarts=4, steps=60, min_length=4,
         seed=0,
     )  # fmt: skip
-    assert [w for _, _, w in seen] == [(4, 16), (4, 16)]
+    assert [w for _, _, w, _ in seen] == [(4, 16), (4, 16)]
     own = real(model, length=20, window=(4, 16), temperature=0.5, n_restarts=4, steps=60,
                random_state=0)  # fmt: skip
     assert own.sequence.startswith("NNNN") and own.sequence.endswith("NNNN")
     assert motifs[0].stats["sequence_score"] == pytest.approx(float(own.sequence_score), abs=1e-5)
     assert motifs[0].consensus == "GATA"
+    # and a wider start reaches both
+    seen.clear()
+    optimization_motifs(
+        model, length=20, start_std=2.0, n_restarts=4, steps=60, min_length=4, seed=0
+    )
+    assert [kw for _, _, _, kw in seen] == [2.0, 2.0]
 
 
 class _Linear(torch.nn.Module):

@@ -224,6 +224,7 @@ def class_optimization(
     l2: float | None = None,
     temperature: float | None = None,
     start: str | None = None,
+    start_std: float | None = None,
     window: tuple[int, int] | None = None,
     batch_size: int | None = None,
     device=None,
@@ -251,6 +252,10 @@ def class_optimization(
         variables; ``start``: ``"normal"`` (standard normal), ``"rand"`` (uniform in [0, 1),
         as ``torch.rand``), ``"random"`` (a uniform random point of each position's simplex) or
         ``"uniform"`` (0.25 everywhere: every restart follows the same path).
+    start_std : float or None
+        ``start="normal"`` only: the standard deviation of the starting values (``None``: 1).
+        With the ``softmax`` objective a wider start makes each position start sharper, as a
+        lower temperature does, without changing the steps or the penalty's pull.
     temperature : float or None
         ``softmax`` only: the logits are divided by it before the softmax (``None``: the
         objective's value in :data:`OBJECTIVES`).
@@ -294,7 +299,14 @@ def class_optimization(
         raise DeepMotifError(f"l2 must be a number of at least 0, got {l2!r}")
     if not (isinstance(temperature, int | float) and temperature > 0):
         raise DeepMotifError(f"temperature must be a number above 0, got {temperature!r}")
+    if start_std is not None:
+        if start != "normal" or X is not None:
+            raise DeepMotifError(f"start_std applies to start='normal' only, not to {start!r}")
+        if not (isinstance(start_std, int | float) and start_std > 0):
+            raise DeepMotifError(f"start_std must be a number above 0, got {start_std!r}")
     X0 = _start_inputs(X, n_restarts, length, start, random_state)
+    if start_std is not None:
+        X0 = X0 * float(start_std)
     L = X0.shape[-1]
     w0, w1 = _window(window, L)
     free = torch.zeros(1, 1, L)

@@ -228,6 +228,7 @@ def optimization_motifs(
     steps: int | None = None,
     temperature: float | None = None,
     window: tuple[int, int] | None = None,
+    start_std: float | None = None,
     random_state: int | None = 0,
     result=None,
     null: bool = True,
@@ -256,7 +257,7 @@ def optimization_motifs(
         For the names (default ``model.arch``).
     length : int
         Length of the optimised inputs (the model's training length).
-    objective, n_restarts, steps, temperature, window, random_state
+    objective, n_restarts, steps, temperature, window, start_std, random_state
         Passed to :func:`deepmotif.explain.class_optimization` (``None``: its defaults), for the
         model and for its null alike.
     result : OptimizationResult, optional
@@ -297,7 +298,7 @@ def optimization_motifs(
     arch = arch or getattr(model, "arch", "model")
     settings = {
         "objective": objective, "n_restarts": n_restarts, "steps": steps, "temperature": temperature,
-        "window": window,
+        "window": window, "start_std": start_std,
     }  # fmt: skip
     if result is None:
         result = _optimize(model, length, settings, random_state, device)
