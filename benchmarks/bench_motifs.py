@@ -162,7 +162,9 @@ def cmd_recover(args) -> int:
             results.append(out)
             print(f"{_label(d)}: motifs already in {out}", flush=True)
             continue
-        options = {"saliency": {"seqlets": args.seqlets}} if args.seqlets else None
+        options = {"saliency": {"seqlets": args.seqlets}} if args.seqlets else {}
+        if args.start_std is not None:
+            options["optimize"] = {"start_std": args.start_std}
         chosen = args.sources.split(",") if args.sources else None
         try:
             res = run_motifs(
@@ -175,7 +177,8 @@ def cmd_recover(args) -> int:
             print(f"{_label(d)}: {exc}; running the other sources", flush=True)
             sources = [s for s in resolve_sources(chosen, load_run(d).model) if s != "saliency"]
             res = run_motifs(d, out=out, top_k=args.top_k, force=True, verbose=False,
-                             sources=sources, temperature=args.temperature)  # fmt: skip
+                             sources=sources, temperature=args.temperature,
+                             options=options)  # fmt: skip
             info = json.loads((out / "motifs.json").read_text())
             info["sources"] = [s for s in SOURCES if s in sources or s == "saliency"]
             info["skipped"] = {"saliency": str(exc)}
@@ -266,6 +269,11 @@ def main(argv=None) -> int:
         "--temperature",
         type=float,
         help="the optimize source's temperature (default: the package's)",
+    )
+    p.add_argument(
+        "--start-std",
+        type=float,
+        help="the optimize source's spread of starting logits (default: the package's)",
     )
     p.add_argument(
         "--sources", help="comma-separated motif sources (default: every one the model has)"
