@@ -221,7 +221,9 @@ def test_runs_table_records_how_each_run_ended(tmp_path):
     with_rate, without = run_dir(tmp_path, "TF", "rnn", 0), run_dir(tmp_path, "TF", "cnn", 0)
     _fake_run(with_rate, ids, y, y + 0.1, 0)
     _fake_run(without, ids, y, -y, 0)
-    runs.write_json(with_rate / runs.CONFIG, {"arch": "rnn", "model": {}, "training": {"lr": 0.01}})
+    runs.write_json(
+        with_rate / runs.CONFIG, {"arch": "rnn", "model": {}, "training": {"lr": 0.01, "epochs": 5}}
+    )
     metrics = json.loads((with_rate / runs.METRICS).read_text())
     runs.write_json(
         with_rate / runs.METRICS, {**metrics, "epochs_run": 3, "best_epoch": 2, "lr_drops": 1}
@@ -231,10 +233,15 @@ def test_runs_table_records_how_each_run_ended(tmp_path):
     ).to_csv(with_rate / runs.HISTORY, index=False)
     table = collect_results(tmp_path, ["TF"], ["cnn", "rnn"], None)
     row = table.set_index("arch").loc["rnn"]
-    assert (row["epochs_run"], row["best_epoch"], row["lr_drops"]) == (3, 2, 1)
+    assert (row["epochs_run"], row["epoch_limit"], row["best_epoch"], row["lr_drops"]) == (
+        3,
+        5,
+        2,
+        1,
+    )
     assert row["end_lr"] == pytest.approx(0.4)
     assert np.isnan(table.set_index("arch").loc["cnn", "end_lr"])
     write_tables(table, tmp_path, ["cnn", "rnn"], n_bootstrap=100)
     md = (tmp_path / "benchmark.md").read_text()
-    assert "| TF | rnn | 0 | 1.0000 | 3 | 2 | 0.400 | 1 |" in md
-    assert "| TF | cnn | 0 | 0.0000 | 1 |  |  | 0 |" in md
+    assert "| TF | rnn | 0 | 1.0000 | 3 | 5 | 2 | 0.400 | 1 |" in md
+    assert "| TF | cnn | 0 | 0.0000 | 1 |  |  |  | 0 |" in md

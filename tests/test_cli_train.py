@@ -175,6 +175,7 @@ def test_benchmark_discovery_and_table(tmp_path, capsys, planted):
     base = json.loads((run / "seed3/config.json").read_text())["training"]["lr"]
     end = table[table["seed"] == 3].iloc[0]["end_lr"]
     assert end == pytest.approx(history["lr"].iloc[-1] / base, rel=1e-3)
+    assert table[table["seed"] == 3].iloc[0]["epoch_limit"] == 1
     mtime = os.path.getmtime(run / "seed3/model.safetensors")
     assert main(argv) == 0  # finished runs are skipped
     assert os.path.getmtime(run / "seed3/model.safetensors") == mtime

@@ -244,6 +244,8 @@ def test_start_std_widens_the_normal_start():
     assert not np.array_equal(wide.inputs, default.inputs)
     with pytest.raises(DeepMotifError, match="start_std applies"):
         class_optimization(model, length=12, start="rand", objective="paper", start_std=2)
+    with pytest.raises(DeepMotifError, match="not to given starting X"):
+        class_optimization(model, theta0, n_restarts=3, start_std=2)
     with pytest.raises(DeepMotifError, match="start_std must be"):
         class_optimization(model, length=12, start_std=0)
 

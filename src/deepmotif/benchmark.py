@@ -427,6 +427,7 @@ RESULT_COLUMNS = [
     "accuracy",
     "n_test",
     "epochs_run",
+    "epoch_limit",
     "best_epoch",
     "lr_drops",
     "end_lr",
@@ -463,27 +464,27 @@ def _result_row(run: Path, name, arch, seed, ref, out) -> dict:
         "epochs_run": m.get("epochs_run"),
         "best_epoch": m.get("best_epoch"),
         "lr_drops": m.get("lr_drops", 0),
-        "end_lr": _end_lr(run),
+        **_how_it_ended(run),
         "deepbind_star": _ref(ref, name, "deepbind_star"),
         "deepbind": _ref(ref, name, "deepbind"),
         "run": run.relative_to(out).as_posix(),
     }
 
 
-def _end_lr(run: Path) -> float:
-    """The learning rate of the run's last epoch as a fraction of its base rate (NaN when the
-    run recorded no rate). With ``epochs_run`` below the epoch limit and this above
+def _how_it_ended(run: Path) -> dict:
+    """``epoch_limit`` (the config's ``epochs``) and ``end_lr``: the learning rate of the run's
+    last epoch as a fraction of its base rate (NaN when either is not recorded). With
+    ``epochs_run`` below ``epoch_limit`` and ``end_lr`` above
     :data:`~deepmotif.training.schedule.LR_DROP_ABOVE`, ``lr_drops`` would have halved the rate
     instead of stopping, so a table can be checked against such a change without the runs."""
-    if not (run / runs.HISTORY).is_file():
-        return np.nan
-    base = runs.read_json(run / runs.CONFIG).get("training", {}).get("lr")
-    if not isinstance(base, (int, float)) or base <= 0:
-        return np.nan
-    history = runs.read_history(run)
-    if "lr" not in history.columns or history.empty:
-        return np.nan
-    return float(history["lr"].iloc[-1]) / float(base)
+    training = runs.read_json(run / runs.CONFIG).get("training", {})
+    limit, base = training.get("epochs"), training.get("lr")
+    out = {"epoch_limit": limit if isinstance(limit, int) else np.nan, "end_lr": np.nan}
+    if isinstance(base, (int, float)) and base > 0 and (run / runs.HISTORY).is_file():
+        history = runs.read_history(run)
+        if "lr" in history.columns and not history.empty:
+            out["end_lr"] = float(history["lr"].iloc[-1]) / float(base)
+    return out
 
 
 def _ref(ref, name, col):
@@ -562,6 +563,7 @@ def run_lines(table: pd.DataFrame) -> list[str]:
             _whole(r["seed"]),
             f"{r['auroc']:.4f}",
             _whole(r["epochs_run"]),
+            _whole(r["epoch_limit"]),
             _whole(r["best_epoch"]),
             "" if pd.isna(r["end_lr"]) else f"{r['end_lr']:.3f}",
             _whole(r["lr_drops"]),
@@ -569,7 +571,7 @@ def run_lines(table: pd.DataFrame) -> list[str]:
         for _, r in table.iterrows()
         if not pd.isna(r["auroc"])
     ]
-    header = ["dataset", "arch", "seed", "test AUROC", "epochs run", "best epoch",
+    header = ["dataset", "arch", "seed", "test AUROC", "epochs run", "epoch limit", "best epoch",
               "last rate / base", "rate drops"]  # fmt: skip
     return [
         "",

@@ -300,7 +300,9 @@ def class_optimization(
     if not (isinstance(temperature, int | float) and temperature > 0):
         raise DeepMotifError(f"temperature must be a number above 0, got {temperature!r}")
     if start_std is not None:
-        if start != "normal" or X is not None:
+        if X is not None:
+            raise DeepMotifError("start_std applies to a drawn start, not to given starting X")
+        if start != "normal":
             raise DeepMotifError(f"start_std applies to start='normal' only, not to {start!r}")
         if not (isinstance(start_std, int | float) and start_std > 0):
             raise DeepMotifError(f"start_std must be a number above 0, got {start_std!r}")

@@ -43,7 +43,7 @@ def auroc_figure(summary: pd.DataFrame):
             xs + (i - (len(archs) - 1) / 2) * width,
             heights,
             width,
-            yerr=_error_bars(part, datasets, heights),
+            yerr=_error_bars(part, set(done.columns), datasets, heights),
             capsize=2,
             label=arch,
             color=arch_color(arch, i),
@@ -76,10 +76,10 @@ def auroc_figure(summary: pd.DataFrame):
     return fig
 
 
-def _error_bars(part, datasets: list, heights: np.ndarray):
-    """Error bars for :func:`auroc_figure`: below and above each bar from an interval's
-    ``auroc_ci_low`` / ``auroc_ci_high``, else symmetric from ``auroc_sd``, else none."""
-    columns = set(part.obj.columns)
+def _error_bars(part, columns: set, datasets: list, heights: np.ndarray):
+    """Error bars for :func:`auroc_figure` (``part``: one architecture's rows by dataset, of a
+    frame with ``columns``): below and above each bar from an interval's ``auroc_ci_low`` /
+    ``auroc_ci_high``, else symmetric from ``auroc_sd``, else none."""
     if {"auroc_ci_low", "auroc_ci_high"} <= columns:
         low, high = (part[c].first() for c in ("auroc_ci_low", "auroc_ci_high"))
         return np.array(
