@@ -164,7 +164,9 @@ def cmd_recover(args) -> int:
             continue
         options = {"saliency": {"seqlets": args.seqlets}} if args.seqlets else {}
         if args.start_std is not None:
-            options["optimize"] = {"start_std": args.start_std}
+            options.setdefault("optimize", {})["start_std"] = args.start_std
+        if args.restarts is not None:
+            options.setdefault("optimize", {})["n_restarts"] = args.restarts
         chosen = args.sources.split(",") if args.sources else None
         try:
             res = run_motifs(
@@ -274,6 +276,11 @@ def main(argv=None) -> int:
         "--start-std",
         type=float,
         help="the optimize source's spread of starting logits (default: the package's)",
+    )
+    p.add_argument(
+        "--restarts",
+        type=int,
+        help="the optimize source's restarts, for the model and its null (default: the package's)",
     )
     p.add_argument(
         "--sources", help="comma-separated motif sources (default: every one the model has)"

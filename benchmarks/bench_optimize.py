@@ -216,7 +216,7 @@ def temperature(args) -> int:
             if cut == cuts[0]:
                 res = class_optimization(
                     model, length=length, temperature=t, window=window, random_state=args.seed,
-                    start_std=args.start_std, device="cpu",
+                    start_std=args.start_std, n_restarts=args.restarts, device="cpu",
                 )  # fmt: skip
             row = {"run": run, "tf": tf, "arch": cfg["arch"], "temperature": t, "cut": cut}
             row["best_logit"] = round(float(res.scores.max()), 2)
@@ -230,16 +230,19 @@ def temperature(args) -> int:
                     temperature=t,
                     window=window,
                     start_std=args.start_std,
+                    n_restarts=args.restarts,
                     random_state=args.seed,
                     seed=cfg.get("seed", 0),
                     importance=cut == "importance",
                     device="cpu",
                 )
                 row["kept"] = len(motifs)
+                row["support"] = [int(m.stats["support"]) for m in motifs]
                 if planted is not None:
-                    row["r_kept"] = round(
-                        max(best_alignment_correlation_any(m.pwm, planted) for m in motifs), 3
-                    )
+                    row["r_each"] = [
+                        round(best_alignment_correlation_any(m.pwm, planted), 3) for m in motifs
+                    ]
+                    row["r_kept"] = max(row["r_each"])
             except NoMotifFound as exc:
                 row["kept"], row["why"] = 0, str(exc)
             print(json.dumps(row), flush=True)
@@ -322,6 +325,10 @@ def main(argv=None) -> int:
     t.add_argument(
         "--start-std", type=float, default=None,
         help="standard deviation of the normal start (default 1), for the run and its null",
+    )  # fmt: skip
+    t.add_argument(
+        "--restarts", type=int, default=None,
+        help="restarts per optimisation (default: the objective's), for the run and its null",
     )  # fmt: skip
     f = sub.add_parser("false-discoveries")
     f.add_argument("dirs", nargs="+", metavar="MOTIFS_DIR")
