@@ -299,3 +299,28 @@ def test_default_sources_each_name_the_planted_tf(cnn_run, tmp_path):
     assert firsts["filters"] == "CTCF", firsts
     table = recovery_table([res]).set_index("source")
     assert table.loc["saliency", "recovered"] and table.loc["filters", "recovered"]
+
+
+def test_cli_restarts_reach_the_model_and_its_null(cnn_run, tmp_path, capsys, monkeypatch):
+    """--restarts sets the optimize source's restarts for the run's model and for its untrained
+    twin (the null must search as hard as the model); the kept motif records the count."""
+    import deepmotif.explain as explain
+
+    real = explain.class_optimization
+    seen = []
+
+    def recording(model, **kw):
+        seen.append(kw.get("n_restarts"))
+        return real(model, **{**kw, "steps": 40})  # short: only the restart count is checked
+
+    monkeypatch.setattr(explain, "class_optimization", recording)
+    out = tmp_path / "out"
+    args = ["motifs", str(cnn_run), "--out", str(out), "--source", "optimize", "--quiet"]
+    assert main([*args, "--restarts", "5"]) == 0, capsys.readouterr().err
+    assert seen == [5, 5]
+    info = json.loads((out / "motifs.json").read_text())
+    assert all(m["n_restarts"] == 5 for m in info["motifs"])
+    assert info["motifs"] or info["no_motif"]["optimize"].startswith("no motif beyond chance")
+    assert main([*args, "--restarts", "0", "--force"]) == 2
+    err = capsys.readouterr().err
+    assert "--restarts" in err and err.count("\n") == 1 and "Traceback" not in err

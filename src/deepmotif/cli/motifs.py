@@ -60,6 +60,13 @@ def register(sub) -> None:
         help="softmax objective: the optimised logits are divided by it (default 1; 0.5 when "
         "every restart of a CNN stays at the uniform input's score; docs/explain.md)",
     )
+    p.add_argument(
+        "--restarts",
+        type=positive_int,
+        help="restarts of the optimize source, for the model and its untrained null alike "
+        "(default 16 with softmax; more make the kept motif depend less on the optimisation "
+        "seed and cost time in proportion; docs/explain.md)",
+    )
     p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     p.add_argument(
         "--top-k", type=positive_int, default=5, help="matches kept per motif (default 5)"
@@ -111,6 +118,7 @@ def run(args) -> int:
         device=args.device,
         objective=args.objective,
         temperature=args.temperature,
+        restarts=args.restarts,
         require_signal=not args.no_signal_check,
     )
     if args.quiet:

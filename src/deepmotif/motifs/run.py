@@ -155,6 +155,7 @@ def run_motifs(
     device=None,
     objective: str | None = None,
     temperature: float | None = None,
+    restarts: int | None = None,
     require_signal: bool = True,
 ) -> dict:
     """Extract a run's motifs, match them with Tomtom and write the results to ``out``.
@@ -198,6 +199,10 @@ def run_motifs(
     temperature : float, optional
         The ``softmax`` objective's temperature (default 1; 0.5 for a CNN whose restarts all
         stay at the uniform input's logit: docs/explain.md, "The temperature").
+    restarts : int, optional
+        Restarts of the ``optimize`` source, for the model and its null alike (default: the
+        objective's, 16 for ``softmax``; more restarts make the kept motif depend less on the
+        optimisation seed, at a cost that grows with them: docs/explain.md).
     require_signal : bool
         The null of the saliency and filters sources (default on): they look for motifs only
         when the model separates the sequences beyond chance
@@ -257,6 +262,8 @@ def run_motifs(
         opt.setdefault("objective", objective)
     if temperature is not None:
         opt.setdefault("temperature", temperature)
+    if restarts is not None:
+        opt.setdefault("n_restarts", int(restarts))
     options["optimize"] = opt
     ext = extract_motifs(
         model,
