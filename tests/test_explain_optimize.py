@@ -9,7 +9,7 @@ import torch
 from deepmotif.data.encoding import one_hot
 from deepmotif.errors import DeepMotifError
 from deepmotif.explain import class_optimization
-from deepmotif.explain.optimize import clamp_normalise, paper_pwm, softmax_pwm
+from deepmotif.explain.optimize import OBJECTIVES, clamp_normalise, paper_pwm, softmax_pwm
 from deepmotif.models import build_model
 
 MOTIF = "GATA"
@@ -152,8 +152,8 @@ def test_deterministic_under_seed_and_batched_equals_one_at_a_time(toy_model, ob
     # each restart alone, from the same start (drawn for all restarts at once)
     gen = torch.Generator().manual_seed(7)
     shape = (3, 4, 15)
-    if objective == "softmax":
-        starts = torch.randn(shape, generator=gen)
+    if objective == "softmax":  # standard normal, times the objective's start_std (2)
+        starts = torch.randn(shape, generator=gen) * OBJECTIVES["softmax"]["start_std"]
     elif objective == "paper":
         starts = torch.rand(shape, generator=gen)
     else:
@@ -232,16 +232,22 @@ def test_temperature_divides_the_free_logits():
 
 
 def test_start_std_widens_the_normal_start():
-    """start_std = 2 is the seeded standard-normal start doubled, everything else the same."""
+    """start_std = s is the seeded standard-normal start times s, everything else the same; the
+    softmax default is 2 (a given X is used as given)."""
+    assert OBJECTIVES["softmax"]["start_std"] == 2.0
     model = gata_model()
-    wide = class_optimization(model, length=12, n_restarts=3, steps=20, random_state=5, start_std=2)
     theta0 = torch.randn(3, 4, 12, generator=torch.Generator().manual_seed(5))
-    given = class_optimization(model, 2 * theta0, n_restarts=3, steps=20, random_state=5)
-    np.testing.assert_array_equal(wide.inputs, given.inputs)
-    one = class_optimization(model, length=12, n_restarts=3, steps=20, random_state=5, start_std=1)
+    for std in (1, 2, 3):
+        drawn = class_optimization(
+            model, length=12, n_restarts=3, steps=20, random_state=5, start_std=std
+        )
+        given = class_optimization(model, std * theta0, n_restarts=3, steps=20, random_state=5)
+        np.testing.assert_array_equal(drawn.inputs, given.inputs)
+    wide = class_optimization(model, length=12, n_restarts=3, steps=20, random_state=5, start_std=2)
     default = class_optimization(model, length=12, n_restarts=3, steps=20, random_state=5)
-    np.testing.assert_array_equal(one.inputs, default.inputs)
-    assert not np.array_equal(wide.inputs, default.inputs)
+    np.testing.assert_array_equal(wide.inputs, default.inputs)
+    one = class_optimization(model, length=12, n_restarts=3, steps=20, random_state=5, start_std=1)
+    assert not np.array_equal(one.inputs, default.inputs)
     with pytest.raises(DeepMotifError, match="start_std applies"):
         class_optimization(model, length=12, start="rand", objective="paper", start_std=2)
     with pytest.raises(DeepMotifError, match="not to given starting X"):

@@ -69,7 +69,7 @@ def register(sub) -> None:
         choices=("softmax", "paper", "logit"),
         default="softmax",
         help="optimize: softmax (default: every position a distribution over the bases, Adam, "
-        "16 restarts x 300 steps); paper (the original: NLL of the bound class + 0.009 ||X||^2, "
+        "32 restarts x 300 steps); paper (the original: NLL of the bound class + 0.009 ||X||^2, "
         "RMSprop lr 0.05, 1000 steps, one torch.rand start, the Lua PWM transform); logit (the "
         "earlier default: raw logit - 0.009 ||X||^2, RMSprop lr 0.01). See docs/explain.md",
     )
@@ -77,7 +77,8 @@ def register(sub) -> None:
         "--restarts",
         type=positive_int,
         default=None,
-        help="optimize: restarts run as one batch (default: 16; 1 for --objective paper)",
+        help="optimize: restarts run as one batch (default: 32; 16 for --objective logit, 1 for "
+        "paper)",
     )
     p.add_argument(
         "--steps",

@@ -64,8 +64,8 @@ def register(sub) -> None:
         "--restarts",
         type=positive_int,
         help="restarts of the optimize source, for the model and its untrained null alike "
-        "(default 16 with softmax; more make the kept motif depend less on the optimisation "
-        "seed and cost time in proportion; docs/explain.md)",
+        "(default 32 with softmax; more make the kept motif depend less on the optimisation "
+        "seed and cost time; docs/explain.md)",
     )
     p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     p.add_argument(

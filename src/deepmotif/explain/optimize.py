@@ -6,8 +6,8 @@ per-element statistics, so the batched run is the same computation as the restar
 a time, up to float rounding in the model's batched kernels):
 
 ``"softmax"`` (the default)
-    Free per-position logits ``theta`` (restarts, 4, length), started at seeded standard
-    normal values; the model sees ``P = softmax(theta / temperature)`` over the four bases of
+    Free per-position logits ``theta`` (restarts, 4, length), started at seeded normal values
+    of standard deviation 2 (32 restarts); the model sees ``P = softmax(theta / temperature)`` over the four bases of
     each position, so every input is a distribution per position (never outside the one-hot
     simplex). Maximised: ``logit(P) - l2 * ||theta||^2`` with Adam. The penalty pulls positions
     the model does not care about back to ``theta = 0`` (uniform), so the PWM (``P`` of the best
@@ -65,11 +65,12 @@ __all__ = [
 #: Settings per objective (``None`` in a call means the objective's value here).
 OBJECTIVES = {
     "softmax": {
-        "n_restarts": 16,
+        "n_restarts": 32,
         "steps": 300,
         "lr": 0.1,
         "l2": 0.01,
         "start": "normal",
+        "start_std": 2.0,
         "temperature": 1.0,
     },
     "paper": {"n_restarts": 1, "steps": 1000, "lr": 0.05, "l2": 0.009, "start": "rand"},
@@ -253,9 +254,10 @@ def class_optimization(
         as ``torch.rand``), ``"random"`` (a uniform random point of each position's simplex) or
         ``"uniform"`` (0.25 everywhere: every restart follows the same path).
     start_std : float or None
-        ``start="normal"`` only: the standard deviation of the starting values (``None``: 1).
-        With the ``softmax`` objective a wider start makes each position start sharper, as a
-        lower temperature does, without changing the steps or the penalty's pull.
+        ``start="normal"`` only: the standard deviation of the starting values (``None``: the
+        objective's, 2 for ``softmax``, used only for a drawn normal start). A wider start makes
+        each position start sharper, as a lower temperature does, without changing the steps or
+        the penalty's pull (docs/explain.md, "Choosing the default").
     temperature : float or None
         ``softmax`` only: the logits are divided by it before the softmax (``None``: the
         objective's value in :data:`OBJECTIVES`).
@@ -299,7 +301,10 @@ def class_optimization(
         raise DeepMotifError(f"l2 must be a number of at least 0, got {l2!r}")
     if not (isinstance(temperature, int | float) and temperature > 0):
         raise DeepMotifError(f"temperature must be a number above 0, got {temperature!r}")
-    if start_std is not None:
+    given_std = start_std
+    if start_std is None and X is None and start == "normal":
+        start_std = defaults.get("start_std")
+    if given_std is not None:
         if X is not None:
             raise DeepMotifError("start_std applies to a drawn start, not to given starting X")
         if start != "normal":

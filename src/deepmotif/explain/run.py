@@ -159,7 +159,7 @@ def explain_run(
     device=None,
     force: bool = False,
     verbose: bool = True,
-    n_restarts: int = 16,
+    n_restarts: int | None = None,
     steps: int | None = None,
     random_state: int = 0,
     baseline: str | None = None,

@@ -201,7 +201,7 @@ def run_motifs(
         stay at the uniform input's logit: docs/explain.md, "The temperature").
     restarts : int, optional
         Restarts of the ``optimize`` source, for the model and its null alike (default: the
-        objective's, 16 for ``softmax``; more restarts make the kept motif depend less on the
+        objective's, 32 for ``softmax``; more restarts make the kept motif depend less on the
         optimisation seed, at a cost that grows with them: docs/explain.md).
     require_signal : bool
         The null of the saliency and filters sources (default on): they look for motifs only
