@@ -53,6 +53,8 @@ QUICKSTART = {
     # deepliftshap) are computed on demand by the dashboard and scored by `deepmotif audit`,
     # which would add about 1.5 minutes here
     "explain_methods": ["saliency", "temporal", "optimize"],
+    # half the package default's 32 restarts, for a quick first look; `deepmotif motifs RUN`
+    # afterwards uses the default (docs/explain.md, "Choosing the default")
     "optimize": {"n_restarts": 16, "steps": 300},
     # RQ4: positives carry CTCF then REST 2-10 bp apart on one strand; negatives the other
     # arrangements (docs/simulate.md), so only a model of the arrangement separates them
