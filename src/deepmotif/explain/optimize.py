@@ -6,10 +6,10 @@ per-element statistics, so the batched run is the same computation as the restar
 a time, up to float rounding in the model's batched kernels):
 
 ``"softmax"`` (the default)
-    Free per-position logits ``theta`` (restarts, 4, length), started at seeded normal values
-    of standard deviation 2 (32 restarts); the model sees ``P = softmax(theta / temperature)`` over the four bases of
-    each position, so every input is a distribution per position (never outside the one-hot
-    simplex). Maximised: ``logit(P) - l2 * ||theta||^2`` with Adam. The penalty pulls positions
+    Free per-position logits ``theta`` (restarts, 4, length; 32 restarts), started at seeded
+    normal values of standard deviation 2; the model sees ``P = softmax(theta / temperature)``
+    over the four bases of each position, so every input is a distribution per position (never
+    outside the one-hot simplex). Maximised: ``logit(P) - l2 * ||theta||^2`` with Adam. The penalty pulls positions
     the model does not care about back to ``theta = 0`` (uniform), so the PWM (``P`` of the best
     restart) is sharp only where the model's score depends on the base. The best *discrete*
     sequence is the consensus of every restart's PWM scored by the model, the highest kept
@@ -301,16 +301,15 @@ def class_optimization(
         raise DeepMotifError(f"l2 must be a number of at least 0, got {l2!r}")
     if not (isinstance(temperature, int | float) and temperature > 0):
         raise DeepMotifError(f"temperature must be a number above 0, got {temperature!r}")
-    given_std = start_std
-    if start_std is None and X is None and start == "normal":
-        start_std = defaults.get("start_std")
-    if given_std is not None:
+    if start_std is not None:
         if X is not None:
             raise DeepMotifError("start_std applies to a drawn start, not to given starting X")
         if start != "normal":
             raise DeepMotifError(f"start_std applies to start='normal' only, not to {start!r}")
         if not (isinstance(start_std, int | float) and start_std > 0):
             raise DeepMotifError(f"start_std must be a number above 0, got {start_std!r}")
+    elif X is None and start == "normal":
+        start_std = defaults.get("start_std")
     X0 = _start_inputs(X, n_restarts, length, start, random_state)
     if start_std is not None:
         X0 = X0 * float(start_std)
