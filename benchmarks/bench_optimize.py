@@ -28,8 +28,10 @@ in ``--cuts`` (``ic``, the default: the window of highest information content;
 ``importance``: around the window the model depends on most, ``optimization_motifs``'s
 ``importance=True``). ``shuffled:RUN`` marks a run without signal (label-shuffled data):
 only whether it keeps a motif (a false discovery) is reported. ``--window START,END``
-optimises only that stretch (the rest ``N``), and ``--start-std S`` draws the starting logits
-with standard deviation ``S`` (default 1), for the run and its null alike.
+optimises only that stretch (the rest ``N``), ``--start-std S`` draws the starting logits
+with standard deviation ``S`` (default: the objective's), and ``--samples K`` feeds the model K
+one-hot draws per restart and step (``class_optimization``'s ``samples``), for the run and its
+null alike.
 
 ``runs``: the runs these studies were measured on, made by one command. For each TF of
 ``--tfs``, ``deepmotif simulate --motifs TF --n 3000 --seed 1`` trained under each architecture
@@ -138,12 +140,13 @@ def speed(args) -> int:
     length = int(cfg["data"]["length"])
     times = {o: [] for o in ("softmax", "logit")}
     restarts = {"softmax": args.softmax_restarts or args.restarts, "logit": args.restarts}
+    extra = {"softmax": {"samples": args.samples}, "logit": {}}
     for _ in range(args.repeats):
         for objective in times:
             t0 = time.perf_counter()
             class_optimization(
                 model, length=length, objective=objective, n_restarts=restarts[objective],
-                random_state=0, device="cpu",
+                random_state=0, device="cpu", **extra[objective],
             )  # fmt: skip
             times[objective].append(time.perf_counter() - t0)
     med = {o: float(np.median(v)) for o, v in times.items()}
@@ -151,6 +154,7 @@ def speed(args) -> int:
         "run": args.run,
         "arch": cfg["arch"],
         "restarts": restarts,
+        "samples": args.samples,
         "length": length,
         "seconds_softmax_default": round(med["softmax"], 2),
         "seconds_logit_earlier_default": round(med["logit"], 2),
@@ -217,7 +221,8 @@ def temperature(args) -> int:
             if cut == cuts[0]:
                 res = class_optimization(
                     model, length=length, temperature=t, window=window, random_state=args.seed,
-                    start_std=args.start_std, n_restarts=args.restarts, device="cpu",
+                    start_std=args.start_std, n_restarts=args.restarts, samples=args.samples,
+                    device="cpu",
                 )  # fmt: skip
             row = {"run": run, "tf": tf, "arch": cfg["arch"], "temperature": t, "cut": cut}
             row["best_logit"] = round(float(res.scores.max()), 2)
@@ -232,6 +237,7 @@ def temperature(args) -> int:
                     window=window,
                     start_std=args.start_std,
                     n_restarts=args.restarts,
+                    samples=args.samples,
                     random_state=args.seed,
                     seed=cfg.get("seed", 0),
                     importance=cut == "importance",
@@ -318,6 +324,10 @@ def main(argv=None) -> int:
         help="restarts of the softmax side (default --restarts), to time a restart count "
         "against the earlier default at 16",
     )  # fmt: skip
+    s.add_argument(
+        "--samples", type=int, default=None,
+        help="one-hot draws per restart and step on the softmax side (default: the objective's)",
+    )  # fmt: skip
     s.add_argument("--repeats", type=int, default=3)
     t = sub.add_parser("temperature")
     t.add_argument("runs", nargs="+", metavar="TF:RUN", help="TF shuffled: a run without signal")
@@ -330,7 +340,13 @@ def main(argv=None) -> int:
     )  # fmt: skip
     t.add_argument(
         "--start-std", type=float, default=None,
-        help="standard deviation of the normal start (default 1), for the run and its null",
+        help="standard deviation of the normal start (default: the objective's), for the run "
+        "and its null",
+    )  # fmt: skip
+    t.add_argument(
+        "--samples", type=int, default=None,
+        help="one-hot draws per restart and step (default: the objective's; 0: the model sees "
+        "the distributions), for the run and its null",
     )  # fmt: skip
     t.add_argument(
         "--restarts", type=int, default=None,

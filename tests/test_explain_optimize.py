@@ -170,13 +170,16 @@ def test_recurrent_model_improves_and_is_untouched(toy_model):
     model = toy_model("cnn-rnn", 1, filters=16, hidden=8)
     model.train()
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    res = class_optimization(model, length=12, n_restarts=2, steps=30, start="uniform")
+    # without draws (a CNN-RNN's default draws one-hot sequences: restarts then differ)
+    res = class_optimization(model, length=12, n_restarts=2, steps=30, start="uniform", samples=0)
     with torch.no_grad():
         model.eval()
         start_score = model(torch.full((1, 4, 12), 0.25)).item()
         model.train()
     assert res.scores.min() > start_score
     np.testing.assert_allclose(res.inputs[0], res.inputs[1])  # uniform start: one path
+    drawn = class_optimization(model, length=12, n_restarts=2, steps=30, start="uniform")
+    assert not np.allclose(drawn.inputs[0], drawn.inputs[1])  # each restart its own draws
     assert model.training
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     assert all(p.grad is None for p in model.parameters())
@@ -254,6 +257,84 @@ def test_start_std_widens_the_normal_start():
         class_optimization(model, theta0, n_restarts=3, start_std=2)
     with pytest.raises(DeepMotifError, match="start_std must be"):
         class_optimization(model, length=12, start_std=0)
+
+
+def test_sampled_draws_are_one_hot_at_the_distributions_frequencies():
+    """The straight-through input is one-hot in value, drawn by inverse CDF (so each base as
+    often as its probability), and passes the gradient to P unchanged."""
+    from deepmotif.explain.optimize import _sampled_input
+
+    P = torch.tensor([[[0.1, 0.7], [0.2, 0.1], [0.3, 0.1], [0.4, 0.1]]], requires_grad=True)
+    u = torch.rand((20000, 1, 2), generator=torch.Generator().manual_seed(0))
+    y = _sampled_input(P, u)
+    assert y.shape == (20000, 4, 2)
+    np.testing.assert_array_equal(y.detach().sum(dim=1).numpy(), 1.0)
+    assert set(np.unique(y.detach().numpy())) == {0.0, 1.0}
+    np.testing.assert_allclose(y.detach().mean(dim=0).numpy(), P.detach()[0].numpy(), atol=0.01)
+    # u below the first cumulative probability picks A, at or above the last below-1 one T
+    pick = _sampled_input(P, torch.tensor([[[0.05, 0.95]]]))
+    np.testing.assert_array_equal(pick[0].detach().numpy(), [[1, 0], [0, 0], [0, 0], [0, 1]])
+    W = torch.arange(8.0).reshape(1, 4, 2)
+    (g,) = torch.autograd.grad((_sampled_input(P, u[:3]) * W).sum(), P)
+    np.testing.assert_allclose(g.numpy(), 3 * W.numpy())
+
+
+def test_samples_optimise_one_hot_draws_seeded_per_restart():
+    """samples = k: the mean logit of k draws per restart is maximised; a linear model's
+    expected logit has the same gradient as its logit of P, so each step equals the default's
+    but the scores are the consensus sequences' logits. Seeded, and the same whatever the batch
+    size (each restart has its own noise)."""
+    rng = np.random.default_rng(0)
+    W, b = rng.normal(size=(4, 9)), 0.3
+    model = LinearModel(W, b)
+    kw = dict(length=9, n_restarts=4, steps=25, random_state=3)
+    plain = class_optimization(model, **kw)
+    drawn = class_optimization(model, samples=2, **kw)
+    np.testing.assert_allclose(drawn.inputs, plain.inputs, atol=1e-5)
+    consensus = np.eye(4)[drawn.inputs.argmax(axis=1)].transpose(0, 2, 1)
+    np.testing.assert_allclose(drawn.scores, (consensus * W).sum(axis=(1, 2)) + b, rtol=1e-5)
+    gata = gata_model()
+    a = class_optimization(gata, length=12, n_restarts=5, steps=30, random_state=2, samples=1)
+    again = class_optimization(gata, length=12, n_restarts=5, steps=30, random_state=2, samples=1)
+    split = class_optimization(
+        gata, length=12, n_restarts=5, steps=30, random_state=2, samples=1, batch_size=2
+    )
+    other = class_optimization(gata, length=12, n_restarts=5, steps=30, random_state=9, samples=1)
+    np.testing.assert_array_equal(a.inputs, again.inputs)
+    np.testing.assert_allclose(a.inputs, split.inputs, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(a.inputs, other.inputs)
+    plain = class_optimization(gata, length=12, n_restarts=5, steps=30, random_state=2)
+    assert not np.allclose(a.inputs, plain.inputs)  # a non-linear model: the draws matter
+    with pytest.raises(DeepMotifError, match="softmax objective only"):
+        class_optimization(gata, length=12, objective="logit", samples=1)
+    with pytest.raises(DeepMotifError, match="samples"):
+        class_optimization(gata, length=12, samples=-1)
+
+
+def test_samples_auto_draws_for_the_cnn_rnn_only(toy_model):
+    """The default ``samples="auto"``: one draw per restart and step for a CNN-RNN
+    (SAMPLES_AUTO), none for a CNN or a model without an architecture."""
+    from deepmotif.explain.optimize import SAMPLES_AUTO
+
+    assert OBJECTIVES["softmax"]["samples"] == "auto" and SAMPLES_AUTO == {"cnn-rnn": 1}
+    kw = dict(length=15, n_restarts=3, steps=20, random_state=4)
+    for arch, k in (("cnn-rnn", 1), ("cnn", 0)):
+        model = (
+            toy_model(arch, 0, filters=8)
+            if arch == "cnn"
+            else toy_model(arch, 0, filters=8, hidden=4)
+        )
+        default = class_optimization(model, **kw)
+        np.testing.assert_array_equal(
+            default.inputs, class_optimization(model, samples=k, **kw).inputs
+        )
+        assert not np.allclose(
+            default.inputs, class_optimization(model, samples=1 - k, **kw).inputs
+        )
+    plain = gata_model()
+    np.testing.assert_array_equal(
+        class_optimization(plain, **kw).inputs, class_optimization(plain, samples=0, **kw).inputs
+    )
 
 
 def test_bad_arguments():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from types import SimpleNamespace
 
 import numpy as np
@@ -73,11 +74,16 @@ def test_agreeing_restarts_are_merged_across_positions_and_strands():
     np.testing.assert_allclose(motifs[0].pwm.sum(axis=0), 1.0)
 
 
-def test_no_agreement_reports_the_best_restart_alone():
+def test_no_agreement_is_no_motif():
+    """A stretch that one restart alone found is not reported, however informative."""
     plan = [("GATTACAGG", 10, "+", 3.0), ("CCGTTTAAC", 10, "+", 5.0)]
+    with pytest.raises(NoMotifFound, match="shared by 2 of the 2 restarts"):
+        optimization_motifs(None, arch="rnn", result=_fake_result(plan), min_length=5)
+    plan.append(("CCGTTTAAC", 30, "-", 1.0))  # a second restart agrees on the weaker-scored word
     motifs = optimization_motifs(None, arch="rnn", result=_fake_result(plan), min_length=5)
     assert len(motifs) == 1
-    assert motifs[0].consensus == "CCGTTTAAC" and motifs[0].stats["support"] == 1
+    assert motifs[0].consensus in ("CCGTTTAAC", rc("CCGTTTAAC"))
+    assert motifs[0].stats["support"] == 2
 
 
 def test_no_informative_column_is_no_motif_beyond_chance():
@@ -137,6 +143,26 @@ def test_a_gain_of_less_than_two_logits_is_no_motif(monkeypatch, toy_model):
         fo.optimization_motifs(model, length=24, n_restarts=4, steps=10, seed=0)
 
 
+def test_the_gain_floor_is_eight_logits_on_one_hot_draws(monkeypatch, toy_model):
+    """Scored on one-hot draws (a CNN-RNN's default) the floor is 8 logits: a gain of 5 keeps
+    no motif there (label-shuffled CNN-RNNs gained up to 4.5 on draws), and an explicit
+    ``min_gain`` still decides."""
+    import deepmotif.motifs.from_optimization as fo
+
+    assert fo.MIN_GAIN == {"distributions": 2.0, "draws": 8.0}
+    model = toy_model("cnn-rnn", 0, filters=8, hidden=4)
+    monkeypatch.setattr(fo, "logit_gain", lambda m, *a, **k: 0.01 if m is not model else 5.0)
+    kw = dict(length=24, n_restarts=4, steps=10, seed=0)
+    with pytest.raises(NoMotifFound, match=r"gains 5 logits .* no more than 8 "):
+        fo.optimization_motifs(model, **kw)
+    with pytest.raises(NoMotifFound, match=r"gains 5 logits .* no more than 8 "):
+        fo.optimization_motifs(model, samples=2, **kw)
+    try:  # past the floor: a motif, or a later check's reason, not the gain
+        fo.optimization_motifs(model, samples=1, min_gain=4.0, **kw)
+    except NoMotifFound as exc:
+        assert "gains 5 logits" not in str(exc)
+
+
 def test_a_model_with_signal_keeps_its_motif():
     from tests.test_explain_optimize import gata_model
 
@@ -149,7 +175,7 @@ def test_a_model_with_signal_keeps_its_motif():
     assert st["gain"] > 3 * st["null_gain"] and st["gain"] > 2.0
     assert st["sequence_score"] == pytest.approx(7.5, abs=1e-4)
     assert st["best_positive_score"] == pytest.approx(7.5, abs=1e-4)
-    assert st["objective"] == "softmax"
+    assert st["objective"] == "softmax" and st["samples"] == 0
 
 
 def test_temperature_and_window_reach_the_model_and_its_null(monkeypatch):
@@ -178,13 +204,13 @@ def test_temperature_and_window_reach_the_model_and_its_null(monkeypatch):
     assert motifs[0].stats["sequence_score"] == pytest.approx(float(own.sequence_score), abs=1e-5)
     # a window too: both optimisations free only positions 4..15, and the motif comes from there
     seen.clear()
-    motifs = optimization_motifs(
-        model, length=20, window=(4, 16), temperature=0.5, n_restarts=4, steps=60, min_length=4,
+    motifs = optimization_motifs(  # 8 restarts: two of them must agree
+        model, length=20, window=(4, 16), temperature=0.5, n_restarts=8, steps=60, min_length=4,
         seed=0, start_std=1.0,
     )  # fmt: skip
     assert [w for _, _, w, _ in seen] == [(4, 16), (4, 16)]
     assert [std for _, _, _, std in seen] == [1.0, 1.0]
-    own = real(model, length=20, window=(4, 16), temperature=0.5, n_restarts=4, steps=60,
+    own = real(model, length=20, window=(4, 16), temperature=0.5, n_restarts=8, steps=60,
                random_state=0, start_std=1.0)  # fmt: skip
     assert own.sequence.startswith("NNNN") and own.sequence.endswith("NNNN")
     assert motifs[0].stats["sequence_score"] == pytest.approx(float(own.sequence_score), abs=1e-5)
@@ -195,6 +221,14 @@ def test_temperature_and_window_reach_the_model_and_its_null(monkeypatch):
         model, length=20, start_std=2.0, n_restarts=4, steps=60, min_length=4, seed=0
     )
     assert [kw for _, _, _, kw in seen] == [2.0, 2.0]
+    # and one-hot draws (whether or not two of the four restarts then agree)
+    seen.clear()
+    monkeypatch.setattr(
+        explain, "class_optimization", lambda model, **kw: seen.append(kw) or real(model, **kw)
+    )
+    with contextlib.suppress(NoMotifFound):
+        optimization_motifs(model, length=20, samples=1, n_restarts=4, steps=30, seed=0)
+    assert [kw["samples"] for kw in seen] == [1, 1]
 
 
 class _Linear(torch.nn.Module):

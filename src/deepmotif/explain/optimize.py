@@ -14,6 +14,15 @@ a time, up to float rounding in the model's batched kernels):
     restart) is sharp only where the model's score depends on the base. The best *discrete*
     sequence is the consensus of every restart's PWM scored by the model, the highest kept
     (``sequence``, ``sequence_score``). Defaults chosen on simulated data (docs/explain.md).
+
+    With ``samples=k`` (the CNN-RNN's default, k = 1: :data:`SAMPLES_AUTO`) the model sees,
+    instead of ``P``, k one-hot sequences drawn from ``P`` at every step, and the mean of their
+    logits is maximised; the gradient is passed straight through the draw (``d onehot / d P``
+    taken as the identity), as in sequence design by straight-through sampling (Fast SeqProp;
+    Linder & Seelig, BMC Bioinformatics 2021). A model whose logit saturates on soft inputs
+    then still has to place the bases, since a diffuse ``P`` draws random sequences. Restart
+    i's draws come from its own generator, seeded from ``random_state`` and i, so batching
+    does not change them.
 ``"paper"``
     The original Deep Motif Dashboard method, exactly (QData/DeepMotif, ``class_optimization.lua``):
     minimise ``NLL(positive class | log-softmax output) + 0.009 * ||X||^2`` with RMSprop
@@ -55,6 +64,7 @@ from deepmotif.explain._common import (
 __all__ = [
     "OBJECTIVES",
     "OptimizationResult",
+    "SAMPLES_AUTO",
     "best_logit",
     "class_optimization",
     "clamp_normalise",
@@ -72,10 +82,19 @@ OBJECTIVES = {
         "start": "normal",
         "start_std": 2.0,
         "temperature": 1.0,
+        "samples": "auto",
     },
     "paper": {"n_restarts": 1, "steps": 1000, "lr": 0.05, "l2": 0.009, "start": "rand"},
     "logit": {"n_restarts": 16, "steps": 1000, "lr": 0.01, "l2": 0.009, "start": "random"},
 }
+
+
+#: What the ``softmax`` objective's ``samples="auto"`` means per architecture (0 for any other
+#: model). The CNN-RNN's logit saturates: on simulated CTCF its 32 restarts all reached the same
+#: logit (17.0) from nearly uniform inputs, with no column above 0.5 bits, so the distributions
+#: carry no motif. Scored on one-hot draws it must place the bases (docs/explain.md, "One-hot
+#: draws"); the CNN and the RNN lost recovery with draws, so they keep the distributions.
+SAMPLES_AUTO = {"cnn-rnn": 1}
 
 
 class OptimizationResult(NamedTuple):
@@ -102,6 +121,8 @@ class OptimizationResult(NamedTuple):
         The model's logit for ``sequence`` (one-hot).
     objective : str
         ``"softmax"``, ``"paper"`` or ``"logit"``.
+    samples : int
+        One-hot draws per restart and step (0: the model saw the distributions).
     """
 
     inputs: np.ndarray
@@ -112,6 +133,7 @@ class OptimizationResult(NamedTuple):
     sequence: str = ""
     sequence_score: float = float("nan")
     objective: str = "softmax"
+    samples: int = 0
 
 
 def clamp_normalise(x: np.ndarray) -> np.ndarray:
@@ -205,6 +227,27 @@ def _as_model_input(objective: str, x: torch.Tensor, mask: torch.Tensor, tempera
     return x * mask
 
 
+def _sampled_input(P: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Straight-through one-hot draws from the per-position distributions ``P`` (r, 4, L):
+    ``u`` (k, r, L) uniform in [0, 1) picks each draw's base by inverse CDF. The forward
+    value is one-hot (k * r, 4, L); the gradient flows to ``P`` as if the model had seen ``P``."""
+    k = u.shape[0]
+    idx = (P.cumsum(dim=1).unsqueeze(0) < u.unsqueeze(2)).sum(dim=2).clamp(max=3)  # (k, r, L)
+    onehot = F.one_hot(idx, 4).permute(0, 1, 3, 2).to(P.dtype)
+    return (onehot + (P - P.detach())).reshape(k * P.shape[0], *P.shape[1:])
+
+
+def _draws(seed: int, first: int, count: int, steps: int, samples: int, length: int):
+    """Uniform noise (steps, samples, count, length) for restarts ``first .. first+count-1``:
+    restart i's noise comes from its own generator (seed, i), so it does not depend on how
+    restarts are batched."""
+    out = torch.empty(steps, samples, count, length)
+    for j in range(count):
+        gen = torch.Generator().manual_seed((seed * 1_000_003 + first + j + 1) % 2**63)
+        out[:, :, j] = torch.rand((steps, samples, length), generator=gen)
+    return out
+
+
 def _objective(objective: str, logit: torch.Tensor, free: torch.Tensor, l2: float):
     """Per-restart value to maximise (``free``: the masked free variables)."""
     penalty = l2 * free.pow(2).sum(dim=(1, 2))
@@ -226,6 +269,7 @@ def class_optimization(
     temperature: float | None = None,
     start: str | None = None,
     start_std: float | None = None,
+    samples: int | None = None,
     window: tuple[int, int] | None = None,
     batch_size: int | None = None,
     device=None,
@@ -261,6 +305,13 @@ def class_optimization(
     temperature : float or None
         ``softmax`` only: the logits are divided by it before the softmax (``None``: the
         objective's value in :data:`OBJECTIVES`).
+    samples : int, "auto" or None
+        ``softmax`` only: 0 feeds the model the distributions themselves; k > 0 feeds it k
+        one-hot sequences drawn from them at every step (seeded per restart) and maximises their
+        mean logit, with the gradient passed straight through the draw (see the module
+        docstring); each restart's ``scores`` entry is then the logit of its consensus
+        sequence. ``"auto"`` (``None``: the objective's value, ``"auto"``): the model's
+        architecture's value in :data:`SAMPLES_AUTO` (1 for the CNN-RNN, 0 otherwise).
     window : (start, end), optional
         Only positions ``start .. end-1`` are optimised; the rest are held at 0.
     batch_size : int or None
@@ -294,6 +345,12 @@ def class_optimization(
             f"temperature applies to the softmax objective only, not to {objective!r}"
         )
     temperature = defaults.get("temperature", 1.0) if temperature is None else temperature
+    if samples is not None and "samples" not in defaults:
+        raise DeepMotifError(f"samples applies to the softmax objective only, not to {objective!r}")
+    samples = defaults.get("samples", 0) if samples is None else samples
+    if samples == "auto":
+        samples = SAMPLES_AUTO.get(getattr(model, "arch", None), 0)
+    samples = check_positive_int("samples", samples, allow_zero=True)
     batch_size = resolve_batch_size(batch_size, model, "optimize")
     if not (isinstance(lr, int | float) and lr > 0):
         raise DeepMotifError(f"lr must be a number above 0, got {lr!r}")
@@ -311,6 +368,7 @@ def class_optimization(
     elif X is None and start == "normal":
         start_std = defaults.get("start_std")
     X0 = _start_inputs(X, n_restarts, length, start, random_state)
+    noise_seed = _seed(random_state) if samples else 0
     if start_std is not None:
         X0 = X0 * float(start_std)
     L = X0.shape[-1]
@@ -336,17 +394,26 @@ def class_optimization(
                 opt = torch.optim.Adam([x], lr=lr)
             else:
                 opt = torch.optim.RMSprop([x], lr=lr, alpha=0.99, eps=1e-8)
-            for _ in _steps(steps, verbose and s == 0):
+            if samples:
+                noise = _draws(noise_seed, s, e - s, steps, samples, L).to(dev)
+            for t in _steps(steps, verbose and s == 0):
                 with torch.enable_grad(), autocast(dev, cast):
                     seen = _as_model_input(objective, x, mask, temperature)
+                    if samples:
+                        seen = _sampled_input(seen, noise[t]) * mask
                     logit = run_model_checked(net, seen).float()
+                    if samples:
+                        logit = logit.reshape(samples, e - s).mean(dim=0)
                     value = _objective(objective, logit, x * mask, l2)
                     # autograd.grad, not backward(): the model's parameters never receive .grad
                     (x.grad,) = torch.autograd.grad(-value.sum(), x)
                 opt.step()
             with torch.no_grad():
                 final = _as_model_input(objective, x.detach(), mask, temperature)
-                scores[s:e] = run_model_checked(model, final).float().cpu().numpy()
+                scored = final
+                if samples:  # the consensus, one-hot: the model was optimised on one-hot draws
+                    scored = F.one_hot(final.argmax(dim=1), 4).permute(0, 2, 1).float() * mask
+                scores[s:e] = run_model_checked(model, scored).float().cpu().numpy()
             out[s:e] = final.cpu().numpy()
             raw[s:e] = (x.detach() * mask).cpu().numpy()
 
@@ -372,6 +439,7 @@ def class_optimization(
         sequence=sequence,
         sequence_score=sequence_score,
         objective=objective,
+        samples=samples,
     )
 
 

@@ -12,8 +12,9 @@ changed nothing at temperature 1 and was not better at 0.5 (docs/explain.md, "Th
 temperature"). Stretches of different restarts that align (both strands) with similarity >=
 ``merge_similarity`` are merged: aligned, and averaged column by column, a column missing from a
 member counting as uniform, then cut to the informative core again. A merged motif is reported
-when at least ``min_support`` restarts agree on it; when no motif has that support, the best
-restart's strongest stretch is reported alone.
+only when at least ``min_support`` restarts agree on it; when none has that support, there is
+no motif (:class:`~deepmotif.motifs.base.NoMotifFound`): a stretch found by one restart alone
+is what models without signal produce (docs/explain.md, "One-hot draws").
 
 The null: the same architecture without signal
 ----------------------------------------------
@@ -25,7 +26,9 @@ seconds, deterministic. Two numbers are compared with it:
 
 * **logit gain**: the model's logit for the best discrete sequence minus its median logit over
   :data:`N_RANDOM` random sequences (seeded, uniform bases). The motif is kept only when the
-  gain exceeds ``null_factor`` times the null model's gain and at least ``min_gain`` logits.
+  gain exceeds ``null_factor`` times the null model's gain and at least ``min_gain`` logits
+  (:data:`MIN_GAIN`: 2 when the model saw distributions, 8 when it was scored on one-hot
+  draws, which find higher-scoring sequences in a model without signal too).
 * **information**: a column counts as informative only above ``max(min_ic, the null PWM's
   most informative column)``.
 
@@ -59,6 +62,7 @@ from deepmotif.motifs.pwm import (
 )
 
 __all__ = [
+    "MIN_GAIN",
     "N_RANDOM",
     "column_importance",
     "logit_gain",
@@ -70,6 +74,13 @@ __all__ = [
 
 #: Random sequences whose median logit is the baseline of the logit gain.
 N_RANDOM = 256
+
+#: The logit gain's floor (``min_gain=None``) by how the optimisation scored its inputs
+#: (``samples`` of the result: 0, distributions; more, one-hot draws). Label-shuffled runs
+#: (docs/motifs.md): CNN-RNNs gained up to 2.6 logits on distributions and up to 4.5 on draws;
+#: CNN-RNNs that learnt a planted motif gained 13-25 on draws. 8 is about the geometric middle
+#: of 4.5 and 13.6 (the lowest of those), chosen on simulated runs only.
+MIN_GAIN = {"distributions": 2.0, "draws": 8.0}
 
 
 def restart_pwms(result) -> np.ndarray:
@@ -229,12 +240,13 @@ def optimization_motifs(
     temperature: float | None = None,
     window: tuple[int, int] | None = None,
     start_std: float | None = None,
+    samples: int | None = None,
     random_state: int | None = 0,
     result=None,
     null: bool = True,
     seed: int | None = None,
     null_factor: float = 3.0,
-    min_gain: float = 2.0,
+    min_gain: float | None = None,
     positives=None,
     min_ic: float = 0.5,
     min_length: int = 5,
@@ -257,7 +269,7 @@ def optimization_motifs(
         For the names (default ``model.arch``).
     length : int
         Length of the optimised inputs (the model's training length).
-    objective, n_restarts, steps, temperature, window, start_std, random_state
+    objective, n_restarts, steps, temperature, window, start_std, samples, random_state
         Passed to :func:`deepmotif.explain.class_optimization` (``None``: its defaults), for the
         model and for its null alike.
     result : OptimizationResult, optional
@@ -267,7 +279,8 @@ def optimization_motifs(
     seed : int, optional
         The run's training seed, for the untrained twin (default ``random_state`` or 0).
     null_factor, min_gain
-        The logit gain must exceed ``null_factor`` x the null's gain and ``min_gain`` (2: a
+        The logit gain must exceed ``null_factor`` x the null's gain and ``min_gain``
+        (``None``: :data:`MIN_GAIN` for how the inputs were scored; 2 on distributions: a
         label-shuffled CNN-RNN trained 30 epochs gained 1.03 logits, models with signal 6-28;
         docs/motifs.md).
     positives : array-like (n, 4, L), optional
@@ -292,13 +305,14 @@ def optimization_motifs(
     Raises
     ------
     NoMotifFound
-        "no motif beyond chance": the optimisation did not beat the untrained twin, or no
-        stretch of the PWMs is more informative than the twin's.
+        "no motif beyond chance": the optimisation did not beat the untrained twin, no
+        stretch of the PWMs is more informative than the twin's, or no stretch is shared by
+        ``min_support`` restarts.
     """
     arch = arch or getattr(model, "arch", "model")
     settings = {
         "objective": objective, "n_restarts": n_restarts, "steps": steps, "temperature": temperature,
-        "window": window, "start_std": start_std,
+        "window": window, "start_std": start_std, "samples": samples,
     }  # fmt: skip
     if result is None:
         result = _optimize(model, length, settings, random_state, device)
@@ -308,7 +322,7 @@ def optimization_motifs(
     L = pwms.shape[-1]
     if not np.isfinite(scores).any():
         raise NoMotifFound("no motif beyond chance: the optimised inputs have no finite score")
-    stats = {"objective": objective}
+    stats = {"objective": objective, "samples": int(getattr(result, "samples", 0))}
     seq_score = float(getattr(result, "sequence_score", np.nan))
     if model is not None and np.isfinite(seq_score):
         stats["sequence_score"] = seq_score
@@ -324,6 +338,8 @@ def optimization_motifs(
         null_ic = float(information_content(restart_pwms(ref)[int(ref.best)]).max())
         stats["null_gain"] = null_gain
         gain = stats.get("gain", -np.inf)
+        if min_gain is None:
+            min_gain = MIN_GAIN["draws" if getattr(result, "samples", 0) else "distributions"]
         needed = max(null_factor * null_gain, min_gain)
         if not gain > needed:
             raise NoMotifFound(
@@ -359,8 +375,10 @@ def optimization_motifs(
     )
     chosen = [c for c in clusters if len(c["restarts"]) >= min_support][:max_motifs]
     if not chosen:
-        r, score, pwm = segments[0]
-        chosen = [{"pwm": pwm, "restarts": [r], "scores": [score]}]
+        raise NoMotifFound(
+            f"no motif beyond chance: no informative stretch is shared by {min_support} of the "
+            f"{len(scores)} restarts"
+        )
     out = []
     for k, c in enumerate(chosen, start=1):
         pwm = normalize(c["pwm"], pseudocount)
