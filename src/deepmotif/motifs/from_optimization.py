@@ -76,10 +76,11 @@ __all__ = [
 N_RANDOM = 256
 
 #: The logit gain's floor (``min_gain=None``) by how the optimisation scored its inputs
-#: (``samples`` of the result: 0, distributions; more, one-hot draws). Label-shuffled runs
-#: (docs/motifs.md): CNN-RNNs gained up to 2.6 logits on distributions and up to 4.5 on draws;
-#: CNN-RNNs that learnt a planted motif gained 13-25 on draws. 8 is about the geometric middle
-#: of 4.5 and 13.6 (the lowest of those), chosen on simulated runs only.
+#: (``samples`` of the result: 0, distributions; more, one-hot draws). Label-shuffled CNN-RNNs
+#: (docs/motifs.md) gained up to 4.9 logits on distributions, where their PWMs stay flat and the
+#: information check stops them, and up to 4.5 on draws, where the PWMs sharpen and only the
+#: gain can; CNN-RNNs that learnt a planted motif gained 13-25 on draws. 8 is about the
+#: geometric middle of 4.5 and 13.6 (the lowest of those), chosen on simulated runs only.
 MIN_GAIN = {"distributions": 2.0, "draws": 8.0}
 
 
