@@ -129,6 +129,32 @@ def _run_dirs(runs: Path, tfs=None, archs=ARCHS) -> list[Path]:
     return out
 
 
+#: Beside each run's motifs: the package code and settings they were made with. Motifs are
+#: reused only when both match, so a table rebuilt after a change of the motif code is made
+#: from motifs of that code (``--force`` extracts again regardless).
+MADE_BY = "bench_made_by.json"
+
+
+def _code_fingerprint() -> str:
+    """SHA-256 of the installed deepmotif package's Python sources (path and content)."""
+    import hashlib
+
+    import deepmotif
+
+    root = Path(deepmotif.__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _made_by(out: Path):
+    try:
+        return json.loads((out / MADE_BY).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 def _label(run: Path) -> str:
     """``REST-cnn`` for our runs; for a 'deepmotif benchmark' run ``OUT/<dataset>/<arch>/seed<S>``
     ``REST-cnn-seed<S>``."""
@@ -154,20 +180,29 @@ def cmd_recover(args) -> int:
     if not dirs:
         print(f"no finished runs in {runs}; run the 'train' step first", file=sys.stderr)
         return 1
+    code = _code_fingerprint()
     results = []
     for d in dirs:
         out = Path(args.out) / _label(d) if args.out else d / "motifs"
         t0 = time.perf_counter()
-        if (out / "motifs.json").is_file() and not args.force:
-            results.append(out)
-            print(f"{_label(d)}: motifs already in {out}", flush=True)
-            continue
         options = {"saliency": {"seqlets": args.seqlets}} if args.seqlets else {}
         if args.start_std is not None:
             options.setdefault("optimize", {})["start_std"] = args.start_std
         if args.restarts is not None:
             options.setdefault("optimize", {})["n_restarts"] = args.restarts
         chosen = args.sources.split(",") if args.sources else None
+        made_by = {
+            "code": code, "sources": chosen, "options": options, "top_k": args.top_k,
+            "temperature": args.temperature,
+        }  # fmt: skip
+        if (out / "motifs.json").is_file() and not args.force:
+            if _made_by(out) == made_by:
+                results.append(out)
+                print(f"{_label(d)}: motifs already in {out}", flush=True)
+                continue
+            print(
+                f"{_label(d)}: motifs in {out} come from other code or settings; again", flush=True
+            )
         try:
             res = run_motifs(
                 d, out=out, top_k=args.top_k, force=True, verbose=False, options=options,
@@ -185,6 +220,7 @@ def cmd_recover(args) -> int:
             info["sources"] = [s for s in SOURCES if s in sources or s == "saliency"]
             info["skipped"] = {"saliency": str(exc)}
             (out / "motifs.json").write_text(json.dumps(info, indent=2) + "\n")
+        (out / MADE_BY).write_text(json.dumps(made_by, indent=2) + "\n")
         results.append(out)
         best = {s: (b["target_name"], f"{b['q_value']:.2g}") for s, b in res["best"].items() if b}
         print(f"{_label(d)}: {time.perf_counter() - t0:.0f} s, best {best}", flush=True)
