@@ -78,9 +78,9 @@ N_RANDOM = 256
 #: The logit gain's floor (``min_gain=None``) by how the optimisation scored its inputs
 #: (``samples`` of the result: 0, distributions; more, one-hot draws). Label-shuffled CNN-RNNs
 #: (docs/motifs.md) gained up to 4.9 logits on distributions, where their PWMs stay flat and the
-#: information check stops them, and up to 4.5 on draws, where the PWMs sharpen and only the
-#: gain can; CNN-RNNs that learnt a planted motif gained 13-25 on draws. 8 is about the
-#: geometric middle of 4.5 and 13.6 (the lowest of those), chosen on simulated runs only.
+#: information check stops them, and up to 4.1 on draws, where the PWMs sharpen and only the
+#: gain can; CNN-RNNs that learnt a planted motif gained 15.1-28.8 on draws. 8 is about the
+#: geometric middle of 4.1 and 15.1 (7.9), chosen on simulated runs only.
 MIN_GAIN = {"distributions": 2.0, "draws": 8.0}
 
 
