@@ -324,3 +324,30 @@ def test_cli_restarts_reach_the_model_and_its_null(cnn_run, tmp_path, capsys, mo
     assert main([*args, "--restarts", "0", "--force"]) == 2
     err = capsys.readouterr().err
     assert "--restarts" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_cli_samples_reach_the_model_and_its_null(cnn_run, tmp_path, capsys, monkeypatch):
+    """--samples sets the optimize source's one-hot draws for the run's model and its untrained
+    twin; the kept motif (if any) records them; without it the default ("auto") is passed on."""
+    import deepmotif.explain as explain
+
+    real = explain.class_optimization
+    seen = []
+
+    def recording(model, **kw):
+        seen.append(kw.get("samples"))
+        return real(model, **{**kw, "steps": 20, "n_restarts": 4})
+
+    monkeypatch.setattr(explain, "class_optimization", recording)
+    out = tmp_path / "out"
+    args = ["motifs", str(cnn_run), "--out", str(out), "--source", "optimize", "--quiet"]
+    assert main([*args, "--samples", "2"]) == 0, capsys.readouterr().err
+    assert seen == [2, 2]
+    info = json.loads((out / "motifs.json").read_text())
+    assert all(m["samples"] == 2 for m in info["motifs"])
+    seen.clear()
+    assert main([*args, "--force"]) == 0, capsys.readouterr().err
+    assert seen == [None, None]  # the objective's default: 0 draws for this CNN
+    assert main([*args, "--samples", "-1", "--force"]) == 2
+    err = capsys.readouterr().err
+    assert "--samples" in err and err.count("\n") == 1 and "Traceback" not in err

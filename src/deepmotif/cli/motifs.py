@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deepmotif.cli._common import positive_float, positive_int
+from deepmotif.cli._common import nonneg_int, positive_float, positive_int
 
 ORDER = 50
 
@@ -67,6 +67,13 @@ def register(sub) -> None:
         "(default 32 with softmax; more make the kept motif depend less on the optimisation "
         "seed and cost time; docs/explain.md)",
     )
+    p.add_argument(
+        "--samples",
+        type=nonneg_int,
+        help="softmax objective: one-hot sequences drawn per restart and step and scored by the "
+        "model instead of the distributions (default: 1 for a CNN-RNN, 0 otherwise; "
+        "docs/explain.md)",
+    )
     p.add_argument("--device", help="cpu, cuda or cuda:N (default: CUDA when available)")
     p.add_argument(
         "--top-k", type=positive_int, default=5, help="matches kept per motif (default 5)"
@@ -119,6 +126,7 @@ def run(args) -> int:
         objective=args.objective,
         temperature=args.temperature,
         restarts=args.restarts,
+        samples=args.samples,
         require_signal=not args.no_signal_check,
     )
     if args.quiet:

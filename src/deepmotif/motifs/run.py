@@ -156,6 +156,7 @@ def run_motifs(
     objective: str | None = None,
     temperature: float | None = None,
     restarts: int | None = None,
+    samples: int | None = None,
     require_signal: bool = True,
 ) -> dict:
     """Extract a run's motifs, match them with Tomtom and write the results to ``out``.
@@ -203,6 +204,10 @@ def run_motifs(
         Restarts of the ``optimize`` source, for the model and its null alike (default: the
         objective's, 32 for ``softmax``; more restarts make the kept motif depend less on the
         optimisation seed, at a cost that grows with them: docs/explain.md).
+    samples : int, optional
+        One-hot draws per restart and step of the ``softmax`` objective, for the model and its
+        null alike (default: 1 for a CNN-RNN, 0 otherwise; docs/explain.md, "One-hot draws
+        for the CNN-RNN").
     require_signal : bool
         The null of the saliency and filters sources (default on): they look for motifs only
         when the model separates the sequences beyond chance
@@ -264,6 +269,8 @@ def run_motifs(
         opt.setdefault("temperature", temperature)
     if restarts is not None:
         opt.setdefault("n_restarts", int(restarts))
+    if samples is not None:
+        opt.setdefault("samples", int(samples))
     options["optimize"] = opt
     ext = extract_motifs(
         model,
