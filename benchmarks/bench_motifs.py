@@ -201,7 +201,9 @@ def cmd_recover(args) -> int:
                 print(f"{_label(d)}: motifs already in {out}", flush=True)
                 continue
             print(
-                f"{_label(d)}: motifs in {out} come from other code or settings; again", flush=True
+                f"{_label(d)}: motifs in {out} were made by other code or settings; extracting "
+                "again",
+                flush=True,
             )
         try:
             res = run_motifs(

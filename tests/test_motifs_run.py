@@ -301,19 +301,26 @@ def test_default_sources_each_name_the_planted_tf(cnn_run, tmp_path):
     assert table.loc["saliency", "recovered"] and table.loc["filters", "recovered"]
 
 
-def test_cli_restarts_reach_the_model_and_its_null(cnn_run, tmp_path, capsys, monkeypatch):
-    """--restarts sets the optimize source's restarts for the run's model and for its untrained
-    twin (the null must search as hard as the model); the kept motif records the count."""
+def _record_optimization(monkeypatch, key: str, **short) -> list:
+    """Record ``key`` of every class optimization call (the model's, then its null's), run
+    with the ``short`` settings; the list the values go to."""
     import deepmotif.explain as explain
 
     real = explain.class_optimization
     seen = []
 
     def recording(model, **kw):
-        seen.append(kw.get("n_restarts"))
-        return real(model, **{**kw, "steps": 40})  # short: only the restart count is checked
+        seen.append(kw.get(key))
+        return real(model, **{**kw, **short})
 
     monkeypatch.setattr(explain, "class_optimization", recording)
+    return seen
+
+
+def test_cli_restarts_reach_the_model_and_its_null(cnn_run, tmp_path, capsys, monkeypatch):
+    """--restarts sets the optimize source's restarts for the run's model and for its untrained
+    twin (the null must search as hard as the model); the kept motif records the count."""
+    seen = _record_optimization(monkeypatch, "n_restarts", steps=40)  # only the count is checked
     out = tmp_path / "out"
     args = ["motifs", str(cnn_run), "--out", str(out), "--source", "optimize", "--quiet"]
     assert main([*args, "--restarts", "5"]) == 0, capsys.readouterr().err
@@ -329,16 +336,7 @@ def test_cli_restarts_reach_the_model_and_its_null(cnn_run, tmp_path, capsys, mo
 def test_cli_samples_reach_the_model_and_its_null(cnn_run, tmp_path, capsys, monkeypatch):
     """--samples sets the optimize source's one-hot draws for the run's model and its untrained
     twin; the kept motif (if any) records them; without it the default ("auto") is passed on."""
-    import deepmotif.explain as explain
-
-    real = explain.class_optimization
-    seen = []
-
-    def recording(model, **kw):
-        seen.append(kw.get("samples"))
-        return real(model, **{**kw, "steps": 20, "n_restarts": 4})
-
-    monkeypatch.setattr(explain, "class_optimization", recording)
+    seen = _record_optimization(monkeypatch, "samples", steps=20, n_restarts=4)
     out = tmp_path / "out"
     args = ["motifs", str(cnn_run), "--out", str(out), "--source", "optimize", "--quiet"]
     assert main([*args, "--samples", "2"]) == 0, capsys.readouterr().err

@@ -410,9 +410,8 @@ def class_optimization(
                 opt.step()
             with torch.no_grad():
                 final = _as_model_input(objective, x.detach(), mask, temperature)
-                scored = final
-                if samples:  # the consensus, one-hot: the model was optimised on one-hot draws
-                    scored = F.one_hot(final.argmax(dim=1), 4).permute(0, 2, 1).float() * mask
+                # with draws, the consensus (one-hot): the model was optimised on one-hot inputs
+                scored = _consensus_onehot(final, mask) if samples else final
                 scores[s:e] = run_model_checked(model, scored).float().cpu().numpy()
             out[s:e] = final.cpu().numpy()
             raw[s:e] = (x.detach() * mask).cpu().numpy()
@@ -443,11 +442,16 @@ def class_optimization(
     )
 
 
+def _consensus_onehot(P: torch.Tensor, free: torch.Tensor) -> torch.Tensor:
+    """The most probable base of each column of ``P`` (r, 4, L), one-hot, 0 where ``free`` is 0."""
+    return F.one_hot(P.argmax(dim=1), 4).permute(0, 2, 1).to(torch.float32) * free.to(P.device)
+
+
 def _best_consensus(model, pwms: np.ndarray, free: torch.Tensor, dev) -> tuple[str, float]:
     """The consensus of each PWM (4, L) as one-hot (0 outside the window), scored by the
     model; the best one and its logit."""
     idx = torch.as_tensor(pwms.argmax(axis=1))  # (r, L)
-    onehot = F.one_hot(idx, 4).permute(0, 2, 1).to(torch.float32) * free
+    onehot = _consensus_onehot(torch.as_tensor(pwms), free)
     with torch.no_grad():
         logits = run_model_checked(model, onehot.to(dev)).float().cpu().numpy().reshape(-1)
     k = int(np.argmax(logits))
