@@ -190,6 +190,9 @@ def cmd_recover(args) -> int:
             options.setdefault("optimize", {})["start_std"] = args.start_std
         if args.restarts is not None:
             options.setdefault("optimize", {})["n_restarts"] = args.restarts
+        if args.window:
+            window = tuple(int(v) for v in args.window.split(","))
+            options.setdefault("optimize", {})["window"] = window
         chosen = args.sources.split(",") if args.sources else None
         made_by = {
             "code": code, "sources": chosen, "options": options, "top_k": args.top_k,
@@ -319,6 +322,12 @@ def main(argv=None) -> int:
         "--restarts",
         type=int,
         help="the optimize source's restarts, for the model and its null (default: the package's)",
+    )
+    p.add_argument(
+        "--window",
+        metavar="START,END",
+        help="the optimize source optimises only positions START..END-1 (the rest N), for the "
+        "model and its null (default: the whole input)",
     )
     p.add_argument(
         "--sources", help="comma-separated motif sources (default: every one the model has)"
