@@ -337,6 +337,28 @@ def test_samples_auto_draws_for_the_cnn_rnn_only(toy_model):
     )
 
 
+def test_temperature_auto_is_one_half_for_the_rnn_only(toy_model):
+    """The default ``temperature="auto"``: 0.5 for an RNN (TEMPERATURE_AUTO), 1 for a CNN and
+    for the other objectives; the result records the temperature."""
+    from deepmotif.explain.optimize import TEMPERATURE_AUTO
+
+    assert OBJECTIVES["softmax"]["temperature"] == "auto" and TEMPERATURE_AUTO == {"rnn": 0.5}
+    kw = dict(length=15, n_restarts=3, steps=20, random_state=4)
+    for arch, t in (("rnn", 0.5), ("cnn", 1.0)):
+        model = toy_model(arch, 0, hidden=4) if arch == "rnn" else toy_model(arch, 0, filters=8)
+        default = class_optimization(model, **kw)
+        assert default.temperature == t
+        np.testing.assert_array_equal(
+            default.inputs, class_optimization(model, temperature=t, **kw).inputs
+        )
+        assert not np.allclose(
+            default.inputs, class_optimization(model, temperature=1.5 - t, **kw).inputs
+        )
+    plain = gata_model()
+    assert class_optimization(plain, **kw).temperature == 1.0
+    assert class_optimization(plain, objective="paper", length=15, steps=5).temperature == 1.0
+
+
 def test_bad_arguments():
     model = gata_model()
     with pytest.raises(DeepMotifError, match="X .*or length"):

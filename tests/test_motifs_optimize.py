@@ -51,6 +51,18 @@ def test_restart_pwms_per_objective():
     np.testing.assert_allclose(restart_pwms(res), clamp_normalise(x), rtol=1e-6)
 
 
+def test_stats_record_how_the_model_saw_the_inputs():
+    """A kept motif's stats carry the result's draws and temperature (1 and 0 draws for a
+    result that does not say, e.g. one made before they were recorded)."""
+    plan = [("GATTACAGG", 10, "+", 9.0), ("GATTACAGG", 31, "-", 8.0)]
+    res = _fake_result(plan)
+    (m,) = optimization_motifs(None, arch="rnn", result=res, min_length=5)
+    assert (m.stats["samples"], m.stats["temperature"]) == (0, 1.0)
+    res.samples, res.temperature = 2, 0.5
+    (m,) = optimization_motifs(None, arch="rnn", result=res, min_length=5)
+    assert (m.stats["samples"], m.stats["temperature"]) == (2, 0.5)
+
+
 def test_agreeing_restarts_are_merged_across_positions_and_strands():
     a, b = "GATTACAGG", "CCGTTTAAC"
     plan = [

@@ -57,8 +57,9 @@ def register(sub) -> None:
     p.add_argument(
         "--temperature",
         type=positive_float,
-        help="softmax objective: the optimised logits are divided by it (default 1; 0.5 when "
-        "every restart of a CNN stays at the uniform input's score; docs/explain.md)",
+        help="softmax objective: the optimised logits are divided by it (default 0.5 for the "
+        "RNN, 1 for the others; 0.5 also when every restart of a CNN stays at the uniform "
+        "input's score; docs/explain.md)",
     )
     p.add_argument(
         "--restarts",

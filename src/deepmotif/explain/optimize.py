@@ -13,7 +13,8 @@ a time, up to float rounding in the model's batched kernels):
     the model does not care about back to ``theta = 0`` (uniform), so the PWM (``P`` of the best
     restart) is sharp only where the model's score depends on the base. The best *discrete*
     sequence is the consensus of every restart's PWM scored by the model, the highest kept
-    (``sequence``, ``sequence_score``). Defaults chosen on simulated data (docs/explain.md).
+    (``sequence``, ``sequence_score``). The temperature is 0.5 for the RNN and 1 for the other
+    models (:data:`TEMPERATURE_AUTO`). Defaults chosen on simulated data (docs/explain.md).
 
     With ``samples=k`` (the CNN-RNN's default, k = 1: :data:`SAMPLES_AUTO`) the model sees,
     instead of ``P``, k one-hot sequences drawn from ``P`` at every step, and the mean of their
@@ -65,6 +66,7 @@ __all__ = [
     "OBJECTIVES",
     "OptimizationResult",
     "SAMPLES_AUTO",
+    "TEMPERATURE_AUTO",
     "best_logit",
     "class_optimization",
     "clamp_normalise",
@@ -81,7 +83,7 @@ OBJECTIVES = {
         "l2": 0.01,
         "start": "normal",
         "start_std": 2.0,
-        "temperature": 1.0,
+        "temperature": "auto",
         "samples": "auto",
     },
     "paper": {"n_restarts": 1, "steps": 1000, "lr": 0.05, "l2": 0.009, "start": "rand"},
@@ -95,6 +97,13 @@ OBJECTIVES = {
 #: carry no motif. Scored on one-hot draws it must place the bases (docs/explain.md, "One-hot
 #: draws"); the CNN and the RNN lost recovery with draws, so they keep the distributions.
 SAMPLES_AUTO = {"cnn-rnn": 1}
+
+#: What the ``softmax`` objective's ``temperature="auto"`` means per architecture (1 for any
+#: other model). The RNN's optimised inputs at temperature 1 hold the TF's core: on simulated
+#: CTCF, REST and HNF4A its kept motifs reached r >= 0.8 with the planted motif in 16 of 18
+#: cells but named the TF (top 5 JASPAR matches, q < 0.05) in 3; at 0.5, 17 and 11, with no
+#: label-shuffled RNN keeping a motif (docs/explain.md, "A temperature per architecture").
+TEMPERATURE_AUTO = {"rnn": 0.5}
 
 
 class OptimizationResult(NamedTuple):
@@ -123,6 +132,8 @@ class OptimizationResult(NamedTuple):
         ``"softmax"``, ``"paper"`` or ``"logit"``.
     samples : int
         One-hot draws per restart and step (0: the model saw the distributions).
+    temperature : float
+        ``softmax``: the temperature the logits were divided by (1 for the other objectives).
     """
 
     inputs: np.ndarray
@@ -134,6 +145,7 @@ class OptimizationResult(NamedTuple):
     sequence_score: float = float("nan")
     objective: str = "softmax"
     samples: int = 0
+    temperature: float = 1.0
 
 
 def clamp_normalise(x: np.ndarray) -> np.ndarray:
@@ -302,9 +314,10 @@ def class_optimization(
         objective's, 2 for ``softmax``, used only for a drawn normal start). A wider start makes
         each position start sharper, as a lower temperature does, without changing the steps or
         the penalty's pull (docs/explain.md, "Choosing the default").
-    temperature : float or None
-        ``softmax`` only: the logits are divided by it before the softmax (``None``: the
-        objective's value in :data:`OBJECTIVES`).
+    temperature : float, "auto" or None
+        ``softmax`` only: the logits are divided by it before the softmax. ``"auto"`` (``None``:
+        the objective's value, ``"auto"``): the model's architecture's value in
+        :data:`TEMPERATURE_AUTO` (0.5 for the RNN, 1 otherwise).
     samples : int, "auto" or None
         ``softmax`` only: 0 feeds the model the distributions themselves; k > 0 feeds it k
         one-hot sequences drawn from them at every step (seeded per restart) and maximises their
@@ -345,6 +358,8 @@ def class_optimization(
             f"temperature applies to the softmax objective only, not to {objective!r}"
         )
     temperature = defaults.get("temperature", 1.0) if temperature is None else temperature
+    if temperature == "auto":
+        temperature = TEMPERATURE_AUTO.get(getattr(model, "arch", None), 1.0)
     if samples is not None and "samples" not in defaults:
         raise DeepMotifError(f"samples applies to the softmax objective only, not to {objective!r}")
     samples = defaults.get("samples", 0) if samples is None else samples
@@ -439,6 +454,7 @@ def class_optimization(
         sequence_score=sequence_score,
         objective=objective,
         samples=samples,
+        temperature=float(temperature),
     )
 
 

@@ -41,8 +41,8 @@ an untrained network does, while models with signal gain an order of magnitude m
 ``stats`` of each motif
 -----------------------
 ``support`` (restarts that agree), ``n_restarts``, ``best_score`` and ``mean_score`` (the
-model's logit for the supporting restarts' optimised inputs), ``objective``,
-``sequence_score`` (logit of the best discrete sequence), ``gain`` and ``null_gain`` (logits
+model's logit for the supporting restarts' optimised inputs), ``objective``, ``samples``
+and ``temperature`` (how the model saw the inputs), ``sequence_score`` (logit of the best discrete sequence), ``gain`` and ``null_gain`` (logits
 over the random-sequence median), ``ic_threshold`` (bits), and ``best_positive_score`` (the
 highest logit of a real positive sequence) when sequences were given.
 """
@@ -323,7 +323,11 @@ def optimization_motifs(
     L = pwms.shape[-1]
     if not np.isfinite(scores).any():
         raise NoMotifFound("no motif beyond chance: the optimised inputs have no finite score")
-    stats = {"objective": objective, "samples": int(getattr(result, "samples", 0))}
+    stats = {
+        "objective": objective,
+        "samples": int(getattr(result, "samples", 0)),
+        "temperature": float(getattr(result, "temperature", 1.0)),
+    }
     seq_score = float(getattr(result, "sequence_score", np.nan))
     if model is not None and np.isfinite(seq_score):
         stats["sequence_score"] = seq_score

@@ -198,8 +198,9 @@ def run_motifs(
         ``logit``; default ``softmax``). The source's null (the untrained architecture) is
         built with the run's seed.
     temperature : float, optional
-        The ``softmax`` objective's temperature (default 1; 0.5 for a CNN whose restarts all
-        stay at the uniform input's logit: docs/explain.md, "The temperature").
+        The ``softmax`` objective's temperature (default: 0.5 for the RNN, 1 for the others;
+        0.5 also helps a CNN whose restarts all stay at the uniform input's logit:
+        docs/explain.md, "The temperature").
     restarts : int, optional
         Restarts of the ``optimize`` source, for the model and its null alike (default: the
         objective's, 32 for ``softmax``; more restarts make the kept motif depend less on the
