@@ -208,6 +208,9 @@ def cmd_recover(args) -> int:
                 "again",
                 flush=True,
             )
+        # run_motifs refuses a folder holding files it did not write; this record is written
+        # again once the motifs are
+        (out / MADE_BY).unlink(missing_ok=True)
         try:
             res = run_motifs(
                 d, out=out, top_k=args.top_k, force=True, verbose=False, options=options,

@@ -349,3 +349,25 @@ def test_cli_samples_reach_the_model_and_its_null(cnn_run, tmp_path, capsys, mon
     assert main([*args, "--samples", "-1", "--force"]) == 2
     err = capsys.readouterr().err
     assert "--samples" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_bench_motifs_extracts_again_when_its_settings_change(cnn_run, tmp_path, capsys):
+    """benchmarks/bench_motifs.py recover reuses motifs made by the same code and settings, and
+    extracts again (into the folder it wrote before) when they differ."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_motifs", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_motifs.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    args = ["recover", "--run-dir", str(cnn_run), "--out", str(tmp_path), "--sources", "filters"]
+    record = tmp_path / cnn_run.name / bench.MADE_BY
+    assert bench.main(args) == 0
+    assert json.loads(record.read_text())["top_k"] == 5
+    assert bench.main([*args, "--top-k", "3"]) == 0
+    assert "extracting again" in capsys.readouterr().out
+    assert json.loads(record.read_text())["top_k"] == 3
+    assert bench.main([*args, "--top-k", "3"]) == 0
+    assert "motifs already in" in capsys.readouterr().out
