@@ -466,13 +466,13 @@ def _consensus_onehot(P: torch.Tensor, free: torch.Tensor) -> torch.Tensor:
 def _best_consensus(model, pwms: np.ndarray, free: torch.Tensor, dev) -> tuple[str, float]:
     """The consensus of each PWM (4, L) as one-hot (0 outside the window), scored by the
     model; the best one and its logit."""
-    idx = torch.as_tensor(pwms.argmax(axis=1))  # (r, L)
     onehot = _consensus_onehot(torch.as_tensor(pwms), free)
     with torch.no_grad():
         logits = run_model_checked(model, onehot.to(dev)).float().cpu().numpy().reshape(-1)
     k = int(np.argmax(logits))
     inside = free[0, 0].numpy().astype(bool)
-    seq = "".join("ACGT"[i] if inside[j] else "N" for j, i in enumerate(idx[k].tolist()))
+    bases = onehot[k].argmax(dim=0).tolist()
+    seq = "".join("ACGT"[i] if inside[j] else "N" for j, i in enumerate(bases))
     return seq, float(logits[k])
 
 

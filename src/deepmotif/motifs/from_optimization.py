@@ -41,10 +41,11 @@ an untrained network does, while models with signal gain an order of magnitude m
 ``stats`` of each motif
 -----------------------
 ``support`` (restarts that agree), ``n_restarts``, ``best_score`` and ``mean_score`` (the
-model's logit for the supporting restarts' optimised inputs), ``objective``, ``samples``
-and ``temperature`` (how the model saw the inputs), ``sequence_score`` (logit of the best discrete sequence), ``gain`` and ``null_gain`` (logits
-over the random-sequence median), ``ic_threshold`` (bits), and ``best_positive_score`` (the
-highest logit of a real positive sequence) when sequences were given.
+model's logit for the supporting restarts' optimised inputs), ``objective``, ``samples`` and
+``temperature`` (how the model saw the inputs), ``sequence_score`` (logit of the best discrete
+sequence), ``gain`` and ``null_gain`` (logits over the random-sequence median), ``ic_threshold``
+(bits), and ``best_positive_score`` (the highest logit of a real positive sequence) when
+sequences were given.
 """
 
 from __future__ import annotations
