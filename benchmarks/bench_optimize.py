@@ -27,8 +27,8 @@ highest r among the kept motifs, and whether a kept motif names the planted TF (
 motif's top 5 JASPAR matches at q < 0.05, the strict recovery of the ENCODE table), for each
 way of cutting a stretch longer than ``max_length`` in ``--cuts`` (``ic``, the default: the
 window of highest information content; ``importance``: around the window the model depends on
-most, ``optimization_motifs``'s ``importance=True``). ``shuffled:RUN`` marks a run without signal (label-shuffled data):
-only whether it keeps a motif (a false discovery) is reported. ``--window START,END``
+most, ``optimization_motifs``'s ``importance=True``). ``shuffled:RUN`` marks a run without
+signal (label-shuffled data): only whether it keeps a motif (a false discovery) is reported. ``--window START,END``
 optimises only that stretch (the rest ``N``), ``--start-std S`` draws the starting logits
 with standard deviation ``S`` (default: the objective's), and ``--samples K`` feeds the model K
 one-hot draws per restart and step (``class_optimization``'s ``samples``), for the run and its
