@@ -188,7 +188,7 @@ def test_auto_learning_rate_and_precision(tmp_path, arch, lr, clip, planted):
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["training"]["lr"] == lr
     assert saved["training"]["grad_clip"] == clip
-    assert saved["training"]["lr_drops"] == (2 if arch == "rnn" else 0)
+    assert saved["training"]["lr_drops"] == (0 if arch == "cnn" else 2)
     # one precision rule for every architecture: bf16 where the CPU runs it natively
     assert saved["autocast"] == ("bfloat16" if cpu_has_fast_bf16() else "fp32")
     # the history records the rate after the epoch: one decay step for the CNN; the recurrent
@@ -423,9 +423,9 @@ def test_auto_training_settings_and_validation():
         0.0,
         0,
     )
-    # the epoch budget: 60 for the RNN, 30 for the others; a given value is kept as given
+    # the epoch budget: 60 for the recurrent models, 30 for the CNN; a given value is kept
     crnn = resolve_auto(resolve_train_config({}), "cnn-rnn")
-    assert (cnn["epochs"], rnn["epochs"], crnn["epochs"]) == (30, 60, 30)
+    assert (cnn["epochs"], rnn["epochs"], crnn["epochs"]) == (30, 60, 60)
     assert resolve_auto(resolve_train_config({"epochs": 7}), "rnn")["epochs"] == 7
     # a short RNN run warms up over a quarter of its epochs, the auto budget's too
     assert resolve_auto(resolve_train_config({"epochs": 2}), "rnn")["warmup_epochs"] == 0.5

@@ -27,7 +27,9 @@ def register(sub) -> None:
     )
     p.add_argument("--datasets", help="comma-separated name fragments: keep only matching datasets")
     p.add_argument(
-        "--epochs", type=positive_int, help="maximum epochs per run (default: 30; 60 for the RNN)"
+        "--epochs",
+        type=positive_int,
+        help="maximum epochs per run (default: 30 for the CNN, 60 for the recurrent models)",
     )
     p.add_argument("--batch-size", type=positive_int, help=BATCH_SIZE_HELP)
     p.add_argument(

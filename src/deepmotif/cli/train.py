@@ -30,7 +30,9 @@ def register(sub) -> None:
     p.add_argument("--arch", choices=ARCHS, help="architecture (default: cnn)")
     p.add_argument("--out", required=True, metavar="RUN", help="run directory to create")
     p.add_argument(
-        "--epochs", type=positive_int, help="maximum epochs (default: 30; 60 for the RNN)"
+        "--epochs",
+        type=positive_int,
+        help="maximum epochs (default: 30 for the CNN, 60 for the recurrent models)",
     )
     p.add_argument(
         "--batch-size",
