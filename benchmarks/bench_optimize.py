@@ -226,7 +226,7 @@ def temperature(args) -> int:
                 res = class_optimization(
                     model, length=length, temperature=t, window=window, random_state=args.seed,
                     start_std=args.start_std, n_restarts=args.restarts, samples=args.samples,
-                    device="cpu",
+                    l2=args.l2, device="cpu",
                 )  # fmt: skip
             row = {"run": run, "tf": tf, "arch": cfg["arch"], "temperature": t, "cut": cut}
             row["best_logit"] = round(float(res.scores.max()), 2)
@@ -242,6 +242,7 @@ def temperature(args) -> int:
                     start_std=args.start_std,
                     n_restarts=args.restarts,
                     samples=args.samples,
+                    l2=args.l2,
                     random_state=args.seed,
                     seed=cfg.get("seed", 0),
                     importance=cut == "importance",
@@ -366,6 +367,10 @@ def main(argv=None) -> int:
     t.add_argument(
         "--restarts", type=int, default=None,
         help="restarts per optimisation (default: the objective's), for the run and its null",
+    )  # fmt: skip
+    t.add_argument(
+        "--l2", type=float, default=None,
+        help="L2 penalty of the optimisation (default: the objective's), for the run and its null",
     )  # fmt: skip
     f = sub.add_parser("false-discoveries")
     f.add_argument("dirs", nargs="+", metavar="MOTIFS_DIR")

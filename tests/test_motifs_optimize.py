@@ -190,7 +190,7 @@ def test_a_model_with_signal_keeps_its_motif():
     assert st["objective"] == "softmax" and st["samples"] == 0
 
 
-def test_temperature_and_window_reach_the_model_and_its_null(monkeypatch):
+def test_temperature_window_and_l2_reach_the_model_and_its_null(monkeypatch):
     import deepmotif.explain as explain
     from tests.test_explain_optimize import gata_model
 
@@ -241,6 +241,11 @@ def test_temperature_and_window_reach_the_model_and_its_null(monkeypatch):
     with contextlib.suppress(NoMotifFound):
         optimization_motifs(model, length=20, samples=1, n_restarts=4, steps=30, seed=0)
     assert [kw["samples"] for kw in seen] == [1, 1]
+    # and an L2 penalty
+    seen.clear()
+    with contextlib.suppress(NoMotifFound):
+        optimization_motifs(model, length=20, l2=0.05, n_restarts=4, steps=30, seed=0)
+    assert [kw["l2"] for kw in seen] == [0.05, 0.05]
 
 
 class _Linear(torch.nn.Module):

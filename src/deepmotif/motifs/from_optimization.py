@@ -243,6 +243,7 @@ def optimization_motifs(
     window: tuple[int, int] | None = None,
     start_std: float | None = None,
     samples: int | None = None,
+    l2: float | None = None,
     random_state: int | None = 0,
     result=None,
     null: bool = True,
@@ -271,7 +272,7 @@ def optimization_motifs(
         For the names (default ``model.arch``).
     length : int
         Length of the optimised inputs (the model's training length).
-    objective, n_restarts, steps, temperature, window, start_std, samples, random_state
+    objective, n_restarts, steps, temperature, window, start_std, samples, l2, random_state
         Passed to :func:`deepmotif.explain.class_optimization` (``None``: its defaults), for the
         model and for its null alike.
     result : OptimizationResult, optional
@@ -314,7 +315,7 @@ def optimization_motifs(
     arch = arch or getattr(model, "arch", "model")
     settings = {
         "objective": objective, "n_restarts": n_restarts, "steps": steps, "temperature": temperature,
-        "window": window, "start_std": start_std, "samples": samples,
+        "window": window, "start_std": start_std, "samples": samples, "l2": l2,
     }  # fmt: skip
     if result is None:
         result = _optimize(model, length, settings, random_state, device)
