@@ -28,15 +28,16 @@ motif's top 5 JASPAR matches at q < 0.05, the strict recovery of the ENCODE tabl
 way of cutting a stretch longer than ``max_length`` in ``--cuts`` (``ic``, the default: the
 window of highest information content; ``importance``: around the window the model depends on
 most, ``optimization_motifs``'s ``importance=True``). ``shuffled:RUN`` marks a run without
-signal (label-shuffled data): only whether it keeps a motif (a false discovery) is reported. ``--window START,END``
-optimises only that stretch (the rest ``N``), ``--start-std S`` draws the starting logits
-with standard deviation ``S`` (default: the objective's), and ``--samples K`` feeds the model K
-one-hot draws per restart and step (``class_optimization``'s ``samples``), for the run and its
-null alike.
+signal (label-shuffled data): only whether it keeps a motif (a false discovery) is reported.
+``--window START,END`` optimises only that stretch (the rest ``N``), ``--start-std S`` draws the
+starting logits with standard deviation ``S`` (default: the objective's), and ``--samples K``
+feeds the model K one-hot draws per restart and step (``class_optimization``'s ``samples``), for
+the run and its null alike.
 
 ``runs``: the runs these studies were measured on, made by one command. For each TF of
 ``--tfs``, ``deepmotif simulate --motifs TF --n 3000 --seed 1`` trained under each architecture
-with every package default (the CNN-RNN's of their time: :data:`RUNS_BEFORE`) into
+with every package default (the CNN-RNN's budget of their time, ``bench_recurrent``'s
+``CNN_RNN_BEFORE``) into
 ``OUT/sim_TF_ARCH``; for each TF of ``--shuffled``, the same
 sequences with their labels permuted (``numpy.random.default_rng(0)``), trained the same way
 into ``OUT/shuf_TF_ARCH`` (runs without signal, for the null and false discoveries). Finished
@@ -64,6 +65,7 @@ from bench_explain_quality import (  # noqa: E402
     best_alignment_correlation_any,
     chance,
 )
+from bench_recurrent import CNN_RNN_BEFORE  # noqa: E402
 
 OBJECTIVES = ("softmax", "paper", "logit")
 
@@ -286,12 +288,6 @@ def temperature(args) -> int:
     return 0
 
 
-#: The study runs (docs/explain.md) were trained before the CNN-RNN's budget became 60 epochs
-#: with ``lr_drops`` 2 (commit 614cbd4); ``runs`` pins the budget of their time, so it makes
-#: them again as they were.
-RUNS_BEFORE = {"cnn-rnn": {"epochs": 30, "lr_drops": 0}}
-
-
 def make_runs(args) -> int:
     """Simulated runs and label-shuffled ones (see the module docstring)."""
     import dataclasses
@@ -324,8 +320,9 @@ def make_runs(args) -> int:
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = train(ds, None, arch=arch, out=out, force=True, verbose=False,
-                            config=RUNS_BEFORE.get(arch))  # fmt: skip
+                # the study runs were trained before the CNN-RNN's budget changed (614cbd4)
+                before = CNN_RNN_BEFORE if arch == "cnn-rnn" else None
+                res = train(ds, None, arch=arch, out=out, force=True, verbose=False, config=before)
             print(f"{out.name}: test AUROC {res.metrics['test']['auroc']:.3f}, "
                   f"{time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
     print(" ".join(listed))

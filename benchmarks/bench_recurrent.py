@@ -168,23 +168,21 @@ RNN_EPOCHS_BEFORE = 30
 CNN_RNN_BEFORE = {"epochs": 30, "lr_drops": 0}
 
 
-def _before_bundle(settings: dict[str, tuple[str, dict, dict]]) -> dict:
-    """``settings`` with every RNN setting on :data:`RNN_BEFORE` and
-    :data:`RNN_EPOCHS_BEFORE` unless it sets its own."""
-    before = {**RNN_BEFORE, "epochs": RNN_EPOCHS_BEFORE}
+def _pinned(settings: dict[str, tuple[str, dict, dict]], arch: str, before: dict) -> dict:
+    """``settings`` with every ``arch`` setting on ``before`` unless it sets its own."""
     return {
-        name: (arch, m, {**before, **t} if arch == "rnn" else t)
-        for name, (arch, m, t) in settings.items()
+        name: (a, m, {**before, **t} if a == arch else t) for name, (a, m, t) in settings.items()
     }
+
+
+def _before_bundle(settings: dict[str, tuple[str, dict, dict]]) -> dict:
+    """``settings`` with the RNN on :data:`RNN_BEFORE` and :data:`RNN_EPOCHS_BEFORE`."""
+    return _pinned(settings, "rnn", {**RNN_BEFORE, "epochs": RNN_EPOCHS_BEFORE})
 
 
 def _cnn_rnn_before(settings: dict[str, tuple[str, dict, dict]]) -> dict:
-    """``settings`` with every CNN-RNN setting on :data:`CNN_RNN_BEFORE` unless it sets its
-    own."""
-    return {
-        name: (arch, m, {**CNN_RNN_BEFORE, **t} if arch == "cnn-rnn" else t)
-        for name, (arch, m, t) in settings.items()
-    }
+    """``settings`` with the CNN-RNN on :data:`CNN_RNN_BEFORE`."""
+    return _pinned(settings, "cnn-rnn", CNN_RNN_BEFORE)
 
 
 SINGLE = ["FOXA2", "SOX10", "CTCF", "GATA1", "REST"]
@@ -264,10 +262,9 @@ RNN_OPTIONS_STUDY: dict[str, tuple[str, dict, dict]] = {
 #: Single TFs and grammars interleaved, so a partial study has both kinds.
 CONFIRM_TASKS = ["FOXA2", "CTCF-REST", "SOX10", "SOX2-POU5F1", "CTCF", "GATA1", "REST"]
 
-#: Each study: its settings and its default tasks, seeds and epochs (None: the package's); all
-#: but ``cnn-rnn-reg`` were made before the CNN-RNN's budget changed, so they pin the one of
-#: their time;
-#: ``--study cost`` times the old and new defaults instead.
+#: Each study: its settings and its default tasks, seeds and epochs (None: the package's). All
+#: but ``cnn-rnn-reg`` were made before the CNN-RNN's budget changed and pin the one of their
+#: time. ``--study cost`` times the old and new defaults instead.
 STUDIES: dict[str, tuple[dict[str, tuple[str, dict, dict]], list[str], list[int], int | None]] = {
     "screen": (_cnn_rnn_before(_before_bundle(SCREEN)), ["FOXA2", "SOX10"], [1], 15),
     "confirm": (_cnn_rnn_before(_before_bundle(CONFIRM)), CONFIRM_TASKS, [1, 2, 3], None),
