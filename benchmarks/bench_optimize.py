@@ -36,8 +36,8 @@ the run and its null alike.
 
 ``runs``: the runs these studies were measured on, made by one command. For each TF of
 ``--tfs``, ``deepmotif simulate --motifs TF --n 3000 --seed 1`` trained under each architecture
-with every package default (the CNN-RNN's budget of their time, ``bench_recurrent``'s
-``CNN_RNN_BEFORE``) into
+with every package default (the CNN-RNN's budget and dropout of their time, ``bench_recurrent``'s
+``CNN_RNN_BEFORE`` and ``CNN_RNN_MODEL_BEFORE``) into
 ``OUT/sim_TF_ARCH``; for each TF of ``--shuffled``, the same
 sequences with their labels permuted (``numpy.random.default_rng(0)``), trained the same way
 into ``OUT/shuf_TF_ARCH`` (runs without signal, for the null and false discoveries). Finished
@@ -65,7 +65,7 @@ from bench_explain_quality import (  # noqa: E402
     best_alignment_correlation_any,
     chance,
 )
-from bench_recurrent import CNN_RNN_BEFORE  # noqa: E402
+from bench_recurrent import CNN_RNN_BEFORE, CNN_RNN_MODEL_BEFORE  # noqa: E402
 
 OBJECTIVES = ("softmax", "paper", "logit")
 
@@ -320,9 +320,14 @@ def make_runs(args) -> int:
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                # the study runs were trained before the CNN-RNN's budget changed (614cbd4)
-                before = CNN_RNN_BEFORE if arch == "cnn-rnn" else None
-                res = train(ds, None, arch=arch, out=out, force=True, verbose=False, config=before)
+                # the study runs were trained before the CNN-RNN's budget (614cbd4) and its
+                # dropout after the convolution changed
+                crn = arch == "cnn-rnn"
+                res = train(
+                    ds, None, arch=arch, out=out, force=True, verbose=False,
+                    config=CNN_RNN_BEFORE if crn else None,
+                    model_config=CNN_RNN_MODEL_BEFORE if crn else None,
+                )  # fmt: skip
             print(f"{out.name}: test AUROC {res.metrics['test']['auroc']:.3f}, "
                   f"{time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
     print(" ".join(listed))
