@@ -264,6 +264,7 @@ CNN_RNN_REG_STUDY: dict[str, tuple[str, dict, dict]] = {
 #: overfits or underfits (``train_auroc`` against ``valid_auroc``), and the paper's dropout of
 #: 0.5 on every LSTM output (before the mean over time) against less.
 RNN_REG_STUDY: dict[str, tuple[str, dict, dict]] = {
+    "cnn": ("cnn", {}, {}),
     "rnn": ("rnn", {}, {}),
     "rnn dropout 0.25": ("rnn", {"dropout": 0.25}, {}),
     "rnn dropout 0": ("rnn", {"dropout": 0.0}, {}),
