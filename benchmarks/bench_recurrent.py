@@ -444,7 +444,8 @@ def run(
 
 def cost(out: Path, repeats: int = 2) -> None:
     """Seconds per epoch of the old and the new recurrent defaults, side by side (interleaved,
-    FOXA2 seed 1, 3 epochs per run, the first epoch left out); ``OUT/cost.md``."""
+    FOXA2 seed 1, 3 epochs per run, the first epoch left out), and of the CNN-RNN's defaults
+    without its dropout after the convolution ("new, undropped"); ``OUT/cost.md``."""
     import statistics
 
     from deepmotif.training import train
@@ -455,8 +456,10 @@ def cost(out: Path, repeats: int = 2) -> None:
         for arch in ("rnn", "cnn-rnn"):
             # "old": the settings when the recurrent-training work began (the RNN in float32)
             old = {**RNN_BEFORE, **OLD} if arch == "rnn" else OLD
-            for label, tcfg in (("old", old), ("new", {})):
-                mcfg = BASE_M[arch] if label == "old" else {}
+            variants = [("old", old, BASE_M[arch]), ("new", {}, {})]
+            if arch == "cnn-rnn":
+                variants.append(("new, undropped", {}, CNN_RNN_MODEL_BEFORE))
+            for label, tcfg, mcfg in variants:
                 cfg = {"seed": 1, "epochs": 3, "min_epochs": 3, "patience": 3, **tcfg}
                 if label == "old":
                     cfg["min_epochs"] = 0
@@ -474,11 +477,20 @@ def cost(out: Path, repeats: int = 2) -> None:
                 times.setdefault((arch, label), []).extend(
                     b - a for a, b in zip(secs[:-1], secs[1:])
                 )
-    lines = ["| arch | old s/epoch | new s/epoch | new / old |", "|---|---:|---:|---:|"]
+    lines = [
+        "| arch | old s/epoch | new s/epoch | new / old | new, undropped s/epoch | new / undropped |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for arch in ("rnn", "cnn-rnn"):
         old = statistics.median(times[(arch, "old")])
         new = statistics.median(times[(arch, "new")])
-        lines.append(f"| {arch} | {old:.2f} | {new:.2f} | {new / old:.2f} |")
+        row = f"| {arch} | {old:.2f} | {new:.2f} | {new / old:.2f} |"
+        if (arch, "new, undropped") in times:
+            bare = statistics.median(times[(arch, "new, undropped")])
+            row += f" {bare:.2f} | {new / bare:.2f} |"
+        else:
+            row += " | |"
+        lines.append(row)
     out.mkdir(parents=True, exist_ok=True)
     (out / "cost.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
