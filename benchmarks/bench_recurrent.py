@@ -50,8 +50,8 @@ against its default and the CNN, on the confirm study's tasks at seed 11 (then `
 against a stronger L2 penalty (``weight_decay`` 3e-4) and dropout 0.2 after its convolution, on the
 confirm study's tasks at seed 11, on validation AUROC; its rows add ``train_auroc`` (the best
 weights on their own training split), which tells overfitting from underfitting. Every study
-above pins the CNN-RNN's budget of its time (30 epochs, no ``lr_drops``) and all of them its
-undropped convolution (``conv_dropout`` 0, the default until 9980506).
+above pins the CNN-RNN's budget of its time (30 epochs, no ``lr_drops``), and every study
+above its undropped convolution (``conv_dropout`` 0, the default until 9980506).
 ``--study rnn-reg``: the RNN's dropout on its LSTM outputs, the paper's 0.5 against 0.25 and 0,
 on the confirm study's tasks at seed 11, with ``train_auroc``: does the RNN overfit or underfit?
 ``--study cost``: seconds per epoch of the old and new recurrent settings, side by side.
@@ -284,8 +284,9 @@ RNN_OPTIONS_STUDY: dict[str, tuple[str, dict, dict]] = {
 CONFIRM_TASKS = ["FOXA2", "CTCF-REST", "SOX10", "SOX2-POU5F1", "CTCF", "GATA1", "REST"]
 
 #: Each study: its settings and its default tasks, seeds and epochs (None: the package's). All
-#: were made before the CNN-RNN's dropout after its convolution, and all but ``cnn-rnn-reg``
-#: before its budget changed; each pins the settings of its time. ``--study cost`` times the old and new defaults instead.
+#: but ``rnn-reg`` were made before the CNN-RNN's dropout after its convolution, and all but
+#: ``cnn-rnn-reg`` and ``rnn-reg`` before its budget changed; each pins the settings of its
+#: time. ``--study cost`` times the old and new defaults instead.
 STUDIES: dict[str, tuple[dict[str, tuple[str, dict, dict]], list[str], list[int], int | None]] = {
     "screen": (_cnn_rnn_before(_before_bundle(SCREEN)), ["FOXA2", "SOX10"], [1], 15),
     "confirm": (_cnn_rnn_before(_before_bundle(CONFIRM)), CONFIRM_TASKS, [1, 2, 3], None),
@@ -478,7 +479,8 @@ def cost(out: Path, repeats: int = 2) -> None:
                     b - a for a, b in zip(secs[:-1], secs[1:])
                 )
     lines = [
-        "| arch | old s/epoch | new s/epoch | new / old | new, undropped s/epoch | new / undropped |",
+        "| arch | old s/epoch | new s/epoch | new / old "
+        "| new, undropped s/epoch | new / undropped |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for arch in ("rnn", "cnn-rnn"):
