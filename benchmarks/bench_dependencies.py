@@ -17,7 +17,11 @@ patience 5, seed 0), then ``deepmotif dependencies`` runs on all three with the 
 and spacing 0-20, 500 backgrounds (dinucleotide shuffles of the run's test positives). A run
 **captures** the grammar when its strongest significant configuration has the planted order and
 orientation (``AB ++``, or ``BA --``, the same arrangement read on the other strand) and a
-spacing inside ``lo..hi``. On the single-motif task no configuration should be significant.
+spacing inside ``lo..hi``. Two columns say what a run that misses this learnt instead:
+``arrangement`` (its strongest significant configuration has the planted order and orientation,
+at any spacing) and ``planted_spacings`` (the spacings at which the planted arrangement is
+significant, in either reading). On the single-motif task no configuration should be
+significant.
 
 ``--speed`` times the issue's size instead: 1000 backgrounds x 50 spacings x 2 orders x 4
 orientations on one CNN-RNN run (with the null), and reports sequences per second.
@@ -123,8 +127,16 @@ def run_task(
                 best=f"{top['order']} {top['orientation']} {int(top['spacing'])}",
                 cooperativity=round(float(top["cooperativity"]), 2),
                 ci=f"[{top['ci_low']:.2f}, {top['ci_high']:.2f}]",
-                captured=bool(b) and captured_grammar(table, arch, (lo, hi))["captured"],
             )
+            if b:
+                got = captured_grammar(table, arch, (lo, hi))
+                row.update(
+                    captured=got["captured"],
+                    arrangement=got["arrangement"],
+                    planted_spacings=got["spacings"] or "-",
+                )
+            else:
+                row.update(captured=False, arrangement=False, planted_spacings="-")
         else:
             best = summary["best"]
             row.update(
@@ -132,6 +144,8 @@ def run_task(
                 cooperativity=round(best["cooperativity"], 2),
                 ci=f"[{best['ci_low']:.2f}, {best['ci_high']:.2f}]",
                 captured=False,
+                arrangement=False,
+                planted_spacings="-",
             )
         rows.append(row)
     return rows

@@ -196,6 +196,59 @@ def test_minimum_effect_and_null_threshold():
     assert marked["p_adjusted"].tolist() == pytest.approx([6e-9] * 5 + [0.06])
 
 
+def test_captured_grammar_on_a_hand_made_table():
+    from deepmotif.dependencies.run import _ranges, captured_grammar
+
+    rows = []
+
+    def add(run, order, orientation, spacing, coop, sig):
+        rows.append((run, order, orientation, spacing, coop, sig))
+
+    # x: the planted arrangement, strongest at spacing 0, below the planted 2-4
+    for s, c in ((0, 9.0), (1, 8.5), (2, 8.0), (3, 7.0), (4, 6.0)):
+        add("x", "AB", "++", s, c, True)
+    add("x", "BA", "--", 6, 5.0, True)
+    add("x", "AB", "-+", 3, 4.0, True)
+    # y: another arrangement is strongest; z: the planted one read on the other strand, inside
+    add("y", "AB", "-+", 3, 6.0, True)
+    add("y", "AB", "++", 3, 2.0, True)
+    add("z", "BA", "--", 3, 6.0, True)
+    add("z", "AB", "++", 9, 7.0, False)  # stronger, but not significant
+    add("w", "AB", "++", 3, 6.0, False)
+    cols = ["run", "order", "orientation", "spacing", "cooperativity", "significant"]
+    table = pd.DataFrame(rows, columns=cols)
+    got = {r: captured_grammar(table, r, (2, 4)) for r in "xyzw"}
+    assert got["x"] == {
+        "captured": False, "best": "AB ++ 0 bp", "arrangement": True, "spacings": "0-4, 6"
+    }  # fmt: skip
+    assert got["y"] == {
+        "captured": False,
+        "best": "AB -+ 3 bp",
+        "arrangement": False,
+        "spacings": "3",
+    }
+    assert got["z"] == {
+        "captured": True,
+        "best": "BA -- 3 bp",
+        "arrangement": True,
+        "spacings": "3",
+    }
+    assert got["w"] == {"captured": False, "best": None, "arrangement": False, "spacings": ""}
+    assert _ranges([0, 1, 2, 5, 7, 8]) == "0-2, 5, 7-8" and _ranges([]) == ""
+    # the quickstart's sentence for each case
+    from deepmotif.cli.quickstart import capture_phrase
+
+    assert capture_phrase(got["x"]) == (
+        "the planted order and orientation, but strongest at AB ++ 0 bp, outside the planted "
+        "spacings (significant at 0-4, 6 bp)"
+    )
+    assert capture_phrase(got["y"]).endswith("AB -+ 3 bp, not the planted one")
+    assert (
+        capture_phrase(got["z"]) == "captured the planted order and spacing (strongest: BA -- 3 bp)"
+    )
+    assert capture_phrase(got["w"]) == "no dependency beyond the null"
+
+
 # ------------------------------------------------------------------ runs, files and the CLI
 
 

@@ -68,15 +68,7 @@ def run(args) -> int:
         aurocs = {r.arch: r.auroc for r in dep["comparison"].itertuples()}
         learnt = {r.arch: r.verdict.split(":")[0] for r in dep["comparison"].itertuples()}
         for arch, c in dep["captured"].items():
-            what = (
-                f"captured the planted order and spacing (strongest: {c['best']})"
-                if c["captured"]
-                else (
-                    f"strongest significant configuration {c['best']}, not the planted one"
-                    if c["best"]
-                    else "no dependency beyond the null"
-                )
-            )
+            what = capture_phrase(c)
             note = f" ({learnt[arch]})" if learnt.get(arch) else ""
             print(f"    {arch:<8} test AUROC {aurocs.get(arch, float('nan')):.3f}{note}; {what}")
     for arch, problems in res.get("failures", {}).items():
@@ -94,3 +86,17 @@ def run(args) -> int:
 def _folders(out):
     """What the dashboard shows: the CTCF runs, and the grammar runs with their dependencies."""
     return [p for p in (out / "runs", out / "grammar", out / "dependencies") if p.is_dir()]
+
+
+def capture_phrase(c: dict) -> str:
+    """What a run learnt of the planted grammar, from ``captured_grammar``'s answer."""
+    if c["captured"]:
+        return f"captured the planted order and spacing (strongest: {c['best']})"
+    if c["arrangement"]:
+        return (
+            f"the planted order and orientation, but strongest at {c['best']}, outside the "
+            f"planted spacings (significant at {c['spacings']} bp)"
+        )
+    if c["best"]:
+        return f"strongest significant configuration {c['best']}, not the planted one"
+    return "no dependency beyond the null"

@@ -404,16 +404,44 @@ def captured_grammar(table: pd.DataFrame, run: str, spacing) -> dict:
 
     Its strongest significant configuration must have the planted arrangement (``AB ++``, or
     ``BA --``: the same arrangement read on the other strand) and a spacing inside the window.
-    Returns ``{"captured": bool, "best": "AB ++ 6" or None}``.
+    Returns ``{"captured": bool, "best": "AB ++ 6 bp" or None, "arrangement": bool,
+    "spacings": "0-10"}``: ``arrangement`` says whether the strongest significant configuration
+    has the planted order and orientation whatever its spacing, and ``spacings`` lists the
+    spacings at which the planted arrangement (either reading) is significant, so that a model
+    whose synergy extends past the planted window can be told from one that learnt another
+    arrangement.
     """
     sig = table[(table["run"] == run) & table["significant"].astype(bool)]
+    is_planted = [arr in PLANTED for arr in zip(sig["order"], sig["orientation"])]
+    planted = sig[pd.Series(is_planted, index=sig.index, dtype=bool)]
+    spacings = _ranges(sorted({int(s) for s in planted["spacing"]}))
     if sig.empty:
-        return {"captured": False, "best": None}
+        return {"captured": False, "best": None, "arrangement": False, "spacings": spacings}
     top = sig.loc[sig["cooperativity"].idxmax()]  # dependencies are positive (synergy)
-    arrangement = (top["order"], top["orientation"]) in (("AB", "++"), ("BA", "--"))
+    arrangement = (top["order"], top["orientation"]) in PLANTED
     inside = spacing[0] <= int(top["spacing"]) <= spacing[1]
     best = f"{top['order']} {top['orientation']} {int(top['spacing'])} bp"
-    return {"captured": bool(arrangement and inside), "best": best}
+    return {
+        "captured": bool(arrangement and inside),
+        "best": best,
+        "arrangement": bool(arrangement),
+        "spacings": spacings,
+    }
+
+
+#: A then B on one strand, and the same arrangement read on the other strand.
+PLANTED = (("AB", "++"), ("BA", "--"))
+
+
+def _ranges(values: list[int]) -> str:
+    """``[0, 1, 2, 5, 7, 8]`` -> ``"0-2, 5, 7-8"``."""
+    runs: list[list[int]] = []
+    for v in values:
+        if runs and v == runs[-1][-1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 def verdict_line(label: str, run: dict) -> str:
