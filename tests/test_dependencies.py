@@ -236,7 +236,7 @@ def test_captured_grammar_on_a_hand_made_table():
     assert got["w"] == {"captured": False, "best": None, "arrangement": False, "spacings": ""}
     assert _ranges([0, 1, 2, 5, 7, 8]) == "0-2, 5, 7-8" and _ranges([]) == ""
     # the quickstart's sentence for each case
-    from deepmotif.cli.quickstart import capture_phrase
+    from deepmotif.dependencies.run import capture_phrase
 
     assert capture_phrase(got["x"]) == (
         "the planted order and orientation, but strongest at AB ++ 0 bp, outside the planted "
@@ -296,11 +296,66 @@ def test_cli_writes_table_json_and_figures(tiny_runs, tmp_path, capsys):
         )
         assert isinstance(r["significant"], bool)
     assert info["motifs"]["a"]["source"].startswith("JASPAR MA0139")
+    assert all(r["planted"] is None for r in info["runs"].values())  # CTCF alone: no grammar
     for f in ("cooperativity.png", "cooperativity.svg", "heatmap_cnn.png", "heatmap_cnn-rnn.png"):
         assert (out / f).is_file()
     # never overwritten without --force
     assert main(args) == 1
     assert "already holds dependency results" in capsys.readouterr().err
+
+
+def test_planted_grammar_read_from_hand_made_sites():
+    from deepmotif.dependencies.temporal import planted_grammar
+
+    rows = [
+        ("s1", "A", 10, 18, "+", 1, "target"), ("s1", "B", 21, 30, "+", 1, "target"),  # gap 3
+        ("s2", "B", 40, 49, "-", 1, "target"), ("s2", "A", 55, 63, "-", 1, "target"),  # gap 6
+        ("s2", "X", 0, 12, "+", 1, "decoy"),
+        ("s3", "A", 5, 13, "+", 0, "target"),  # a negative: ignored
+        ("s4", "A", 70, 78, "+", 1, "target"),  # one site only: ignored
+    ]  # fmt: skip
+    cols = ["seq_id", "tf", "start", "end", "strand", "label", "role"]
+    sites = pd.DataFrame(rows, columns=cols)
+    assert planted_grammar(sites, "A", "B") == {
+        "spacing": (3, 6), "length_a": 8, "length_b": 9, "n_positives": 2
+    }  # fmt: skip
+    assert planted_grammar(sites, "B", "A") is None  # not the planted order
+    other = sites.copy()
+    other.loc[1, "strand"] = "-"  # s1 now A(+) then B(-): another arrangement
+    assert planted_grammar(other, "A", "B") is None
+    assert planted_grammar(sites, "A", "Z") is None
+
+
+def test_cli_reports_the_planted_grammar_of_simulated_data(tmp_path, capsys):
+    from deepmotif.dependencies.run import _planted
+
+    fasta = tmp_path / "grammar.fa"
+    sim = ["simulate", "--grammar", "CTCF,REST", "--spacing", "2-10", "--n", "200"]
+    assert main([*sim, "--seed", "3", "--out", str(fasta)]) == 0
+    run = tmp_path / "run"
+    train = ["train", str(fasta), "--arch", "cnn", "--epochs", "1", "--out", str(run), "--quiet"]
+    assert main(train) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    out = tmp_path / "dep"
+    args = ["dependencies", str(run), "--motifs", "CTCF,REST", "--spacing", "0-12", "--n", "20"]
+    assert main([*args, "--n-boot", "50", "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    info = json.loads((out / "dependencies.json").read_text())
+    planted = info["runs"]["run"]["planted"]
+    n_pos = sum(line.split()[1] == "1" for line in fasta.read_text().splitlines() if line[0] == ">")
+    assert planted["spacing"] == [2, 10] and planted["n_positives"] == n_pos
+    assert {"captured", "arrangement", "spacings", "best"} <= set(planted)
+    assert "  planted grammar (A then B, 2-10 bp apart, one strand): " in printed
+    # named in the other order, the planted grammar is not the one asked about
+    swapped = ["dependencies", str(run), "--motifs", "REST,CTCF", *args[4:]]
+    assert main([*swapped, "--n-boot", "50", "--out", str(tmp_path / "ba"), "--quiet"]) == 0
+    other = json.loads((tmp_path / "ba" / "dependencies.json").read_text())
+    assert other["runs"]["run"]["planted"] is None
+    # motifs of other lengths than the planted sites (e.g. another JASPAR release): no verdict
+    table = pd.read_csv(out / "dependencies.tsv", sep="\t")
+    a, b = {"name": "CTCF", "consensus": "A" * 19}, {"name": "REST", "consensus": "C" * 20}
+    got = _planted(run, table, "run", a, b, None)
+    assert "captured" not in got and "planted sites 15 and 20 bp" in got["reason"]
 
 
 @pytest.mark.parametrize(

@@ -61,8 +61,8 @@ def register(sub) -> None:
     p.add_argument(
         "--truth",
         metavar="SITES.tsv",
-        help="planted sites of simulated data, for the temporal view of the grammar (default: "
-        "the one recorded in the run, when present)",
+        help="planted sites of simulated data, for the temporal view of the grammar and the "
+        "verdict on the planted grammar (default: the one recorded in the run, when present)",
     )
     p.add_argument(
         "--maps",

@@ -28,6 +28,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from deepmotif.dependencies.run import capture_phrase
     from deepmotif.quickstart import QUICKSTART, run_quickstart
 
     res = run_quickstart(args.out, force=args.force, verbose=not args.quiet, device=args.device)
@@ -86,17 +87,3 @@ def run(args) -> int:
 def _folders(out):
     """What the dashboard shows: the CTCF runs, and the grammar runs with their dependencies."""
     return [p for p in (out / "runs", out / "grammar", out / "dependencies") if p.is_dir()]
-
-
-def capture_phrase(c: dict) -> str:
-    """What a run learnt of the planted grammar, from ``captured_grammar``'s answer."""
-    if c["captured"]:
-        return f"captured the planted order and spacing (strongest: {c['best']})"
-    if c["arrangement"]:
-        return (
-            f"the planted order and orientation, but strongest at {c['best']}, outside the "
-            f"planted spacings (significant at {c['spacings']} bp)"
-        )
-    if c["best"]:
-        return f"strongest significant configuration {c['best']}, not the planted one"
-    return "no dependency beyond the null"

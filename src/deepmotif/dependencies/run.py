@@ -12,7 +12,8 @@ Output folder::
                         after ``run`` and ``arch``)
     dependencies.json   per run: the strongest configuration (the strongest dependency, else the
                         largest cooperativity), whether any is significant, how many are
-                        sub-additive, the null threshold, the motifs and backgrounds used --
+                        sub-additive, the null threshold, the motifs and backgrounds used; on
+                        simulated data the planted grammar and whether the run captured it --
                         written last
     cooperativity.png/.svg   cooperativity against spacing, one panel per order x orientation,
                         one line per run
@@ -44,6 +45,7 @@ from deepmotif.errors import DeepMotifError, check_positive_int
 __all__ = [
     "BACKGROUNDS",
     "OUTPUT_FILES",
+    "capture_phrase",
     "captured_grammar",
     "dependencies",
     "resolve_motif",
@@ -293,6 +295,7 @@ def dependencies(
             "n_sub_additive": int(table["sub_additive"].sum()),
             "null_threshold": threshold,
             "temporal": _temporal_view(run, model, a["name"], b["name"], truth, device),
+            "planted": _planted(run, table, label, a, b, truth),
             "seconds": time.perf_counter() - t_run,
         }
     full = pd.concat(tables, ignore_index=True)
@@ -399,6 +402,33 @@ def _temporal_view(run, model, name_a: str, name_b: str, truth, device) -> dict 
     return summary
 
 
+def _planted(run, table: pd.DataFrame, label: str, a: dict, b: dict, truth) -> dict | None:
+    """The grammar planted in the run's data (its ground truth: A then B on one strand) and
+    whether the run captured it (:func:`captured_grammar`); None without such a ground truth."""
+    from deepmotif.dependencies.temporal import planted_grammar, truth_path
+
+    path = truth_path(run, truth)
+    if path is None:
+        return None
+    grammar = planted_grammar(pd.read_csv(path, sep="\t"), a["name"], b["name"])
+    if grammar is None:
+        return None
+    out = {
+        "spacing": list(grammar["spacing"]),
+        "n_positives": grammar["n_positives"],
+        "truth": str(path),
+    }
+    sizes = (len(a["consensus"]), len(b["consensus"]))
+    planted = (grammar["length_a"], grammar["length_b"])
+    if sizes != planted:
+        out["reason"] = (
+            f"the motifs here are {sizes[0]} and {sizes[1]} bp, the planted sites {planted[0]} "
+            f"and {planted[1]} bp, so their spacings differ"
+        )
+        return out
+    return {**out, **captured_grammar(table, label, grammar["spacing"])}
+
+
 def captured_grammar(table: pd.DataFrame, run: str, spacing) -> dict:
     """Did ``run`` capture a grammar planted as A then B on one strand, ``spacing`` apart?
 
@@ -444,6 +474,20 @@ def _ranges(values: list[int]) -> str:
     return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
+def capture_phrase(c: dict) -> str:
+    """What a run learnt of the planted grammar, from :func:`captured_grammar`'s answer."""
+    if c["captured"]:
+        return f"captured the planted order and spacing (strongest: {c['best']})"
+    if c["arrangement"]:
+        return (
+            f"the planted order and orientation, but strongest at {c['best']}, outside the "
+            f"planted spacings (significant at {c['spacings']} bp)"
+        )
+    if c["best"]:
+        return f"strongest significant configuration {c['best']}, not the planted one"
+    return "no dependency beyond the null"
+
+
 def verdict_line(label: str, run: dict) -> str:
     """One line per run for the CLI: dependency or not, and the strongest configuration."""
     best = run["best"]
@@ -453,6 +497,11 @@ def verdict_line(label: str, run: dict) -> str:
         f"spacing {best['spacing']}: cooperativity {best['cooperativity']:.2f} "
         f"[{best['ci_low']:.2f}, {best['ci_high']:.2f}], null {run['null_threshold']:.2f}"
     )
+    planted = run.get("planted")
+    if planted:
+        lo, hi = planted["spacing"]
+        what = capture_phrase(planted) if "captured" in planted else planted["reason"]
+        line += f"\n  planted grammar (A then B, {lo}-{hi} bp apart, one strand): {what}"
     t = run.get("temporal")
     if t and t.get("forward_needs_both") is not None:
         line += (

@@ -26,7 +26,7 @@ import pandas as pd
 from deepmotif import rundir
 from deepmotif.errors import DeepMotifError
 
-__all__ = ["crossings", "grammar_spans", "temporal_summary", "truth_path"]
+__all__ = ["crossings", "grammar_spans", "planted_grammar", "temporal_summary", "truth_path"]
 
 
 def truth_path(run, truth=None) -> Path | None:
@@ -60,6 +60,45 @@ def grammar_spans(sites: pd.DataFrame, ids, tf_a: str, tf_b: str) -> np.ndarray:
         g = g.sort_values("start")
         out[i] = [g["start"].iloc[0], g["end"].iloc[0], g["start"].iloc[1], g["end"].iloc[1]]
     return out
+
+
+def planted_grammar(sites: pd.DataFrame, tf_a: str, tf_b: str) -> dict | None:
+    """The grammar planted in the positives of a ``deepmotif simulate --grammar`` ground truth.
+
+    Every positive holding both target sites must hold A then B on ``+``, or B then A on ``-``
+    (the same arrangement read on the other strand). Returns ``{"spacing": (lo, hi),
+    "length_a", "length_b", "n_positives"}``: the smallest and largest gap (bases between the
+    end of A and the start of B) and the sites' lengths; None when no positive holds both sites,
+    or when any holds another arrangement or sites of varying length.
+    """
+    pos = sites[sites["label"] == 1] if "label" in sites.columns else sites
+    if "role" in pos.columns:
+        pos = pos[pos["role"] == "target"]
+    pos = pos[pos["tf"].isin([tf_a, tf_b])].sort_values(["seq_id", "start"], kind="stable")
+    pos = pos[pos.groupby("seq_id", sort=False)["tf"].transform("size") == 2]
+    left, right = pos.iloc[0::2], pos.iloc[1::2]  # each sequence's two sites, in order
+    both = left["tf"].to_numpy() != right["tf"].to_numpy()
+    left, right = left[both], right[both]
+    if not len(left):
+        return None
+    lstrand, rstrand = left["strand"].to_numpy(), right["strand"].to_numpy()
+    a_first = (left["tf"].to_numpy() == tf_a) & (lstrand == "+") & (rstrand == "+")
+    b_first = (left["tf"].to_numpy() == tf_b) & (lstrand == "-") & (rstrand == "-")
+    if not (a_first | b_first).all():
+        return None
+    size_l = (left["end"] - left["start"]).to_numpy()
+    size_r = (right["end"] - right["start"]).to_numpy()
+    size_a, size_b = np.where(a_first, size_l, size_r), np.where(a_first, size_r, size_l)
+    if len(set(size_a)) != 1 or len(set(size_b)) != 1:
+        return None
+    gaps = (right["start"].to_numpy() - left["end"].to_numpy()).astype(int)
+    la, lb = size_a[0], size_b[0]
+    return {
+        "spacing": (int(gaps.min()), int(gaps.max())),
+        "length_a": int(la),
+        "length_b": int(lb),
+        "n_positives": int(len(gaps)),
+    }
 
 
 def crossings(forward: np.ndarray, backward: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
