@@ -128,25 +128,20 @@ def run_task(
                 cooperativity=round(float(top["cooperativity"]), 2),
                 ci=f"[{top['ci_low']:.2f}, {top['ci_high']:.2f}]",
             )
-            if b:
-                got = captured_grammar(table, arch, (lo, hi))
-                row.update(
-                    captured=got["captured"],
-                    arrangement=got["arrangement"],
-                    planted_spacings=got["spacings"] or "-",
-                )
-            else:
-                row.update(captured=False, arrangement=False, planted_spacings="-")
         else:
             best = summary["best"]
             row.update(
                 best=f"({best['order']} {best['orientation']} {best['spacing']})",
                 cooperativity=round(best["cooperativity"], 2),
                 ci=f"[{best['ci_low']:.2f}, {best['ci_high']:.2f}]",
-                captured=False,
-                arrangement=False,
-                planted_spacings="-",
             )
+        # without a significant configuration captured_grammar says False, False, ""
+        got = captured_grammar(table, arch, (lo, hi)) if b else {}
+        row.update(
+            captured=got.get("captured", False),
+            arrangement=got.get("arrangement", False),
+            planted_spacings=got.get("spacings") or "-",
+        )
         rows.append(row)
     return rows
 

@@ -327,7 +327,7 @@ def test_planted_grammar_read_from_hand_made_sites():
 
 
 def test_cli_reports_the_planted_grammar_of_simulated_data(tmp_path, capsys):
-    from deepmotif.dependencies.run import _planted
+    from deepmotif.dependencies.run import _planted, _read_truth
 
     fasta = tmp_path / "grammar.fa"
     sim = ["simulate", "--grammar", "CTCF,REST", "--spacing", "2-10", "--n", "200"]
@@ -354,7 +354,7 @@ def test_cli_reports_the_planted_grammar_of_simulated_data(tmp_path, capsys):
     # motifs of other lengths than the planted sites (e.g. another JASPAR release): no verdict
     table = pd.read_csv(out / "dependencies.tsv", sep="\t")
     a, b = {"name": "CTCF", "consensus": "A" * 19}, {"name": "REST", "consensus": "C" * 20}
-    got = _planted(run, table, "run", a, b, None)
+    got = _planted(table, "run", a, b, _read_truth(run, None))
     assert "captured" not in got and "planted sites 15 and 20 bp" in got["reason"]
 
 

@@ -271,6 +271,7 @@ def dependencies(
         threshold = max(null_sizes) if null_sizes else 0.0
         table = mark_significant(table, threshold, alpha=alpha, min_effect=min_effect)
         label = _label(run, runs)
+        sites = _read_truth(run, truth)
         table.insert(0, "arch", config["arch"])
         table.insert(0, "run", label)
         tables.append(table)
@@ -294,8 +295,8 @@ def dependencies(
             "n_significant": int(table["significant"].sum()),
             "n_sub_additive": int(table["sub_additive"].sum()),
             "null_threshold": threshold,
-            "temporal": _temporal_view(run, model, a["name"], b["name"], truth, device),
-            "planted": _planted(run, table, label, a, b, truth),
+            "temporal": _temporal_view(run, model, a["name"], b["name"], sites, device),
+            "planted": _planted(table, label, a, b, sites),
             "seconds": time.perf_counter() - t_run,
         }
     full = pd.concat(tables, ignore_index=True)
@@ -381,15 +382,23 @@ def _write_maps(
     return [*files, str(out / "maps.npz")]
 
 
-def _temporal_view(run, model, name_a: str, name_b: str, truth, device) -> dict | None:
-    """The temporal view on the run's test positives that hold both planted sites, or None."""
-    from deepmotif.dependencies.temporal import grammar_spans, temporal_summary, truth_path
-    from deepmotif.explain.registry import get_method
+def _read_truth(run, truth) -> tuple[Path, pd.DataFrame] | None:
+    """The run's planted sites (``truth``, else the file its config records) and their path."""
+    from deepmotif.dependencies.temporal import truth_path
 
     path = truth_path(run, truth)
-    if path is None:
+    return None if path is None else (path, pd.read_csv(path, sep="\t"))
+
+
+def _temporal_view(run, model, name_a: str, name_b: str, truth, device) -> dict | None:
+    """The temporal view on the run's test positives that hold both planted sites (``truth``:
+    ``(path, sites)`` from :func:`_read_truth`), or None."""
+    from deepmotif.dependencies.temporal import grammar_spans, temporal_summary
+    from deepmotif.explain.registry import get_method
+
+    if truth is None:
         return None
-    sites = pd.read_csv(path, sep="\t")
+    path, sites = truth
     test = rundir.read_run_data(run)
     pos = np.nonzero(np.asarray(test.labels) == 1)[0]
     spans = grammar_spans(sites, [test.ids[i] for i in pos], name_a, name_b)
@@ -402,15 +411,20 @@ def _temporal_view(run, model, name_a: str, name_b: str, truth, device) -> dict 
     return summary
 
 
-def _planted(run, table: pd.DataFrame, label: str, a: dict, b: dict, truth) -> dict | None:
-    """The grammar planted in the run's data (its ground truth: A then B on one strand) and
-    whether the run captured it (:func:`captured_grammar`); None without such a ground truth."""
-    from deepmotif.dependencies.temporal import planted_grammar, truth_path
+#: A then B on one strand, and the same arrangement read on the other strand.
+PLANTED = ("AB ++", "BA --")
 
-    path = truth_path(run, truth)
-    if path is None:
+
+def _planted(table: pd.DataFrame, label: str, a: dict, b: dict, truth) -> dict | None:
+    """The grammar planted in the run's data (``truth``: ``(path, sites)`` from
+    :func:`_read_truth`; A then B on one strand) and whether the run captured it
+    (:func:`captured_grammar`); None without such a ground truth."""
+    from deepmotif.dependencies.temporal import planted_grammar
+
+    if truth is None:
         return None
-    grammar = planted_grammar(pd.read_csv(path, sep="\t"), a["name"], b["name"])
+    path, sites = truth
+    grammar = planted_grammar(sites, a["name"], b["name"])
     if grammar is None:
         return None
     out = {
@@ -442,13 +456,12 @@ def captured_grammar(table: pd.DataFrame, run: str, spacing) -> dict:
     arrangement.
     """
     sig = table[(table["run"] == run) & table["significant"].astype(bool)]
-    is_planted = [arr in PLANTED for arr in zip(sig["order"], sig["orientation"])]
-    planted = sig[pd.Series(is_planted, index=sig.index, dtype=bool)]
+    planted = sig[(sig["order"] + " " + sig["orientation"]).isin(PLANTED)]
     spacings = _ranges(sorted({int(s) for s in planted["spacing"]}))
     if sig.empty:
         return {"captured": False, "best": None, "arrangement": False, "spacings": spacings}
     top = sig.loc[sig["cooperativity"].idxmax()]  # dependencies are positive (synergy)
-    arrangement = (top["order"], top["orientation"]) in PLANTED
+    arrangement = f"{top['order']} {top['orientation']}" in PLANTED
     inside = spacing[0] <= int(top["spacing"]) <= spacing[1]
     best = f"{top['order']} {top['orientation']} {int(top['spacing'])} bp"
     return {
@@ -457,10 +470,6 @@ def captured_grammar(table: pd.DataFrame, run: str, spacing) -> dict:
         "arrangement": bool(arrangement),
         "spacings": spacings,
     }
-
-
-#: A then B on one strand, and the same arrangement read on the other strand.
-PLANTED = (("AB", "++"), ("BA", "--"))
 
 
 def _ranges(values: list[int]) -> str:
