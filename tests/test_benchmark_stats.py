@@ -243,5 +243,29 @@ def test_runs_table_records_how_each_run_ended(tmp_path):
     assert np.isnan(table.set_index("arch").loc["cnn", "end_lr"])
     write_tables(table, tmp_path, ["cnn", "rnn"], n_bootstrap=100)
     md = (tmp_path / "benchmark.md").read_text()
-    assert "| TF | rnn | 0 | 1.0000 | 3 | 5 | 2 | 0.400 | 1 |" in md
-    assert "| TF | cnn | 0 | 0.0000 | 1 |  |  |  | 0 |" in md
+    assert "| TF | rnn | 0 | 1.0000 | 3 | 5 | 2 | 0.400 | 1 |  |" in md
+    assert "| TF | cnn | 0 | 0.0000 | 1 |  |  |  | 0 |  |" in md
+    assert "(0 of 2 runs;" in md
+
+
+def test_runs_table_names_a_run_cut_short_by_its_epoch_limit(tmp_path):
+    """A run that used all its epochs while its validation AUROC still rose is marked "still
+    learning", judged from its history and config (so runs written before metrics.json recorded
+    it are judged too); the same curve ended by early stopping is not."""
+    y = np.repeat([0, 1], 20)
+    ids = [f"s{i}" for i in range(40)]
+    rising = [0.60, 0.62, 0.64, 0.66, 0.68, 0.70, 0.72, 0.74]
+    for seed, limit in ((0, 8), (1, 12)):
+        run = run_dir(tmp_path, "TF", "cnn-rnn", seed)
+        _fake_run(run, ids, y, y + 0.1, 0)
+        training = {"lr": 0.01, "epochs": limit, "patience": 3}
+        runs.write_json(run / runs.CONFIG, {"arch": "cnn-rnn", "model": {}, "training": training})
+        history = {"epoch": range(1, 9), "train_loss": 0.5, "valid_auroc": rising, "lr": 0.01}
+        pd.DataFrame(history).to_csv(run / runs.HISTORY, index=False)
+    table = collect_results(tmp_path, ["TF"], ["cnn-rnn"], None, seeds=(0, 1))
+    assert table.set_index("seed")["still_learning"].to_dict() == {0: True, 1: False}
+    write_tables(table, tmp_path, ["cnn-rnn"], n_bootstrap=100)
+    md = (tmp_path / "benchmark.md").read_text()
+    assert "| TF | cnn-rnn | 0 | 1.0000 | 1 | 8 |  | 1.000 | 0 | yes |" in md
+    assert "| TF | cnn-rnn | 1 | 1.0000 | 1 | 12 |  | 1.000 | 0 |  |" in md
+    assert "(1 of 2 runs;" in md

@@ -209,6 +209,9 @@ def test_verdicts_name_an_architecture_that_did_not_learn():
     v = verdicts(table)
     assert v[0] == "" and v[2] == ""
     assert v[1].startswith("fell behind: test AUROC 0.739, 0.244 below the cnn's, best epoch 2")
+    assert "likely stopped early" in v[1]
+    table["still_learning"] = [False, True, False]
+    assert "still learning when its epoch budget ended" in verdicts(table)[1]
     table.loc[1, ["auroc", "plateau"]] = [0.51, True]
     assert verdicts(table)[1].startswith("did not learn")
 

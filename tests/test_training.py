@@ -474,6 +474,56 @@ def test_plateau_advice_fits_the_run():
     assert "train longer" not in long_cnn and "labels" in long_cnn and "--lr" not in long_cnn
 
 
+def test_still_learning_on_hand_made_histories():
+    """A run is cut short when it used all its epochs, its best epoch is among the last
+    ``patience`` and beats every epoch before its last quarter by at least 0.01."""
+    from deepmotif.training.health import still_learning, still_learning_note
+
+    rising = [0.60 + 0.01 * e for e in range(20)]  # 0.60 .. 0.79, best at epoch 20
+    info = still_learning(rising, 20, 5)
+    # window: the last max(5, 20 / 4) = 5 epochs; before it the best is epoch 15 (0.74)
+    assert info == {"best_epoch": 20, "epochs": 20, "window": 5, "rise": pytest.approx(0.05)}
+    note = still_learning_note("cnn-rnn", info)
+    assert "epoch 20 of 20" in note and "up 0.050 over the last 5 epochs" in note
+    # a 40-epoch run's window is its last quarter (10 epochs), not its patience
+    assert still_learning([0.5 + 0.005 * e for e in range(40)], 40, 5)["window"] == 10
+    # ended by early stopping (fewer epochs than the limit): not cut short
+    assert still_learning(rising[:15], 20, 5) is None
+    # best at epoch 14 of 20: patience would have run out, the limit did not end it
+    assert still_learning(rising[:14] + [0.7] * 6, 20, 5) is None
+    # best in the last epochs but not above what the run had before: noise, not learning
+    noisy = [0.80, 0.70, 0.71, 0.72, 0.73, 0.74, 0.75, 0.79, 0.80, 0.805]
+    assert still_learning(noisy, 10, 3) is None
+    # a rise below 0.01 over the window is not enough; exactly enough is
+    assert still_learning([0.9] * 16 + [0.901, 0.902, 0.903, 0.905], 20, 5) is None
+    assert still_learning([0.9] * 16 + [0.901, 0.902, 0.903, 0.9125], 20, 5) is not None
+    # NaN epochs (a one-class validation split) are skipped, not taken as the best
+    assert still_learning([np.nan] * 3 + rising[3:], 20, 5)["best_epoch"] == 20
+    assert still_learning([np.nan] * 18 + [0.6, 0.7], 20, 5) is None
+
+
+def test_a_run_cut_short_says_so(tmp_path, planted):
+    """A CNN given four epochs at a low rate is still learning at its last: metrics.json records
+    it (as health.still_learning computes it from the history) and training warns."""
+    from deepmotif.errors import DeepMotifWarning
+    from deepmotif.training.health import still_learning
+
+    with pytest.warns(DeepMotifWarning, match="still learning when its epoch budget ended"):
+        res = train(
+            planted(400, seed=2),
+            arch="cnn",
+            out=tmp_path / "r",
+            config={**FAST, "epochs": 4, "lr": 1e-4, "patience": 5},
+            verbose=False,
+        )
+    aurocs = [h["valid_auroc"] for h in res.history]
+    assert aurocs[3] > aurocs[0] + 0.01 and res.metrics["best_epoch"] == 4
+    assert res.metrics["still_learning"] == still_learning(aurocs, 4, 5)
+    assert res.metrics["still_learning"]["best_epoch"] == 4
+    saved = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert saved["still_learning"]["window"] == 3  # all but the first epoch
+
+
 def test_dashboard_overview_warns_about_a_plateau_run(tmp_path, planted):
     """A finished run whose metrics.json says plateau is listed with its advice."""
     from deepmotif.dashboard.data import RunStore
@@ -489,6 +539,15 @@ def test_dashboard_overview_warns_about_a_plateau_run(tmp_path, planted):
     problems = dataset_figures(store, dataset)[3]
     assert any(
         "rnn: never left its start-up plateau" in p and "try hidden 64" in p for p in problems
+    )
+    assert not any("still learning" in p for p in problems)
+    cut = {"best_epoch": 30, "epochs": 30, "window": 8, "rise": 0.021}
+    (run / "metrics.json").write_text(json.dumps({**metrics, "still_learning": cut}))
+    problems = dataset_figures(RunStore([tmp_path]), dataset)[3]
+    assert any(
+        p.startswith("rnn: still learning when its epoch budget ended")
+        and "epoch 30 of 30, up 0.021 over the last 8 epochs" in p
+        for p in problems
     )
 
 

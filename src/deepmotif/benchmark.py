@@ -29,7 +29,12 @@ import pandas as pd
 
 from deepmotif import rundir as runs
 from deepmotif.archs import ARCHS
-from deepmotif.benchmark_stats import markdown_lines, markdown_table, summarize_benchmark
+from deepmotif.benchmark_stats import (
+    markdown_lines,
+    markdown_table,
+    run_lines,
+    summarize_benchmark,
+)
 from deepmotif.errors import DeepMotifError
 
 _SUPPORTED = re.compile(r"\.(fa|fasta|fna|seq|data|csv|tsv)(\.gz)?$", re.IGNORECASE)
@@ -431,6 +436,7 @@ RESULT_COLUMNS = [
     "best_epoch",
     "lr_drops",
     "end_lr",
+    "still_learning",
     "deepbind_star",
     "deepbind",
     "run",
@@ -472,18 +478,33 @@ def _result_row(run: Path, name, arch, seed, ref, out) -> dict:
 
 
 def _how_it_ended(run: Path) -> dict:
-    """``epoch_limit`` (the config's ``epochs``) and ``end_lr``: the learning rate of the run's
-    last epoch as a fraction of its base rate (NaN when either is not recorded). With
-    ``epochs_run`` below ``epoch_limit`` and ``end_lr`` above
-    :data:`~deepmotif.training.schedule.LR_DROP_ABOVE`, ``lr_drops`` would have halved the rate
-    instead of stopping, so a table can be checked against such a change without the runs."""
+    """``epoch_limit`` (the config's ``epochs``), ``end_lr``: the learning rate of the run's
+    last epoch as a fraction of its base rate (NaN when either is not recorded), and
+    ``still_learning``: the limit ended a run whose validation AUROC was still rising
+    (:func:`~deepmotif.training.health.still_learning`, from its history, so runs written
+    before metrics.json recorded it are judged too). With ``epochs_run`` below ``epoch_limit``
+    and ``end_lr`` above :data:`~deepmotif.training.schedule.LR_DROP_ABOVE`, ``lr_drops`` would
+    have halved the rate instead of stopping, so a table can be checked against such a change
+    without the runs."""
+    from deepmotif.training.health import still_learning
+
     training = runs.read_json(run / runs.CONFIG).get("training", {})
     limit, base = training.get("epochs"), training.get("lr")
-    out = {"epoch_limit": limit if isinstance(limit, int) else np.nan, "end_lr": np.nan}
-    if isinstance(base, (int, float)) and base > 0 and (run / runs.HISTORY).is_file():
-        history = runs.read_history(run)
-        if "lr" in history.columns and not history.empty:
-            out["end_lr"] = float(history["lr"].iloc[-1]) / float(base)
+    patience = training.get("patience")
+    out = {
+        "epoch_limit": limit if isinstance(limit, int) else np.nan,
+        "end_lr": np.nan,
+        "still_learning": False,
+    }
+    if not (run / runs.HISTORY).is_file():
+        return out
+    history = runs.read_history(run)
+    if history.empty:
+        return out
+    if isinstance(base, (int, float)) and base > 0 and "lr" in history.columns:
+        out["end_lr"] = float(history["lr"].iloc[-1]) / float(base)
+    if isinstance(limit, int) and isinstance(patience, int) and "valid_auroc" in history.columns:
+        out["still_learning"] = still_learning(history["valid_auroc"], limit, patience) is not None
     return out
 
 
@@ -550,39 +571,3 @@ def write_figure(summary: pd.DataFrame, path_stem) -> None:
         return
     frame = per.rename(columns={"auroc_mean": "auroc"}).assign(status="finished")
     save_figure(auroc_figure(frame), path_stem)
-
-
-def run_lines(table: pd.DataFrame) -> list[str]:
-    """``benchmark.md``'s last table: how each run ended (epochs, best epoch, rate)."""
-    if table.empty:
-        return []
-    rows = [
-        [
-            r["dataset"],
-            r["arch"],
-            _whole(r["seed"]),
-            f"{r['auroc']:.4f}",
-            _whole(r["epochs_run"]),
-            _whole(r["epoch_limit"]),
-            _whole(r["best_epoch"]),
-            "" if pd.isna(r["end_lr"]) else f"{r['end_lr']:.3f}",
-            _whole(r["lr_drops"]),
-        ]
-        for _, r in table.iterrows()
-        if not pd.isna(r["auroc"])
-    ]
-    header = ["dataset", "arch", "seed", "test AUROC", "epochs run", "epoch limit", "best epoch",
-              "last rate / base", "rate drops"]  # fmt: skip
-    return [
-        "",
-        "## Runs",
-        "",
-        "How each run ended. A run that stopped before its epoch limit with its last rate above "
-        "half its base rate would train on under `lr_drops`; the others cannot change with it.",
-        "",
-        *markdown_table(header, rows),
-    ]
-
-
-def _whole(value) -> str:
-    return "" if value is None or pd.isna(value) else str(int(value))

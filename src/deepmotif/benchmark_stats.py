@@ -7,7 +7,8 @@ The intervals are percentile bootstraps over test sequences and seeds
 ``test.data``) share every resample of them, so comparisons between architectures are paired.
 A comparison is a win only when the interval of the difference excludes zero; against
 DeepBind*'s published AUROC (one number) only when our interval lies wholly above or below it.
-The random generator is seeded, so the same runs give the same table.
+The random generator is seeded, so the same runs give the same table. :func:`run_lines` is
+the last table: how each run ended.
 """
 
 from __future__ import annotations
@@ -300,3 +301,44 @@ def markdown_lines(
         "Chance level: AUROC 0.5; AUPRC the fraction of positives in the test set.",
     ]
     return lines
+
+
+def run_lines(table: pd.DataFrame) -> list[str]:
+    """``benchmark.md``'s last table: how each run ended (epochs, best epoch, rate)."""
+    if table.empty:
+        return []
+    rows = [
+        [
+            r["dataset"],
+            r["arch"],
+            _whole(r["seed"]),
+            f"{r['auroc']:.4f}",
+            _whole(r["epochs_run"]),
+            _whole(r["epoch_limit"]),
+            _whole(r["best_epoch"]),
+            "" if pd.isna(r["end_lr"]) else f"{r['end_lr']:.3f}",
+            _whole(r["lr_drops"]),
+            "yes" if r.get("still_learning") is True else "",
+        ]
+        for _, r in table.iterrows()
+        if not pd.isna(r["auroc"])
+    ]
+    header = ["dataset", "arch", "seed", "test AUROC", "epochs run", "epoch limit", "best epoch",
+              "last rate / base", "rate drops", "still learning"]  # fmt: skip
+    cut = sum(r[-1] == "yes" for r in rows)
+    return [
+        "",
+        "## Runs",
+        "",
+        "How each run ended. A run that stopped before its epoch limit with its last rate above "
+        "half its base rate would train on under `lr_drops`; the others cannot change with it. "
+        '"Still learning": the epoch limit ended the run while its validation AUROC was still '
+        f"rising, so its AUROC measures the limit as much as the model ({cut} of {len(rows)} "
+        "runs; compare architectures at a limit none of them reaches, `--epochs`).",
+        "",
+        *markdown_table(header, rows),
+    ]
+
+
+def _whole(value) -> str:
+    return "" if value is None or pd.isna(value) else str(int(value))

@@ -128,7 +128,7 @@ def run_quickstart(
         table.to_csv(tmp, index=False, float_format="%.4f")
     with runs.atomic_path(out / "comparison.md") as tmp:
         tmp.write_text(_markdown(table))
-    shown = table.drop(columns=["verdict", "plateau"])
+    shown = table.drop(columns=["verdict", "plateau", "still_learning"])
     _say(
         f"[3/{STEPS}] test set comparison:\n"
         + shown.to_string(index=False, float_format=lambda v: f"{v:.3f}")
@@ -272,7 +272,8 @@ BEHIND = 0.1
 def verdicts(table: pd.DataFrame, history: dict | None = None) -> list[str]:
     """One verdict per row of a comparison: "" when the architecture learnt, else why not.
 
-    ``table`` has ``arch``, ``auroc``, ``best_epoch`` and ``plateau`` columns.
+    ``table`` has ``arch``, ``auroc``, ``best_epoch`` and ``plateau`` columns (and optionally
+    ``still_learning``: the run used up its epochs while still improving).
     """
     best = table["auroc"].max()
     leader = table.loc[table["auroc"].idxmax(), "arch"] if len(table) else None
@@ -284,10 +285,16 @@ def verdicts(table: pd.DataFrame, history: dict | None = None) -> list[str]:
                 "its comparison is not meaningful"
             )
         elif best - r.auroc > BEHIND:
+            cut = getattr(r, "still_learning", False)
+            why = (
+                "it was still learning when its epoch budget ended (train longer: --epochs)"
+                if cut
+                else "it likely stopped early"
+            )
             out.append(
                 f"fell behind: test AUROC {r.auroc:.3f}, {best - r.auroc:.3f} below the {leader}'s, "
-                f"best epoch {r.best_epoch}; it likely stopped early, so its row reflects its "
-                "training, not the architecture"
+                f"best epoch {r.best_epoch}; {why}, so its row reflects its training, not the "
+                "architecture"
             )
         else:
             out.append("")
@@ -325,6 +332,7 @@ def comparison_table(run_dirs: dict) -> pd.DataFrame:
                 "n_test": m["test"]["n"],
                 "best_epoch": m["best_epoch"],
                 "plateau": bool(plateau),
+                "still_learning": bool(m.get("still_learning")),
             }
         )
     table = pd.DataFrame(rows)

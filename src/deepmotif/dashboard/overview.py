@@ -9,6 +9,7 @@ from deepmotif.dashboard import figures, ids
 from deepmotif.dashboard._safe import guarded
 from deepmotif.dashboard.data import ARCH_ORDER
 from deepmotif.errors import DeepMotifError
+from deepmotif.training.health import still_learning_note
 
 _GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -238,6 +239,8 @@ def dataset_figures(store, dataset: str | None):
         test = run.metrics.get("test") or {}
         if run.metrics.get("plateau"):
             problems.append(plateau_note(run.arch, run.metrics))
+        if run.metrics.get("still_learning"):
+            problems.append(still_learning_note(run.arch, run.metrics["still_learning"]))
         try:
             curves[run.name] = store.curves(run.key, "test")
             metrics_roc[run.name] = test.get("auroc")

@@ -5,7 +5,8 @@ A run directory (``RUN/``)::
     config.json          resolved config: arch, model and training settings, data files with
                          sha256, seed, package versions, JASPAR release where used
     model.safetensors    the best weights (safetensors: loading never unpickles)
-    metrics.json         {"test": {...}, "valid": {...}, "best_epoch", "epochs_run", "plateau"}
+    metrics.json         {"test": {...}, "valid": {...}, "best_epoch", "epochs_run", "plateau",
+                         "still_learning"}
                          -- written last: a run is finished iff this file exists
     history.csv          one row per epoch
     test.tsv             the test sequences with label and predicted probability

@@ -1,9 +1,14 @@
-"""Did a run learn? A start-up plateau detector over a run's validation history.
+"""Did a run learn, and did it finish learning? Two checks over a run's validation history.
 
 A recurrent model can sit at chance for its first epochs and, when early stopping ends it
 there, the run looks finished but has learnt nothing: its test AUROC then says something about
 the optimiser, not about the architecture. :func:`never_left_plateau` names such a run from its
 history alone, so the CLI, ``metrics.json``, the quickstart and the dashboard can say so.
+
+The other end: a run that used up its epoch budget while its validation AUROC was still rising
+was cut short by ``epochs``, not ended by early stopping. Its test AUROC then measures the
+budget as much as the model (a slow learner compared at equal epochs with a fast one loses by
+the budget). :func:`still_learning` names such a run.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ __all__ = [
     "chance_margin",
     "never_left_plateau",
     "plateau_advice",
+    "STILL_LEARNING_RISE",
+    "still_learning",
+    "still_learning_note",
 ]
 
 #: A run never left its start-up plateau when every validation AUROC lies within this margin
@@ -109,3 +117,50 @@ def plateau_advice(arch: str, history: list[dict]) -> str:
             "control) or try another --seed"
         )
     return "; ".join(tips)
+
+
+#: How much the validation AUROC must have risen over a run's last epochs (its last quarter,
+#: at least ``patience`` epochs) for :func:`still_learning` to call the run cut short.
+STILL_LEARNING_RISE = 0.01
+
+
+def still_learning(
+    valid_aurocs: Iterable[float], epochs: int, patience: int, *, rise: float = STILL_LEARNING_RISE
+) -> dict | None:
+    """Was a run still learning when its epoch budget ended it?
+
+    True (a dict) when the run ran all ``epochs`` epochs, its best validation AUROC came in its
+    last ``patience`` epochs (so early stopping had not run out of patience), and that best
+    beats every epoch before its last quarter (at least ``patience`` epochs) by ``rise`` or more.
+    The best epoch is the first at the highest AUROC, as early stopping keeps it.
+
+    Returns
+    -------
+    dict or None
+        ``best_epoch``, ``epochs``, ``window`` (the epochs counted as the end) and ``rise`` (the
+        best AUROC minus the best before the window); None when the run was not cut short, or
+        has fewer than 4 finite AUROCs.
+    """
+    values = np.asarray(list(valid_aurocs), dtype=np.float64)
+    n = values.size
+    if n < max(4, int(epochs)) or np.isfinite(values).sum() < 4:
+        return None
+    scores = np.where(np.isfinite(values), values, -np.inf)
+    best = int(np.argmax(scores))
+    window = min(n - 1, max(int(patience), -(-n // 4)))
+    if best < n - max(1, int(patience)) or best < n - window:
+        return None
+    gain = float(scores[best] - scores[: n - window].max())
+    if not gain >= rise:
+        return None
+    return {"best_epoch": best + 1, "epochs": n, "window": window, "rise": round(gain, 4)}
+
+
+def still_learning_note(arch: str, info: dict) -> str:
+    """The warning for a run :func:`still_learning` names (``info`` is its result)."""
+    return (
+        f"{arch}: still learning when its epoch budget ended (best validation AUROC at epoch "
+        f"{info['best_epoch']} of {info['epochs']}, up {info['rise']:.3f} over the last "
+        f"{info['window']} epochs): its test AUROC is limited by --epochs; train longer to "
+        "compare it with other runs"
+    )

@@ -40,6 +40,8 @@ from deepmotif.training.health import (
     chance_margin,
     never_left_plateau,
     plateau_advice,
+    still_learning,
+    still_learning_note,
 )
 from deepmotif.training.schedule import (
     EarlyStopping,
@@ -372,6 +374,7 @@ def train(
             metrics = _finish_run(
                 where, model, splits, history, fit.best["epoch"], device=dev, name=out,
                 extra={"lr_drops": fit.lr_drops} if cfg["lr_drops"] else None,
+                budget=(cfg["epochs"], cfg["patience"]),
             )  # fmt: skip
     return TrainResult(out, model, resolved, metrics, history, time.perf_counter() - t0)
 
@@ -529,10 +532,12 @@ def _finish_run(
     device=None,
     name=None,
     extra: dict | None = None,
+    budget: tuple[int, int] | None = None,
 ) -> dict:
     """Evaluate the best model (on ``device``, the training device) and write weights, tables,
     curves and, last, metrics.json (``name``: the run folder as the user knows it; ``extra``:
-    more keys for it)."""
+    more keys for it; ``budget``: the run's ``epochs`` and ``patience``, for
+    :func:`~deepmotif.training.health.still_learning`)."""
     import pandas as pd
     from safetensors.torch import save_file
 
@@ -578,6 +583,11 @@ def _finish_run(
             DeepMotifWarning,
             stacklevel=3,
         )
+    cut = budget and still_learning([h["valid_auroc"] for h in history], *budget)
+    metrics["still_learning"] = cut or False
+    if cut:
+        note = still_learning_note(model.arch, cut)
+        warnings.warn(f"{name or out}: {note}", DeepMotifWarning, stacklevel=3)
     runs.write_json(out / runs.METRICS, metrics)
     (out / runs.CHECKPOINT).unlink(missing_ok=True)
     return metrics
