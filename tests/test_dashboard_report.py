@@ -120,3 +120,31 @@ def test_report_never_overwrites_without_force_nor_a_run_file(bench, tmp_path, c
     assert main([*args, "--out", str(run / "config.json"), "--force"]) == 1
     assert "is a file of the run" in capsys.readouterr().err
     assert (run / "config.json").read_bytes() == before
+
+
+def test_report_says_how_training_went(bench, tmp_path):
+    """A run whose metrics.json says the epoch limit cut it short, or that it never left its
+    plateau, gets a Training note in its dataset's section; a run without either gets none."""
+    import json
+    import shutil
+
+    copy = tmp_path / "bench"
+    shutil.copytree(bench, copy)
+    for metrics_file in copy.glob("TOY/*/metrics.json"):  # the toy runs train a few epochs
+        metrics = json.loads(metrics_file.read_text())
+        metrics_file.write_text(json.dumps({**metrics, "still_learning": False, "plateau": False}))
+    out = tmp_path / "plain.html"
+    write_report([copy], out, n_sequences=0, compute=False)
+    assert "<b>Training:</b>" not in out.read_text(encoding="utf-8")
+    metrics_file = copy / "TOY" / "rnn" / "metrics.json"
+    metrics = json.loads(metrics_file.read_text())
+    cut = {"best_epoch": 60, "epochs": 60, "window": 15, "rise": 0.028}
+    metrics_file.write_text(json.dumps({**metrics, "still_learning": cut, "plateau": False}))
+    out = tmp_path / "cut.html"
+    write_report([copy], out, n_sequences=0, compute=False)
+    text = out.read_text(encoding="utf-8")
+    assert "<b>Training:</b>" in text
+    assert (
+        "rnn: still learning when its epoch budget ended (best validation AUROC at epoch 60 of 60, up 0.028 over the last 15 epochs)"
+        in text
+    )

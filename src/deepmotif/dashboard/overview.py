@@ -237,10 +237,7 @@ def dataset_figures(store, dataset: str | None):
             problems.append(f"{run.name}: {run.problem}")
             continue
         test = run.metrics.get("test") or {}
-        if run.metrics.get("plateau"):
-            problems.append(plateau_note(run.arch, run.metrics))
-        if run.metrics.get("still_learning"):
-            problems.append(still_learning_note(run.arch, run.metrics["still_learning"]))
+        problems += training_notes(run.arch, run.metrics)
         try:
             curves[run.name] = store.curves(run.key, "test")
             metrics_roc[run.name] = test.get("auroc")
@@ -255,6 +252,17 @@ def dataset_figures(store, dataset: str | None):
     pr = figures.curve_figure({a: c["pr"] for a, c in curves.items()}, "pr", metrics_pr)
     hist = figures.history_figure(histories)
     return roc, pr, hist, problems
+
+
+def training_notes(arch: str, metrics: dict) -> list[str]:
+    """What a finished run's ``metrics.json`` says about how training went: it never left its
+    start-up plateau, or its epoch limit ended it while it was still learning."""
+    notes = []
+    if metrics.get("plateau"):
+        notes.append(plateau_note(arch, metrics))
+    if metrics.get("still_learning"):
+        notes.append(still_learning_note(arch, metrics["still_learning"]))
+    return notes
 
 
 def plateau_note(arch: str, metrics: dict) -> str:

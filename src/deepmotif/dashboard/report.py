@@ -207,6 +207,7 @@ def _overview(store) -> str:
 
 
 def _dataset_section(store, dataset: str, sequences, n_sequences: int, motif_rows: int) -> str:
+    from deepmotif.dashboard.overview import training_notes
     from deepmotif.dashboard.static import curves_png, explanation_png
 
     runs = store.runs_for(dataset, finished=True)
@@ -227,6 +228,13 @@ def _dataset_section(store, dataset: str, sequences, n_sequences: int, motif_row
         parts.append(
             "<div class='warn'><b>Missing:</b><ul>"
             + "".join(f"<li>{_esc(p)}</li>" for p in problems)
+            + "</ul></div>"
+        )
+    notes = [n for run in runs for n in training_notes(run.name, run.metrics)]
+    if notes:
+        parts.append(
+            "<div class='warn'><b>Training:</b><ul>"
+            + "".join(f"<li>{_esc(n)}</li>" for n in notes)
             + "</ul></div>"
         )
     if curves or histories:
