@@ -359,6 +359,124 @@ def test_lr_drops_halve_the_rate_instead_of_stopping(tmp_path, planted, capsys):
     assert int((lr == 1e-3).sum()) == plain.metrics["epochs_run"]
 
 
+def test_rewind_restores_the_best_weights_and_moments_and_keeps_the_rate():
+    """drop_rewind's step: the model and Adam's moments go back to the snapshot, the current
+    rate stays, and the snapshot is not changed by training after it (a second rewind lands on
+    the same point)."""
+    import copy
+
+    import torch
+
+    from deepmotif.training.train import _rewind
+
+    torch.manual_seed(0)
+    model = torch.nn.Linear(3, 1)
+    opt = torch.optim.Adam(model.parameters(), lr=0.1)
+    x = torch.randn(8, 3)
+
+    def steps(k):
+        for _ in range(k):
+            opt.zero_grad()
+            (model(x) ** 2).sum().backward()
+            opt.step()
+
+    steps(2)
+    best = {
+        "state": {k: v.detach().clone() for k, v in model.state_dict().items()},
+        "opt": copy.deepcopy(opt.state_dict()),
+    }
+    snapshot = copy.deepcopy(best)
+    for _ in range(2):
+        steps(3)
+        opt.param_groups[0]["lr"] = 0.05
+        assert not torch.equal(model.weight, snapshot["state"]["weight"])
+        _rewind(model, opt, best)
+        for k, v in snapshot["state"].items():
+            assert torch.equal(model.state_dict()[k], v)
+        now = opt.state_dict()["state"]
+        for i, st in snapshot["opt"]["state"].items():
+            for key in ("step", "exp_avg", "exp_avg_sq"):
+                assert torch.equal(now[i][key], st[key])
+                assert torch.equal(best["opt"]["state"][i][key], st[key])
+        assert opt.param_groups[0]["lr"] == 0.05
+
+
+def test_drop_rewind_goes_back_to_the_best_epoch(tmp_path, planted, capsys):
+    """With drop_rewind the drop of a run that cannot improve says which epoch it went back to
+    (the best so far), the rates are those of the same run without it, the epochs before the
+    drop are identical, and the run goes on from other weights after it."""
+    import pandas as pd
+
+    ds = planted(300)
+    rng = np.random.default_rng(0)
+    ds = type(ds)(ds.ids, ds.sequences, rng.permutation(ds.labels))
+    cfg = {
+        **FAST, "epochs": 10, "patience": 1, "lr_schedule": "constant", "warmup_epochs": 0,
+        "lr": 1e-3, "min_epochs": 0, "lr_drops": 1,
+    }  # fmt: skip
+    plain = train(ds, arch="cnn", out=tmp_path / "plain", config=cfg, verbose=False)
+    capsys.readouterr()
+    back = train(ds, arch="cnn", out=tmp_path / "back", config={**cfg, "drop_rewind": True},
+                 verbose=True)  # fmt: skip
+    (told,) = [ln for ln in capsys.readouterr().err.splitlines() if "halved" in ln]
+    drop = int(told.split("epoch ")[1].split(":")[0])
+    h0 = pd.read_csv(tmp_path / "plain" / "history.csv")
+    h1 = pd.read_csv(tmp_path / "back" / "history.csv")
+    best_before = int(h1["valid_auroc"][:drop].to_numpy().argmax()) + 1
+    assert f"back to epoch {best_before}'s weights (drop_rewind)" in told
+    assert best_before < drop
+    pd.testing.assert_frame_equal(h0.iloc[:drop].drop(columns="seconds"),
+                                  h1.iloc[:drop].drop(columns="seconds"))  # fmt: skip
+    n = min(len(h0), len(h1))
+    assert np.array_equal(h0["lr"][:n], h1["lr"][:n])
+    assert len(h1) > drop and h1["train_loss"][drop] != h0["train_loss"][drop]
+    assert back.metrics["lr_drops"] == plain.metrics["lr_drops"] == 1
+    assert back.config["training"]["drop_rewind"] is True
+
+
+def test_resume_between_the_best_epoch_and_a_rewind(tmp_path, planted, monkeypatch):
+    """A drop_rewind run interrupted after its best epoch and before the drop that rewinds to it
+    resumes from its checkpoint (which keeps the best epoch's optimiser state) and ends exactly
+    as the uninterrupted run."""
+    import importlib
+
+    import pandas as pd
+
+    training = importlib.import_module("deepmotif.training.train")  # the module, not train()
+    ds = planted(300)
+    rng = np.random.default_rng(0)
+    ds = type(ds)(ds.ids, ds.sequences, rng.permutation(ds.labels))
+    cfg = {
+        **FAST, "epochs": 9, "patience": 2, "lr_schedule": "constant", "warmup_epochs": 0,
+        "lr": 1e-3, "min_epochs": 0, "lr_drops": 1, "drop_rewind": True,
+    }  # fmt: skip
+    whole = train(ds, arch="cnn", out=tmp_path / "whole", config=cfg, verbose=False)
+    lr = pd.read_csv(tmp_path / "whole" / "history.csv")["lr"].to_numpy()
+    drop = int(np.argmax(lr < lr[0]))  # the drop's epoch (1-based): the next one runs lower
+    assert drop > 2, "no drop to resume across"
+    best = drop - 2  # patience 2: the drop comes two epochs after the best so far
+    calls = {"n": 0}
+    real_predict = training.predict
+
+    def interrupting(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == best + 2:  # the validation of the epoch between the best and the drop
+            raise KeyboardInterrupt
+        return real_predict(*args, **kwargs)
+
+    monkeypatch.setattr(training, "predict", interrupting)
+    with pytest.raises(KeyboardInterrupt):
+        train(ds, arch="cnn", out=tmp_path / "cut", config=cfg, verbose=False)
+    monkeypatch.setattr(training, "predict", real_predict)
+    resumed = train(ds, arch="cnn", out=tmp_path / "cut", config=cfg, verbose=False, resume=True)
+    a, b = (pd.read_csv(tmp_path / r / "history.csv") for r in ("whole", "cut"))
+    pd.testing.assert_frame_equal(a.drop(columns="seconds"), b.drop(columns="seconds"))
+    assert resumed.metrics == whole.metrics
+    assert (tmp_path / "whole/model.safetensors").read_bytes() == (
+        tmp_path / "cut/model.safetensors"
+    ).read_bytes()
+
+
 def test_rate_still_high_follows_the_schedule():
     """A drop needs the last step's rate above half the schedule's base rate."""
     import torch

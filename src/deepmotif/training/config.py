@@ -12,8 +12,10 @@ from deepmotif.training.schedule import SCHEDULES
 #: CPU (evaluation is always float32) and float32 elsewhere. ``threads="auto"`` trains the
 #: recurrent models with one intra-op thread on CPU (see ``deepmotif._device.training_threads``).
 #: ``"auto"`` for ``epochs``, ``batch_size``, ``lr``, ``weight_decay``, ``lr_schedule``,
-#: ``warmup_epochs``, ``grad_clip``, ``min_epochs``, ``plateau_epochs`` and ``lr_drops`` is the
-#: architecture's value in :data:`AUTO`.
+#: ``warmup_epochs``, ``grad_clip``, ``min_epochs``, ``plateau_epochs``, ``lr_drops`` and
+#: ``drop_rewind`` is the architecture's value in :data:`AUTO`. ``drop_rewind``: each drop of
+#: ``lr_drops`` also goes back to the best epoch's weights and optimiser state, so the lower
+#: rate starts from the best model rather than from where the run had drifted or collapsed.
 TRAIN_DEFAULTS: dict = {
     "epochs": "auto",
     "batch_size": "auto",
@@ -27,6 +29,7 @@ TRAIN_DEFAULTS: dict = {
     "min_epochs": "auto",
     "plateau_epochs": "auto",
     "lr_drops": "auto",
+    "drop_rewind": "auto",
     "rc_augment": True,
     "valid_fraction": 0.1,
     "test_fraction": 0.1,
@@ -62,11 +65,12 @@ AUTO: dict[str, dict] = {
     "min_epochs": {"cnn": 0, "rnn": 10, "cnn-rnn": 10},
     "plateau_epochs": {"cnn": 0, "rnn": 15, "cnn-rnn": 15},
     "lr_drops": {"cnn": 0, "rnn": 2, "cnn-rnn": 2},
+    "drop_rewind": {"cnn": False, "rnn": False, "cnn-rnn": False},
 }
 
 #: Settings added after runs were already being made, with the value a run made before had in
 #: effect (resuming such a run compares against it).
-ADDED_SETTINGS: dict = {"lr_drops": 0}
+ADDED_SETTINGS: dict = {"lr_drops": 0, "drop_rewind": False}
 
 
 def check_resumable(saved: dict, resolved: dict, out) -> None:
@@ -204,6 +208,10 @@ def resolve_train_config(overrides: dict | None = None) -> dict:
             raise DeepMotifError(f"{key} must be in [0, 1), got {config[key]!r}")
     if config["dtype"] not in ("auto", "fp32", "bf16", "fp16"):
         raise DeepMotifError(f"dtype must be auto, fp32, bf16 or fp16, got {config['dtype']!r}")
+    if config["drop_rewind"] not in ("auto", True, False):
+        raise DeepMotifError(
+            f"drop_rewind must be auto, true or false, got {config['drop_rewind']!r}"
+        )
     config["rc_augment"] = bool(config["rc_augment"])
     if config["threads"] != "auto":
         config["threads"] = check_positive_int("threads", config["threads"])

@@ -9,10 +9,10 @@ and ends exactly where an uninterrupted one would.
 
 from __future__ import annotations
 
+import copy
 import math
 import sys
 import time
-import warnings
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,19 +30,13 @@ from deepmotif._device import (
     training_threads,
 )
 from deepmotif.data.dataset import SequenceDataset
-from deepmotif.errors import DeepMotifError, DeepMotifWarning
-from deepmotif.evaluation import binary_metrics, curves, predict
+from deepmotif.errors import DeepMotifError
+from deepmotif.evaluation import binary_metrics, predict
 from deepmotif.models import build_model, resolve_model_config
 from deepmotif.models.build import check_model_memory
 from deepmotif.training.config import check_resumable, resolve_auto, resolve_train_config
-from deepmotif.training.health import (
-    PLATEAU_MARGIN,
-    chance_margin,
-    never_left_plateau,
-    plateau_advice,
-    still_learning,
-    still_learning_note,
-)
+from deepmotif.training.finish import finish_run
+from deepmotif.training.health import chance_margin
 from deepmotif.training.schedule import (
     EarlyStopping,
     lower_rate,
@@ -371,12 +365,23 @@ def train(
                 t0=t0,
             )
             model, history = fit.model.cpu().eval(), fit.history
-            metrics = _finish_run(
+            metrics = finish_run(
                 where, model, splits, history, fit.best["epoch"], device=dev, name=out,
                 extra={"lr_drops": fit.lr_drops} if cfg["lr_drops"] else None,
                 budget=(cfg["epochs"], cfg["patience"]),
             )  # fmt: skip
     return TrainResult(out, model, resolved, metrics, history, time.perf_counter() - t0)
+
+
+def _rewind(model, opt, best: dict) -> None:
+    """Back to the best epoch's weights and optimiser moments (``drop_rewind``), keeping the
+    current learning rate (the schedule, already lowered by the drop, sets the next ones)."""
+    rates = [g["lr"] for g in opt.param_groups]
+    model.load_state_dict(best["state"])
+    # a copy: the optimiser updates its state in place, and a later drop may rewind here again
+    opt.load_state_dict(copy.deepcopy(best["opt"]))
+    for group, rate in zip(opt.param_groups, rates, strict=True):
+        group["lr"] = rate
 
 
 def _fit(
@@ -413,7 +418,7 @@ def _fit(
         drops=cfg["lr_drops"],
     )
     history: list[dict] = []
-    best = {"auroc": -math.inf, "epoch": 0, "state": None}
+    best = {"auroc": -math.inf, "epoch": 0, "state": None, "opt": None}
     start_epoch = 1
 
     ckpt_path = out / runs.CHECKPOINT
@@ -430,6 +435,7 @@ def _fit(
                 "auroc": float(ckpt["best_auroc"]),
                 "epoch": int(ckpt["best_epoch"]),
                 "state": ckpt["best_state"],
+                "opt": ckpt.get("best_optimizer"),
             }
             stopper.load_state_dict(ckpt["early_stopping"])
             start_epoch = int(ckpt["epoch"]) + 1
@@ -488,11 +494,16 @@ def _fit(
                     "auroc": vm["auroc"],
                     "epoch": epoch,
                     "state": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+                    # the optimiser's moments too, for ``drop_rewind``
+                    "opt": copy.deepcopy(opt.state_dict()) if cfg["drop_rewind"] else None,
                 }
             stopped = stopper.stop
             if stopped and rate_still_high(opt, sched) and stopper.use_drop():
                 # ``lr_drops``: go on at a lower rate (base_lrs is in LambdaLR's checkpoint)
                 stopped, note = False, lower_rate(sched, stopper, epoch)
+                if cfg["drop_rewind"] and best["opt"] is not None:
+                    _rewind(model, opt, best)
+                    note += f"; back to epoch {best['epoch']}'s weights (drop_rewind)"
                 if bar is not None:
                     bar.write(f"train {arch}: {note}", file=sys.stderr)
             if bar is not None:
@@ -509,6 +520,7 @@ def _fit(
                 "best_auroc": best["auroc"],
                 "best_epoch": best["epoch"],
                 "best_state": best["state"],
+                "best_optimizer": best["opt"],
                 "early_stopping": stopper.state_dict(),
             }
             with runs.atomic_path(ckpt_path) as tmp:
@@ -520,74 +532,3 @@ def _fit(
     if best["state"] is not None:
         model.load_state_dict(best["state"])
     return FitResult(model, history, best, stopper.drops_used)
-
-
-def _finish_run(
-    out: Path,
-    model,
-    splits,
-    history: list[dict],
-    best_epoch: int,
-    *,
-    device=None,
-    name=None,
-    extra: dict | None = None,
-    budget: tuple[int, int] | None = None,
-) -> dict:
-    """Evaluate the best model (on ``device``, the training device) and write weights, tables,
-    curves and, last, metrics.json (``name``: the run folder as the user knows it; ``extra``:
-    more keys for it; ``budget``: the run's ``epochs`` and ``patience``, for
-    :func:`~deepmotif.training.health.still_learning`)."""
-    import pandas as pd
-    from safetensors.torch import save_file
-
-    from deepmotif.plots.curves import curve_figure, save_figure
-
-    with runs.atomic_path(out / runs.WEIGHTS) as tmp:
-        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(tmp))
-    with runs.atomic_path(out / runs.HISTORY) as tmp:
-        pd.DataFrame(history).to_csv(tmp, index=False)
-
-    results, metrics = {}, {}
-    for name in ("valid", "test"):
-        part = getattr(splits, name)
-        p = predict(model, part.one_hot(dtype=np.int8), device=device)
-        metrics[name] = binary_metrics(part.labels, p)
-        results[name] = {**curves(part.labels, p), "metrics": metrics[name]}
-        if name == "test":
-            table = pd.DataFrame(
-                {"id": part.ids, "sequence": part.sequences, "label": part.labels, "score": p}
-            )
-            with runs.atomic_path(out / runs.TEST_TABLE) as tmp:
-                table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
-    for kind, cols in (
-        ("roc", ("fpr", "tpr", "threshold")),
-        ("pr", ("recall", "precision", "threshold")),
-    ):
-        frames = [
-            pd.DataFrame({"split": s, **{c: r[kind][c] for c in cols}}) for s, r in results.items()
-        ]
-        with runs.atomic_path(out / f"{kind}.csv") as tmp:
-            pd.concat(frames).to_csv(tmp, index=False, float_format="%.6g")
-        save_figure(curve_figure(results, kind, title=f"{model.arch} {kind.upper()}"), out / kind)
-    metrics["best_epoch"] = best_epoch
-    metrics["epochs_run"] = len(history)
-    metrics["plateau"] = never_left_plateau(h["valid_auroc"] for h in history)
-    metrics.update(extra or {})
-    if metrics["plateau"]:
-        advice = plateau_advice(model.arch, history)
-        metrics["plateau_advice"] = advice
-        warnings.warn(
-            f"{name or out}: the validation AUROC never left {0.5 - PLATEAU_MARGIN:.2f}-"
-            f"{0.5 + PLATEAU_MARGIN:.2f} (chance): the model did not learn; {advice}",
-            DeepMotifWarning,
-            stacklevel=3,
-        )
-    cut = budget and still_learning([h["valid_auroc"] for h in history], *budget)
-    metrics["still_learning"] = cut or False
-    if cut:
-        note = still_learning_note(model.arch, cut)
-        warnings.warn(f"{name or out}: {note}", DeepMotifWarning, stacklevel=3)
-    runs.write_json(out / runs.METRICS, metrics)
-    (out / runs.CHECKPOINT).unlink(missing_ok=True)
-    return metrics
