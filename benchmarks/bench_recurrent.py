@@ -55,10 +55,11 @@ above its undropped convolution (``conv_dropout`` 0, the default until 9980506).
 ``--study rnn-reg``: the RNN's dropout on its LSTM outputs, the paper's 0.5 against 0.25 and 0,
 on the confirm study's tasks at seed 11, with ``train_auroc``: does the RNN overfit or underfit?
 ``--study cnn-rnn-epochs``: the CNN-RNN at today's defaults (60 epochs) against 100 epochs (its
-cosine schedule stretched over them, early stopping as before), with the CNN beside them, on
-the two grammar tasks and FOXA2 at seeds 1-3, chosen on validation AUROC: on SOX2-POU5F1 its
-training loss stays near ln 2 for 10-15 epochs and its runs were still improving when the
-60-epoch limit ended them (``still_learning``).
+cosine schedule stretched over them, early stopping as before), batch 64 (twice the steps per
+epoch) and patience 10, with the CNN beside them, chosen on validation AUROC: on SOX2-POU5F1
+its training loss stays near ln 2 for 10-15 epochs and some runs were still improving when the
+60-epoch limit ended them (``still_learning``). Run on SOX2-POU5F1 at seeds 11 and 12, then 1
+and 2 (docs/training.md, "SOX2-POU5F1: a slow start").
 ``--study rewind``: ``drop_rewind`` (each drop of ``lr_drops`` goes back to the best epoch's
 weights and optimiser state) against the default, for the RNN on the confirm study's tasks at
 seed 11, then seeds 1-3, chosen on validation AUROC: runs that collapsed at their peak rate
@@ -295,6 +296,8 @@ CNN_RNN_EPOCHS_STUDY: dict[str, tuple[str, dict, dict]] = {
     "cnn": ("cnn", {}, {}),
     "cnn-rnn": ("cnn-rnn", {}, {}),
     "cnn-rnn epochs 100": ("cnn-rnn", {}, {"epochs": 100}),
+    "cnn-rnn batch 64": ("cnn-rnn", {}, {"batch_size": 64}),
+    "cnn-rnn patience 10": ("cnn-rnn", {}, {"patience": 10}),
 }
 
 #: ``drop_rewind`` against the default, for the RNN (and the CNN-RNN, by ``--settings``).
