@@ -199,7 +199,10 @@ def main() -> None:
         tasks = [tasks[int(i)] for i in args.tasks.split(",")]
     for a, b, lo, hi, seed in tasks:
         pair = (a, b) if b else (a, "REST")  # the null task asks about a motif it never saw
-        rows += run_task(args.out, a, b, lo, hi, seed, args.n, args.epochs, pair, args.backgrounds)
+        rows += run_task(
+            args.out, a, b, lo, hi, seed, args.n, args.epochs, pair, args.backgrounds,
+            archs=tuple(args.archs.split(",")),
+        )  # fmt: skip
         print(pd.DataFrame(rows).tail(3).to_string(index=False), flush=True)
     table = pd.DataFrame(rows)
     table.to_csv(args.out / "rq4.csv", index=False)

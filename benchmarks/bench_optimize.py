@@ -321,11 +321,11 @@ def make_runs(args) -> int:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 # the study runs were trained before the CNN-RNN's budget (614cbd4) and its
-                # dropout after the convolution changed
+                # dropout after the convolution changed, and before the RNN's drop_rewind
                 crn = arch == "cnn-rnn"
                 res = train(
                     ds, None, arch=arch, out=out, force=True, verbose=False,
-                    config=CNN_RNN_BEFORE if crn else None,
+                    config=CNN_RNN_BEFORE if crn else {"drop_rewind": False},
                     model_config=CNN_RNN_MODEL_BEFORE if crn else None,
                 )  # fmt: skip
             print(f"{out.name}: test AUROC {res.metrics['test']['auroc']:.3f}, "

@@ -189,6 +189,7 @@ def test_auto_learning_rate_and_precision(tmp_path, arch, lr, clip, planted):
     assert saved["training"]["lr"] == lr
     assert saved["training"]["grad_clip"] == clip
     assert saved["training"]["lr_drops"] == (0 if arch == "cnn" else 2)
+    assert saved["training"]["drop_rewind"] is (arch == "rnn")
     # one precision rule for every architecture: bf16 where the CPU runs it natively
     assert saved["autocast"] == ("bfloat16" if cpu_has_fast_bf16() else "fp32")
     # the history records the rate after the epoch: one decay step for the CNN; the recurrent

@@ -52,8 +52,11 @@ TRAIN_DEFAULTS: dict = {
 #: over 60 epochs, ended by early stopping as before, raised the mean validation AUROC over seven
 #: simulated tasks (docs/training.md, "The RNN's epoch budget", "The CNN-RNN's budget"). When
 #: patience would end a recurrent run whose rate is still above half its base, the rate is halved
-#: instead, up to twice (``lr_drops``; docs/training.md, "Runs that stall above chance"). Chosen on
-#: simulated tasks and validation splits (docs/training.md, benchmarks/bench_recurrent.py).
+#: instead, up to twice (``lr_drops``; docs/training.md, "Runs that stall above chance"); the
+#: RNN's drops also go back to its best epoch (``drop_rewind``): a run that collapsed at its peak
+#: rate then goes on from its best weights, not from the collapse (docs/training.md, "Going back
+#: to the best epoch at a drop"). Chosen on simulated tasks and validation splits
+#: (docs/training.md, benchmarks/bench_recurrent.py).
 AUTO: dict[str, dict] = {
     "epochs": {"cnn": 30, "rnn": 60, "cnn-rnn": 60},
     "batch_size": {"cnn": 256, "rnn": 128, "cnn-rnn": 128},
@@ -65,7 +68,7 @@ AUTO: dict[str, dict] = {
     "min_epochs": {"cnn": 0, "rnn": 10, "cnn-rnn": 10},
     "plateau_epochs": {"cnn": 0, "rnn": 15, "cnn-rnn": 15},
     "lr_drops": {"cnn": 0, "rnn": 2, "cnn-rnn": 2},
-    "drop_rewind": {"cnn": False, "rnn": False, "cnn-rnn": False},
+    "drop_rewind": {"cnn": False, "rnn": True, "cnn-rnn": False},
 }
 
 #: Settings added after runs were already being made, with the value a run made before had in
