@@ -138,7 +138,10 @@ def test_report_says_how_training_went(bench, tmp_path):
     assert "<b>Training:</b>" not in out.read_text(encoding="utf-8")
     metrics_file = copy / "TOY" / "rnn" / "metrics.json"
     metrics = json.loads(metrics_file.read_text())
+    from deepmotif.training.health import still_learning_note
+
     cut = {"best_epoch": 60, "epochs": 60, "window": 15, "rise": 0.028}
+    cut["note"] = still_learning_note(cut)  # as training writes it
     metrics_file.write_text(json.dumps({**metrics, "still_learning": cut, "plateau": False}))
     out = tmp_path / "cut.html"
     write_report([copy], out, n_sequences=0, compute=False)

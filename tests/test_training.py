@@ -602,7 +602,7 @@ def test_still_learning_on_hand_made_histories():
     info = still_learning(rising, 20, 5)
     # window: the last max(5, 20 / 4) = 5 epochs; before it the best is epoch 15 (0.74)
     assert info == {"best_epoch": 20, "epochs": 20, "window": 5, "rise": pytest.approx(0.05)}
-    note = still_learning_note("cnn-rnn", info)
+    note = still_learning_note(info)
     assert "epoch 20 of 20" in note and "up 0.050 over the last 5 epochs" in note
     # a 40-epoch run's window is its last quarter (10 epochs), not its patience
     assert still_learning([0.5 + 0.005 * e for e in range(40)], 40, 5)["window"] == 10
@@ -625,7 +625,7 @@ def test_a_run_cut_short_says_so(tmp_path, planted):
     """A CNN given four epochs at a low rate is still learning at its last: metrics.json records
     it (as health.still_learning computes it from the history) and training warns."""
     from deepmotif.errors import DeepMotifWarning
-    from deepmotif.training.health import still_learning
+    from deepmotif.training.health import still_learning, still_learning_note
 
     with pytest.warns(DeepMotifWarning, match="still learning when its epoch budget ended"):
         res = train(
@@ -637,7 +637,8 @@ def test_a_run_cut_short_says_so(tmp_path, planted):
         )
     aurocs = [h["valid_auroc"] for h in res.history]
     assert aurocs[3] > aurocs[0] + 0.01 and res.metrics["best_epoch"] == 4
-    assert res.metrics["still_learning"] == still_learning(aurocs, 4, 5)
+    expected = still_learning(aurocs, 4, 5)
+    assert res.metrics["still_learning"] == {**expected, "note": still_learning_note(expected)}
     assert res.metrics["still_learning"]["best_epoch"] == 4
     saved = json.loads((tmp_path / "r" / "metrics.json").read_text())
     assert saved["still_learning"]["window"] == 3  # all but the first epoch
@@ -660,7 +661,10 @@ def test_dashboard_overview_warns_about_a_plateau_run(tmp_path, planted):
         "rnn: never left its start-up plateau" in p and "try hidden 64" in p for p in problems
     )
     assert not any("still learning" in p for p in problems)
+    from deepmotif.training.health import still_learning_note
+
     cut = {"best_epoch": 30, "epochs": 30, "window": 8, "rise": 0.021}
+    cut["note"] = still_learning_note(cut)  # as training writes it
     (run / "metrics.json").write_text(json.dumps({**metrics, "still_learning": cut}))
     problems = dataset_figures(RunStore([tmp_path]), dataset)[3]
     assert any(

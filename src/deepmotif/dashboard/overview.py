@@ -9,7 +9,6 @@ from deepmotif.dashboard import figures, ids
 from deepmotif.dashboard._safe import guarded
 from deepmotif.dashboard.data import ARCH_ORDER
 from deepmotif.errors import DeepMotifError
-from deepmotif.training.health import still_learning_note
 
 _GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -261,7 +260,9 @@ def training_notes(arch: str, metrics: dict) -> list[str]:
     if metrics.get("plateau"):
         notes.append(plateau_note(arch, metrics))
     if metrics.get("still_learning"):
-        notes.append(still_learning_note(arch, metrics["still_learning"]))
+        cut = metrics["still_learning"]
+        note = cut.get("note") if isinstance(cut, dict) else None
+        notes.append(f"{arch}: {note or 'still learning when its epoch budget ended'}")
     return notes
 
 

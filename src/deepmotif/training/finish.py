@@ -85,8 +85,8 @@ def finish_run(
     cut = budget and still_learning([h["valid_auroc"] for h in history], *budget)
     metrics["still_learning"] = cut or False
     if cut:
-        note = still_learning_note(model.arch, cut)
-        warnings.warn(f"{name or out}: {note}", DeepMotifWarning, stacklevel=3)
+        cut["note"] = still_learning_note(cut)
+        warnings.warn(f"{name or out}: {model.arch}: {cut['note']}", DeepMotifWarning, stacklevel=3)
     runs.write_json(out / runs.METRICS, metrics)
     (out / runs.CHECKPOINT).unlink(missing_ok=True)
     return metrics

@@ -156,10 +156,12 @@ def still_learning(
     return {"best_epoch": best + 1, "epochs": n, "window": window, "rise": round(gain, 4)}
 
 
-def still_learning_note(arch: str, info: dict) -> str:
-    """The warning for a run :func:`still_learning` names (``info`` is its result)."""
+def still_learning_note(info: dict) -> str:
+    """The warning for a run :func:`still_learning` names (``info`` is its result); training
+    stores it in ``metrics.json`` as ``still_learning.note``, which the dashboard and the report
+    show after the architecture's name."""
     return (
-        f"{arch}: still learning when its epoch budget ended (best validation AUROC at epoch "
+        "still learning when its epoch budget ended (best validation AUROC at epoch "
         f"{info['best_epoch']} of {info['epochs']}, up {info['rise']:.3f} over the last "
         f"{info['window']} epochs): its test AUROC is limited by --epochs; train longer to "
         "compare it with other runs"
