@@ -627,7 +627,7 @@ def test_a_run_cut_short_says_so(tmp_path, planted):
     from deepmotif.errors import DeepMotifWarning
     from deepmotif.training.health import still_learning, still_learning_note
 
-    with pytest.warns(DeepMotifWarning, match="still learning when its epoch budget ended"):
+    with pytest.warns(DeepMotifWarning, match="still learning when its epoch budget ended") as w:
         res = train(
             planted(400, seed=2),
             arch="cnn",
@@ -635,6 +635,9 @@ def test_a_run_cut_short_says_so(tmp_path, planted):
             config={**FAST, "epochs": 4, "lr": 1e-4, "patience": 5},
             verbose=False,
         )
+    # the warning names the run folder (not the last split evaluated) and the architecture
+    (told,) = [str(x.message) for x in w if "still learning" in str(x.message)]
+    assert told.startswith(f"{tmp_path / 'r'}: cnn: still learning")
     aurocs = [h["valid_auroc"] for h in res.history]
     assert aurocs[3] > aurocs[0] + 0.01 and res.metrics["best_epoch"] == 4
     expected = still_learning(aurocs, 4, 5)

@@ -48,12 +48,12 @@ def finish_run(
         pd.DataFrame(history).to_csv(tmp, index=False)
 
     results, metrics = {}, {}
-    for name in ("valid", "test"):
-        part = getattr(splits, name)
+    for split in ("valid", "test"):  # not ``name``: the warnings below name the run with it
+        part = getattr(splits, split)
         p = predict(model, part.one_hot(dtype=np.int8), device=device)
-        metrics[name] = binary_metrics(part.labels, p)
-        results[name] = {**curves(part.labels, p), "metrics": metrics[name]}
-        if name == "test":
+        metrics[split] = binary_metrics(part.labels, p)
+        results[split] = {**curves(part.labels, p), "metrics": metrics[split]}
+        if split == "test":
             table = pd.DataFrame(
                 {"id": part.ids, "sequence": part.sequences, "label": part.labels, "score": p}
             )

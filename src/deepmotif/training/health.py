@@ -148,7 +148,7 @@ def still_learning(
     scores = np.where(np.isfinite(values), values, -np.inf)
     best = int(np.argmax(scores))
     window = min(n - 1, max(int(patience), -(-n // 4)))
-    if best < n - max(1, int(patience)) or best < n - window:
+    if best < n - max(1, int(patience)):
         return None
     gain = float(scores[best] - scores[: n - window].max())
     if not gain >= rise:
