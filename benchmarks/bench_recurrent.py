@@ -229,7 +229,6 @@ PATIENCE_STUDY: dict[str, tuple[str, dict, dict]] = {
         {**RNN_CONFIRM["rnn bf16 grad_clip 1"][2], "patience": 10},
     ),
     "cnn-rnn patience 10": ("cnn-rnn", {}, {"patience": 10}),
-    "cnn-rnn epochs 100 drop_rewind": ("cnn-rnn", {}, {"epochs": 100, "drop_rewind": True}),
 }
 
 #: The RNN's epoch budget: its runs at the default 30 epochs nearly all ran to the end (598
@@ -300,6 +299,7 @@ CNN_RNN_EPOCHS_STUDY: dict[str, tuple[str, dict, dict]] = {
     "cnn-rnn epochs 100": ("cnn-rnn", {}, {"epochs": 100}),
     "cnn-rnn batch 64": ("cnn-rnn", {}, {"batch_size": 64}),
     "cnn-rnn patience 10": ("cnn-rnn", {}, {"patience": 10}),
+    "cnn-rnn drop_rewind": ("cnn-rnn", {}, {"drop_rewind": True}),
     "cnn-rnn epochs 100 drop_rewind": ("cnn-rnn", {}, {"epochs": 100, "drop_rewind": True}),
 }
 
