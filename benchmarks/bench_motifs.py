@@ -10,10 +10,12 @@ Three steps, each resumable (finished runs and motif results are kept and skippe
     .venv/bin/python benchmarks/bench_motifs.py time --runs /tmp/deepmotif-motif-runs --tf REST --arch cnn
 
 Training keeps epochs modest (the CNN at a learning rate of 3e-3, the recurrent models at their
-defaults) and, for the large sets, uses a random subset of the training
-positives (with their shuffled negatives); the settings are printed and written beside the runs
-(``bench_settings.json``). Runs are trained one after the other (the benchmark machine has two
-cores). The data are read from ``../shared/data/deepbind_encode`` (override with ``--data``).
+defaults; ``--package-defaults`` trains every architecture as ``deepmotif train`` does, with
+its own epochs, rate and early stopping; ``--model-config`` sets architecture options) and,
+for the large sets, uses a random subset of the training positives (with their shuffled
+negatives); the settings are printed and written beside the runs (``bench_settings.json``).
+Runs are trained one after the other (the benchmark machine has two cores). The data are
+read from ``../shared/data/deepbind_encode`` (override with ``--data``).
 """
 
 from __future__ import annotations
@@ -80,10 +82,16 @@ def cmd_train(args) -> int:
         if item.strip():
             arch, _, n = item.partition("=")
             epochs[arch.strip()] = int(n)
+    model_config = json.loads(args.model_config) if args.model_config else None
+    lrs = dict(LEARNING_RATE)
+    if args.package_defaults:  # every architecture's own epochs, rate and early stopping
+        epochs = {arch: "auto" for arch in ARCHS}
+        lrs = {}
     settings = {
         "epochs": epochs,
-        "lr": LEARNING_RATE,
+        "lr": lrs,
         "max_positives": args.max_positives,
+        "model_config": model_config,
         "tfs": tfs,
         "archs": args.arch,
     }
@@ -101,10 +109,10 @@ def cmd_train(args) -> int:
             test_ds = read_dataset(b)
             resume = (out / "checkpoint.pt").is_file()
             config = {"epochs": epochs[arch]}
-            if arch in LEARNING_RATE:
-                config["lr"] = LEARNING_RATE[arch]
+            if arch in lrs:
+                config["lr"] = lrs[arch]
             res = train(
-                train_ds, test_ds, arch=arch, out=out, config=config,
+                train_ds, test_ds, arch=arch, out=out, config=config, model_config=model_config,
                 force=not resume, resume=resume, verbose=False,
             )  # fmt: skip
             m = res.metrics["test"]
@@ -297,6 +305,18 @@ def main(argv=None) -> int:
     p.add_argument("--max-positives", type=int, default=MAX_POSITIVES)
     p.add_argument(
         "--epochs", help=f"per architecture, e.g. 'cnn=20,cnn-rnn=15' (default {EPOCHS})"
+    )
+    p.add_argument(
+        "--package-defaults",
+        action="store_true",
+        help="train every architecture at the package's defaults (its own epochs, learning "
+        "rate and early stopping) instead of the modest budgets above",
+    )
+    p.add_argument(
+        "--model-config",
+        metavar="JSON",
+        help='architecture options for every run, e.g. \'{"pool": "max"}\' (an RNN\'s max '
+        "over time); use a --runs folder of their own",
     )
     p.set_defaults(func=cmd_train)
     p = sub.choices["recover"]

@@ -41,7 +41,8 @@ with every package default (the CNN-RNN's budget and dropout of their time, ``be
 ``OUT/sim_TF_ARCH``; for each TF of ``--shuffled``, the same
 sequences with their labels permuted (``numpy.random.default_rng(0)``), trained the same way
 into ``OUT/shuf_TF_ARCH`` (runs without signal, for the null and false discoveries). Finished
-runs are kept. It prints the ``TF:RUN`` / ``shuffled:RUN`` arguments of the other steps.
+runs are kept. ``--model-config JSON`` sets architecture options (e.g. an RNN's ``pool``). It
+prints the ``TF:RUN`` / ``shuffled:RUN`` arguments of the other steps.
 
 ``false-discoveries``: output folders of ``deepmotif motifs`` on runs without signal (trained on
 label-shuffled data): per source, how many runs produce a motif and how many a JASPAR match at
@@ -297,6 +298,7 @@ def make_runs(args) -> int:
     from deepmotif.training import run_is_finished, train
 
     archs = args.archs.split(",")
+    extra = json.loads(args.model_config) if args.model_config else {}
     tfs = [t for t in args.tfs.split(",") if t]
     shuffled = [t for t in args.shuffled.split(",") if t]
     specs = []
@@ -326,7 +328,7 @@ def make_runs(args) -> int:
                 res = train(
                     ds, None, arch=arch, out=out, force=True, verbose=False,
                     config=CNN_RNN_BEFORE if crn else {"drop_rewind": False},
-                    model_config=CNN_RNN_MODEL_BEFORE if crn else None,
+                    model_config={**(CNN_RNN_MODEL_BEFORE if crn else {}), **extra} or None,
                 )  # fmt: skip
             print(f"{out.name}: test AUROC {res.metrics['test']['auroc']:.3f}, "
                   f"{time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
@@ -391,6 +393,12 @@ def main(argv=None) -> int:
     r.add_argument("--archs", default="cnn,rnn,cnn-rnn")
     r.add_argument("--n", type=int, default=3000)
     r.add_argument("--seed", type=int, default=1, help="simulation seed")
+    r.add_argument(
+        "--model-config",
+        metavar="JSON",
+        help='architecture options for every run of --archs, e.g. \'{"pool": "max"}\' '
+        "with --archs rnn (an RNN's max over time); use an --out folder of their own",
+    )
     args = p.parse_args(argv)
     commands = {
         "quality": quality,

@@ -354,14 +354,7 @@ def test_cli_samples_reach_the_model_and_its_null(cnn_run, tmp_path, capsys, mon
 def test_bench_motifs_extracts_again_when_its_settings_change(cnn_run, tmp_path, capsys):
     """benchmarks/bench_motifs.py recover reuses motifs made by the same code and settings, and
     extracts again (into the folder it wrote before) when they differ."""
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.spec_from_file_location(
-        "bench_motifs", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_motifs.py"
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _bench_motifs()
     args = ["recover", "--run-dir", str(cnn_run), "--out", str(tmp_path), "--sources", "filters"]
     record = tmp_path / cnn_run.name / bench.MADE_BY
     assert bench.main(args) == 0
@@ -371,3 +364,46 @@ def test_bench_motifs_extracts_again_when_its_settings_change(cnn_run, tmp_path,
     assert json.loads(record.read_text())["top_k"] == 3
     assert bench.main([*args, "--top-k", "3"]) == 0
     assert "motifs already in" in capsys.readouterr().out
+
+
+def _bench_motifs():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_motifs", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_motifs.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_bench_motifs_trains_at_its_budget_or_the_package_defaults(tmp_path):
+    """benchmarks/bench_motifs.py train: the CNN at the benchmark's budget (its epochs, lr 3e-3)
+    by default, at the package's own epochs and rate with --package-defaults, with
+    --model-config's architecture options either way, all recorded beside the runs."""
+    import gzip
+
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 24)) for _ in range(40)]
+    data = tmp_path / "data"
+    data.mkdir()
+    head = "FoldID\tEventID\tseq\tBound\n"
+    with gzip.open(data / "TOY_cell_lab_AC.seq.gz", "wt") as fh:
+        fh.write(head + "".join(f"A\tp{i}\t{s}\t1\n" for i, s in enumerate(seqs[:30])))
+    with gzip.open(data / "TOY_cell_lab_B.seq.gz", "wt") as fh:
+        fh.write(head + "".join(f"A\tt{i}\t{s}\t{i % 2}\n" for i, s in enumerate(seqs[30:])))
+    bench = _bench_motifs()
+    small = ["--model-config", '{"filters": 4}', "--arch", "cnn", "--data", str(data)]
+    for runs, extra, epochs, lr in [
+        (tmp_path / "budget", ["--epochs", "cnn=2"], 2, 3e-3),
+        (tmp_path / "defaults", ["--package-defaults"], 30, 1e-3),
+    ]:
+        assert bench.main(["train", "--runs", str(runs), *small, *extra]) == 0
+        config = json.loads((runs / "TOY-cnn" / "config.json").read_text())
+        assert config["training"]["epochs"] == epochs
+        assert config["training"]["lr"] == pytest.approx(lr)
+        assert config["model"]["filters"] == 4
+        settings = json.loads((runs / "bench_settings.json").read_text())
+        assert settings["model_config"] == {"filters": 4}
+        assert settings["epochs"]["cnn"] == (epochs if epochs == 2 else "auto")
