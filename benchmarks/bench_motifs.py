@@ -92,6 +92,7 @@ def cmd_train(args) -> int:
         "lr": lrs,
         "max_positives": args.max_positives,
         "model_config": model_config,
+        "seed": args.seed,
         "tfs": tfs,
         "archs": args.arch,
     }
@@ -108,7 +109,7 @@ def cmd_train(args) -> int:
             train_ds = _subsample(read_dataset(ac), args.max_positives)
             test_ds = read_dataset(b)
             resume = (out / "checkpoint.pt").is_file()
-            config = {"epochs": epochs[arch]}
+            config = {"epochs": epochs[arch], "seed": args.seed}
             if arch in lrs:
                 config["lr"] = lrs[arch]
             res = train(
@@ -317,6 +318,13 @@ def main(argv=None) -> int:
         metavar="JSON",
         help='architecture options for every run, e.g. \'{"pool": "max"}\' (an RNN\'s max '
         "over time); use a --runs folder of their own",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="training seed (default 0); the subsample of positives is the same for every seed, "
+        "so runs of different seeds differ only in training; use a --runs folder per seed",
     )
     p.set_defaults(func=cmd_train)
     p = sub.choices["recover"]

@@ -381,7 +381,7 @@ def _bench_motifs():
 def test_bench_motifs_trains_at_its_budget_or_the_package_defaults(tmp_path):
     """benchmarks/bench_motifs.py train: the CNN at the benchmark's budget (its epochs, lr 3e-3)
     by default, at the package's own epochs and rate with --package-defaults, with
-    --model-config's architecture options either way, all recorded beside the runs."""
+    --model-config's architecture options and --seed's training seed, all recorded."""
     import gzip
 
     rng = np.random.default_rng(0)
@@ -395,14 +395,15 @@ def test_bench_motifs_trains_at_its_budget_or_the_package_defaults(tmp_path):
         fh.write(head + "".join(f"A\tt{i}\t{s}\t{i % 2}\n" for i, s in enumerate(seqs[30:])))
     bench = _bench_motifs()
     small = ["--model-config", '{"filters": 4}', "--arch", "cnn", "--data", str(data)]
-    for runs, extra, epochs, lr in [
-        (tmp_path / "budget", ["--epochs", "cnn=2"], 2, 3e-3),
-        (tmp_path / "defaults", ["--package-defaults"], 30, 1e-3),
+    for runs, extra, epochs, lr, seed in [
+        (tmp_path / "budget", ["--epochs", "cnn=2"], 2, 3e-3, 0),
+        (tmp_path / "defaults", ["--package-defaults", "--seed", "3"], 30, 1e-3, 3),
     ]:
         assert bench.main(["train", "--runs", str(runs), *small, *extra]) == 0
         config = json.loads((runs / "TOY-cnn" / "config.json").read_text())
         assert config["training"]["epochs"] == epochs
         assert config["training"]["lr"] == pytest.approx(lr)
+        assert config["training"]["seed"] == seed
         assert config["model"]["filters"] == 4
         settings = json.loads((runs / "bench_settings.json").read_text())
         assert settings["model_config"] == {"filters": 4}
