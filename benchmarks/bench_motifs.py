@@ -82,7 +82,6 @@ def cmd_train(args) -> int:
         if item.strip():
             arch, _, n = item.partition("=")
             epochs[arch.strip()] = int(n)
-    model_config = json.loads(args.model_config) if args.model_config else None
     lrs = dict(LEARNING_RATE)
     if args.package_defaults:  # every architecture's own epochs, rate and early stopping
         epochs = {arch: "auto" for arch in ARCHS}
@@ -91,12 +90,26 @@ def cmd_train(args) -> int:
         "epochs": epochs,
         "lr": lrs,
         "max_positives": args.max_positives,
-        "model_config": model_config,
+        "model_config": args.model_config,
         "seed": args.seed,
         "tfs": tfs,
         "archs": args.arch,
     }
-    (runs / "bench_settings.json").write_text(json.dumps(settings, indent=2) + "\n")
+    # finished runs are skipped, so a folder must hold runs of one training setting only (the
+    # TFs and architectures may differ between calls)
+    record = runs / "bench_settings.json"
+    before = json.loads(record.read_text()) if record.is_file() else None
+    if before:  # records written before --model-config and --seed meant their defaults
+        before = {"model_config": None, "seed": 0, **before}
+    same = ("epochs", "lr", "max_positives", "model_config", "seed")
+    if before and any(before.get(k) != settings[k] for k in same):
+        print(
+            f"{record}: runs of other settings are in {runs} "
+            f"({ {k: before.get(k) for k in same} }); use another --runs folder",
+            file=sys.stderr,
+        )
+        return 2
+    record.write_text(json.dumps(settings, indent=2) + "\n")
     print(f"settings: {settings}", flush=True)
     for arch in args.arch:  # every TF's CNN first: the most useful runs when time is short
         for tf in tfs:
@@ -113,7 +126,7 @@ def cmd_train(args) -> int:
             if arch in lrs:
                 config["lr"] = lrs[arch]
             res = train(
-                train_ds, test_ds, arch=arch, out=out, config=config, model_config=model_config,
+                train_ds, test_ds, arch=arch, out=out, config=config, model_config=args.model_config,
                 force=not resume, resume=resume, verbose=False,
             )  # fmt: skip
             m = res.metrics["test"]
@@ -304,10 +317,11 @@ def main(argv=None) -> int:
     p.add_argument("--tf", nargs="*", help="TFs (default: all ten)")
     p.add_argument("--arch", nargs="*", default=list(ARCHS), choices=ARCHS)
     p.add_argument("--max-positives", type=int, default=MAX_POSITIVES)
-    p.add_argument(
+    budget = p.add_mutually_exclusive_group()
+    budget.add_argument(
         "--epochs", help=f"per architecture, e.g. 'cnn=20,cnn-rnn=15' (default {EPOCHS})"
     )
-    p.add_argument(
+    budget.add_argument(
         "--package-defaults",
         action="store_true",
         help="train every architecture at the package's defaults (its own epochs, learning "
@@ -316,6 +330,7 @@ def main(argv=None) -> int:
     p.add_argument(
         "--model-config",
         metavar="JSON",
+        type=json.loads,
         help='architecture options for every run, e.g. \'{"pool": "max"}\' (an RNN\'s max '
         "over time); use a --runs folder of their own",
     )

@@ -298,7 +298,7 @@ def make_runs(args) -> int:
     from deepmotif.training import run_is_finished, train
 
     archs = args.archs.split(",")
-    extra = json.loads(args.model_config) if args.model_config else {}
+    extra = args.model_config or {}
     tfs = [t for t in args.tfs.split(",") if t]
     shuffled = [t for t in args.shuffled.split(",") if t]
     specs = []
@@ -396,6 +396,7 @@ def main(argv=None) -> int:
     r.add_argument(
         "--model-config",
         metavar="JSON",
+        type=json.loads,
         help='architecture options for every run of --archs, e.g. \'{"pool": "max"}\' '
         "with --archs rnn (an RNN's max over time); use an --out folder of their own",
     )

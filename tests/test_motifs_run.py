@@ -351,6 +351,18 @@ def test_cli_samples_reach_the_model_and_its_null(cnn_run, tmp_path, capsys, mon
     assert "--samples" in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+def _bench_motifs():
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_motifs", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_motifs.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
 def test_bench_motifs_extracts_again_when_its_settings_change(cnn_run, tmp_path, capsys):
     """benchmarks/bench_motifs.py recover reuses motifs made by the same code and settings, and
     extracts again (into the folder it wrote before) when they differ."""
@@ -366,19 +378,7 @@ def test_bench_motifs_extracts_again_when_its_settings_change(cnn_run, tmp_path,
     assert "motifs already in" in capsys.readouterr().out
 
 
-def _bench_motifs():
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.spec_from_file_location(
-        "bench_motifs", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_motifs.py"
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench
-
-
-def test_bench_motifs_trains_at_its_budget_or_the_package_defaults(tmp_path):
+def test_bench_motifs_trains_at_its_budget_or_the_package_defaults(tmp_path, capsys):
     """benchmarks/bench_motifs.py train: the CNN at the benchmark's budget (its epochs, lr 3e-3)
     by default, at the package's own epochs and rate with --package-defaults, with
     --model-config's architecture options and --seed's training seed, all recorded."""
@@ -408,3 +408,7 @@ def test_bench_motifs_trains_at_its_budget_or_the_package_defaults(tmp_path):
         settings = json.loads((runs / "bench_settings.json").read_text())
         assert settings["model_config"] == {"filters": 4}
         assert settings["epochs"]["cnn"] == (epochs if epochs == 2 else "auto")
+    # a folder keeps runs of one setting: another seed there would be skipped as finished
+    other = ["train", "--runs", str(tmp_path / "budget"), *small, "--epochs", "cnn=2"]
+    assert bench.main([*other, "--seed", "1"]) == 2
+    assert "use another --runs folder" in capsys.readouterr().err
